@@ -1,0 +1,11 @@
+namespace SegEngine.Model;
+
+/// <summary>The per-channel normalisations of nnU-Net's default preprocessor (plans <c>normalization_schemes</c>).</summary>
+public enum NormalizationScheme
+{
+    CTNormalization,
+    ZScoreNormalization,
+    RescaleTo01Normalization,
+    RGBTo01Normalization,
+    NoNormalization,
+}
