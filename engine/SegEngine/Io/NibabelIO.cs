@@ -171,7 +171,8 @@ internal sealed class NibabelIO : IImageReaderWriter
             w = Math.Sqrt(w2);
         }
 
-        double nq = (w * w) + (double)(b * b) + (double)(c * c) + (double)(d * d);
+        // np.r_[w, xyz] is float64, so quat2mat works in double from here on.
+        double nq = (w * w) + ((double)b * b) + ((double)c * c) + ((double)d * d);
         double[] r;
         if (nq < DoubleEpsilon)
         {
@@ -194,13 +195,21 @@ internal sealed class NibabelIO : IImageReaderWriter
 
         double qfac = h.PixDim[0] == -1 ? -1 : 1;
         double[] zoom = [zx, zy, zz * qfac];
-        return
-        [
-            r[0] * zoom[0], r[1] * zoom[1], r[2] * zoom[2], (float)h.QoffsetX,
-            r[3] * zoom[0], r[4] * zoom[1], r[5] * zoom[2], (float)h.QoffsetY,
-            r[6] * zoom[0], r[7] * zoom[1], r[8] * zoom[2], (float)h.QoffsetZ,
-            0, 0, 0, 1,
-        ];
+        var affine = new double[16];
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                // R @ diag(zoom) as a matrix product: the zero terms turn a -0 product into +0, as numpy's does.
+                affine[(4 * i) + j] = (r[3 * i] * (j == 0 ? zoom[0] : 0)) + (r[(3 * i) + 1] * (j == 1 ? zoom[1] : 0)) + (r[(3 * i) + 2] * (j == 2 ? zoom[2] : 0));
+            }
+        }
+
+        affine[3] = (float)h.QoffsetX;
+        affine[7] = (float)h.QoffsetY;
+        affine[11] = (float)h.QoffsetZ;
+        affine[15] = 1;
+        return affine;
     }
 
     /// <summary>
@@ -236,7 +245,7 @@ internal sealed class NibabelIO : IImageReaderWriter
             rot[8] = -rot[8];
         }
 
-        (double qb, double qc, double qd) = Quaternions.FromRotation(rot);
+        (double qb, double qc, double qd) = Quaternions.FromRotation(Quaternions.NearestRotation(rot));
         var builder = new Nifti1HeaderBuilder()
             .Dims([3, (short)shape.X, (short)shape.Y, (short)shape.Z, 1, 1, 1, 1])
             .Labels(wide)

@@ -58,6 +58,50 @@ internal static class Quaternions
         return (b, c, d);
     }
 
+    /// <summary>
+    /// The orthogonal polar factor of a nonsingular 3x3 (what nibabel's <c>P @ Qs</c> from an SVD gives), by Newton's
+    /// iteration X ← (X + X⁻ᵀ)/2 until it stops changing; an orthogonal input comes back unchanged to rounding.
+    /// </summary>
+    public static double[] NearestRotation(ReadOnlySpan<double> m)
+    {
+        double[] x = m.ToArray();
+        for (int iteration = 0; iteration < 100; iteration++)
+        {
+            double det = Determinant(x);
+            if (det == 0 || !double.IsFinite(det))
+            {
+                return m.ToArray();
+            }
+
+            // Inverse transpose = cofactor matrix / det.
+            double[] next =
+            [
+                0.5 * (x[0] + (((x[4] * x[8]) - (x[5] * x[7])) / det)),
+                0.5 * (x[1] + (((x[5] * x[6]) - (x[3] * x[8])) / det)),
+                0.5 * (x[2] + (((x[3] * x[7]) - (x[4] * x[6])) / det)),
+                0.5 * (x[3] + (((x[2] * x[7]) - (x[1] * x[8])) / det)),
+                0.5 * (x[4] + (((x[0] * x[8]) - (x[2] * x[6])) / det)),
+                0.5 * (x[5] + (((x[1] * x[6]) - (x[0] * x[7])) / det)),
+                0.5 * (x[6] + (((x[1] * x[5]) - (x[2] * x[4])) / det)),
+                0.5 * (x[7] + (((x[2] * x[3]) - (x[0] * x[5])) / det)),
+                0.5 * (x[8] + (((x[0] * x[4]) - (x[1] * x[3])) / det)),
+            ];
+            double change = 0;
+            for (int i = 0; i < 9; i++)
+            {
+                change = Math.Max(change, Math.Abs(next[i] - x[i]));
+            }
+
+            x = next;
+            if (change < 1e-15)
+            {
+                break;
+            }
+        }
+
+        return x;
+    }
+
     /// <summary>NIfTI-1 stores sizes as 16-bit integers.</summary>
     public static void CheckNifti1Extent(Shape3 shape, string source)
     {

@@ -102,13 +102,19 @@ internal sealed class SimpleItkIO : IImageReaderWriter
     }
 
     /// <summary>
-    /// ITK's rescale rule: niftilib zeroes non-finite slope/intercept; <c>MustRescale</c> when |slope| &gt; ε and
+    /// ITK's rescale rule: niftilib zeroes non-finite slope/intercept, ITK turns a zero slope into 1; <c>MustRescale</c> when |slope| &gt; ε and
     /// (|slope − 1| &gt; ε or |inter| &gt; ε), ε = double machine epsilon.
     /// </summary>
     internal static NiftiVoxelConversion Conversion(NiftiHeader h)
     {
         double slope = double.IsFinite(h.SclSlope) ? h.SclSlope : 0;
         double inter = double.IsFinite(h.SclInter) ? h.SclInter : 0;
+        if (Math.Abs(slope) < DoubleEpsilon)
+        {
+            // ITK replaces a zero slope by 1 and keeps the intercept (nibabel drops both).
+            slope = 1;
+        }
+
         bool rescale = Math.Abs(slope) > DoubleEpsilon
             && (Math.Abs(slope - 1.0) > DoubleEpsilon || Math.Abs(inter) > DoubleEpsilon);
         return new NiftiVoxelConversion(rescale, slope, inter, IntegersToSingleFirst: true, AlwaysApplyBoth: true);
