@@ -109,7 +109,6 @@ internal sealed class ItkGeometry
         if (h.QformCode > 0 || h.SformCode > 0)
         {
             float[] m = ChooseTransform(h, path);
-            int lpsRows = Math.Min(spatial, 3);
             origin[0] = -m[3];
             origin[1] = -m[7];
             if (spatial > 2)
@@ -121,7 +120,7 @@ internal sealed class ItkGeometry
             {
                 double norm = 0;
                 var column = new double[spatial];
-                for (int i = 0; i < lpsRows; i++)
+                for (int i = 0; i < spatial; i++)
                 {
                     column[i] = (i < 2 ? -1.0 : 1.0) * m[(4 * i) + j];
                     norm += column[i] * column[i];

@@ -79,7 +79,8 @@ internal sealed class NibabelIO : IImageReaderWriter
         }
         else
         {
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), SegmentationEncoding.Narrow(labels));
+            using var narrow = SegmentationEncoding.Narrow(labels);
+            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), narrow.Span);
         }
     }
 

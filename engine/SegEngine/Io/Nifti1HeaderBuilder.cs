@@ -136,11 +136,11 @@ internal static class SegmentationEncoding
         return MemoryMarshal.AsBytes(swapped.AsSpan());
     }
 
-    /// <summary>Narrows labels known to be below 255 to bytes.</summary>
-    public static byte[] Narrow(ReadOnlySpan<ushort> labels)
+    /// <summary>Narrows labels known to be below 255 to bytes, in a pooled buffer the caller disposes.</summary>
+    public static CommunityToolkit.HighPerformance.Buffers.MemoryOwner<byte> Narrow(ReadOnlySpan<ushort> labels)
     {
-        var bytes = new byte[labels.Length];
-        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<ushort, byte>(labels, bytes);
+        var bytes = CommunityToolkit.HighPerformance.Buffers.MemoryOwner<byte>.Allocate(labels.Length);
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<ushort, byte>(labels, bytes.Span);
         return bytes;
     }
 }

@@ -97,7 +97,8 @@ internal sealed class SimpleItkIO : IImageReaderWriter
         }
         else
         {
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), SegmentationEncoding.Narrow(labels));
+            using var narrow = SegmentationEncoding.Narrow(labels);
+            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), narrow.Span);
         }
     }
 
