@@ -1,0 +1,22 @@
+namespace SegEngine.Io;
+
+/// <summary>Maps a plans.json <c>image_reader_writer</c> name to the engine's implementation.</summary>
+public static class ImageReaderWriters
+{
+    /// <summary>
+    /// <c>NibabelIO</c> or <c>SimpleITKIO</c>; any other reader (NibabelIOWithReorient, SimpleITKIOWithReorient,
+    /// NaturalImage2DIO, Tiff3DIO, ...) is refused with <see cref="SegErrorCode.Unsupported"/>.
+    /// </summary>
+    public static IImageReaderWriter Create(string plansName)
+    {
+        ArgumentNullException.ThrowIfNull(plansName);
+        return plansName switch
+        {
+            NibabelIO.ReaderName => new NibabelIO(),
+            SimpleItkIO.ReaderName => new SimpleItkIO(),
+            _ => throw new SegEngineException(
+                SegErrorCode.Unsupported,
+                $"image reader '{plansName}' named by plans.json is not supported yet (supported: {NibabelIO.ReaderName}, {SimpleItkIO.ReaderName})"),
+        };
+    }
+}
