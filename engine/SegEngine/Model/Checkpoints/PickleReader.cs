@@ -205,11 +205,11 @@ internal sealed class PickleReader
                     break;
                 case (byte)'R': // REDUCE
                     PickleTuple arguments = PopTuple("REDUCE");
-                    Push(Reduce(Pop(), arguments));
+                    Push(Reduce(PopCallable("REDUCE"), arguments));
                     break;
                 case 0x81: // NEWOBJ
                     PickleTuple newArguments = PopTuple("NEWOBJ");
-                    Push(new PickleCall(Pop(), newArguments, isNewObject: true));
+                    Push(new PickleCall(PopCallable("NEWOBJ"), newArguments, isNewObject: true));
                     break;
                 case 0x92: // NEWOBJ_EX
                     if (Pop() is not PickleDict keywords)
@@ -218,7 +218,7 @@ internal sealed class PickleReader
                     }
 
                     PickleTuple positional = PopTuple("NEWOBJ_EX");
-                    Push(new PickleCall(Pop(), positional, isNewObject: true) { KeywordArguments = keywords });
+                    Push(new PickleCall(PopCallable("NEWOBJ_EX"), positional, isNewObject: true) { KeywordArguments = keywords });
                     break;
                 case (byte)'b': // BUILD
                     Build(Pop(), Peek());
@@ -234,7 +234,7 @@ internal sealed class PickleReader
         throw Malformed("ends without a STOP opcode (truncated)");
     }
 
-    private static object? Reduce(object? callable, PickleTuple arguments) =>
+    private static object Reduce(object callable, PickleTuple arguments) =>
         callable is PickleGlobal { Module: "collections", Name: "OrderedDict" } && arguments.Count == 0
             ? new PickleDict()
             : new PickleCall(callable, arguments, isNewObject: false);
@@ -301,6 +301,15 @@ internal sealed class PickleReader
 
     private PickleTuple PopTuple(string opcodeName) =>
         Pop() as PickleTuple ?? throw Malformed($"{opcodeName} needs a tuple of arguments");
+
+    /// <summary>Only a global, or what calling one returned, can be called.</summary>
+    private object PopCallable(string opcodeName) =>
+        Pop() switch
+        {
+            PickleGlobal global => global,
+            PickleCall call => call,
+            var other => throw Malformed($"{opcodeName} calls {Describe(other)}, which is not a global"),
+        };
 
     private object? MemoGet(long index) =>
         memo.TryGetValue(index, out object? value) ? value : throw Malformed($"memo miss: no entry {index}");
@@ -377,7 +386,7 @@ internal sealed class PickleReader
         }
 
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private string ReadUtf8(int byteCount)

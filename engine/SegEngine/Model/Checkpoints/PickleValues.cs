@@ -79,9 +79,9 @@ internal sealed class PickleDict
 /// A call the pickle asked for (<c>REDUCE</c>, <c>NEWOBJ</c>), recorded instead of run: the callable (usually a
 /// <see cref="PickleGlobal"/>), its arguments, and whatever <c>BUILD</c>, <c>SETITEMS</c> or <c>APPENDS</c> later added.
 /// </summary>
-internal sealed class PickleCall(object? callable, PickleTuple arguments, bool isNewObject)
+internal sealed class PickleCall(object callable, PickleTuple arguments, bool isNewObject)
 {
-    public object? Callable { get; } = callable;
+    public object Callable { get; } = callable;
 
     public PickleTuple Arguments { get; } = arguments;
 
