@@ -95,7 +95,9 @@ internal static class InfoCommand
         Line("  decoder convs", string.Join(", ", arch.DecoderConvsPerStage));
         Line("  ops", $"{ShortName(arch.ConvOp)} (bias {(arch.ConvBias ? "on" : "off")}), {ShortName(arch.NormOp)}, {ShortName(arch.Nonlin)}");
         Line("cascade", $"previous stage {config.PreviousStage ?? "none"}, next stage {config.NextStage ?? "none"}");
-        Line("mirroring axes", folder.MirroringAxes is int[] axes ? $"({string.Join(", ", axes)})" : "none");
+        Line("mirroring axes", folder.Folds[0].Checkpoint is null
+            ? "unknown (the first fold has no checkpoint)"
+            : folder.MirroringAxes is int[] axes ? $"({string.Join(", ", axes)})" : "none");
 
         Line("folds", string.Join(", ", folder.Folds.Select(fold => fold.Name)));
         foreach (FoldInfo fold in folder.Folds)
