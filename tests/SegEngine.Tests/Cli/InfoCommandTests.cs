@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace SegEngine.Tests.Cli;
+
+/// <summary>Runs the built <c>segengine</c> command in a child process, as users do, and checks its output and exit code.</summary>
+public class InfoCommandTests
+{
+    private static (int ExitCode, string Stdout, string Stderr) RunSegEngine(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "SegEngine.Cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(dll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("segengine info did not finish within 60 s");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void InfoPrintsTheSampleModel()
+    {
+        (int exitCode, string stdout, string stderr) = RunSegEngine("info", "-m", TestPaths.SampleModel("3d_fullres"));
+
+        Assert.True(exitCode == 0, stderr);
+        string[] lines = stdout.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("configuration", StringComparison.Ordinal) && l.EndsWith("3d_fullres (3-D)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("patch size", StringComparison.Ordinal) && l.EndsWith("48 x 64 x 64", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target spacing", StringComparison.Ordinal) && l.EndsWith("1 x 1 x 1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("CTNormalization", StringComparison.Ordinal) && l.Contains("clip [84, 529]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("labels", StringComparison.Ordinal) && l.EndsWith("background=0, sphere=1, box=2", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("mirroring axes", StringComparison.Ordinal) && l.EndsWith("(0, 1, 2)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("reader/writer", StringComparison.Ordinal) && l.EndsWith("NibabelIO", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Trim().StartsWith("input", StringComparison.Ordinal) && l.EndsWith("input Float [batch, 1, 48, 64, 64]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Trim().StartsWith("output", StringComparison.Ordinal) && l.EndsWith("logits Float [batch, 3, 48, 64, 64]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("architecture", StringComparison.Ordinal) && l.EndsWith("ResidualEncoderUNet, 5 stages", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("onnx runtime", StringComparison.Ordinal) && l.Contains("1.31.1", StringComparison.Ordinal) && l.Contains("CPUExecutionProvider", StringComparison.Ordinal));
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void InfoJsonOnADatasetFolderWithConfiguration()
+    {
+        string datasetFolder = Path.Combine(TestPaths.RepositoryRoot, "models", "sample");
+        (int exitCode, string stdout, string stderr) = RunSegEngine("info", "-m", datasetFolder, "-c", "2d", "-f", "0", "-chk", "checkpoint_final.pth", "--json");
+
+        Assert.True(exitCode == 0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement root = json.RootElement;
+        Assert.Equal("2d", root.GetProperty("configuration").GetString());
+        Assert.Equal([96, 96], root.GetProperty("patch_size").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([0, 1], root.GetProperty("mirroring_axes").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(3, root.GetProperty("heads").GetInt32());
+        Assert.True(root.GetProperty("folds")[0].GetProperty("dynamic_batch").GetBoolean());
+    }
+
+    [Fact]
+    public void MissingFolderFailsWithAMessageAndNoStackTrace()
+    {
+        string missing = Path.Combine(TestPaths.NewTempFolder(), "no_such_model");
+        (int exitCode, string stdout, string stderr) = RunSegEngine("info", "-m", missing);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Contains(missing, stderr);
+        Assert.StartsWith("error: ", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public void AmbiguousDatasetFolderListsTheChoices()
+    {
+        (int exitCode, _, string stderr) = RunSegEngine("info", "-m", Path.Combine(TestPaths.RepositoryRoot, "models", "sample"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("nnUNetTrainer__nnUNetResEncUNetMPlans__2d", stderr);
+        Assert.Contains("nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres", stderr);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+
+namespace SegEngine.Tests.Model;
+
+/// <summary>Temporary model folders made from the bundled sample, with JSON edits applied by the test.</summary>
+internal static class ModelFixtures
+{
+    public const string SampleFolderPrefix = "nnUNetTrainer__nnUNetResEncUNetMPlans__";
+
+    /// <summary>Copies the sample model of <paramref name="configuration"/> into a fresh folder named <paramref name="folderName"/>.</summary>
+    public static string CopySample(string configuration, string? folderName = null, string? parent = null)
+    {
+        string source = TestPaths.SampleModel(configuration);
+        string target = Path.Combine(parent ?? TestPaths.NewTempFolder(), folderName ?? Path.GetFileName(source));
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+
+        return target;
+    }
+
+    public static JsonObject ReadJson(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+
+    public static void EditJson(string path, Action<JsonObject> edit)
+    {
+        JsonObject root = ReadJson(path);
+        edit(root);
+        File.WriteAllText(path, root.ToJsonString());
+    }
+
+    public static JsonObject SamplePlans() => ReadJson(Path.Combine(TestPaths.SampleModel("3d_fullres"), "plans.json"));
+
+    /// <summary>Writes a plans.json into a new temp folder after applying <paramref name="edit"/> to the sample plans.</summary>
+    public static string WritePlans(Action<JsonObject> edit)
+    {
+        JsonObject plans = SamplePlans();
+        edit(plans);
+        string path = Path.Combine(TestPaths.NewTempFolder(), "plans.json");
+        File.WriteAllText(path, plans.ToJsonString());
+        return path;
+    }
+
+    public static string WriteJson(string json, string name)
+    {
+        string path = Path.Combine(TestPaths.NewTempFolder(), name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    public static JsonObject Configurations(this JsonObject plans) => plans["configurations"]!.AsObject();
+}
