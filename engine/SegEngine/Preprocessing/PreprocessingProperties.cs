@@ -1,0 +1,236 @@
+using System.Text.Json;
+
+namespace SegEngine.Preprocessing;
+
+/// <summary>
+/// The per-case properties preprocessing hands to the export, with nnU-Net's key names.
+/// </summary>
+/// <remarks>
+/// The <c>properties</c> dict of <c>DefaultPreprocessor.run_case</c> (contract §2, §3, §5). <see cref="Spacing"/> is the
+/// reader's spacing in reader axis order, exactly nnU-Net's <c>spacing</c>; <see cref="TransposedSpacing"/> gives
+/// <c>spacing_t</c>. <see cref="TargetSpacing"/> is SegEngine's addition (key <c>target_spacing</c>, which nnU-Net
+/// does not write and ignores). Unknown keys (e.g. <c>sitk_stuff</c>) are skipped when reading.
+/// </remarks>
+/// <param name="ShapeBeforeCropping"><c>shape_before_cropping</c>, transposed axis order.</param>
+/// <param name="BboxUsedForCropping"><c>bbox_used_for_cropping</c>, half-open, transposed axis order.</param>
+/// <param name="ShapeAfterCroppingAndBeforeResampling"><c>shape_after_cropping_and_before_resampling</c>.</param>
+/// <param name="Spacing"><c>spacing</c>: the reader's spacing, reader axis order.</param>
+/// <param name="TargetSpacing">The configuration's target spacing in transposed order (2d: axis 0 = spacing_t[0]), or null.</param>
+/// <param name="OriginalAffine">NibabelIO's <c>nibabel_stuff.original_affine</c> (4×4, row-major), or null for other readers.</param>
+public sealed record PreprocessingProperties(
+    Shape3 ShapeBeforeCropping,
+    BoundingBox BboxUsedForCropping,
+    Shape3 ShapeAfterCroppingAndBeforeResampling,
+    IReadOnlyList<double> Spacing,
+    IReadOnlyList<double>? TargetSpacing,
+    IReadOnlyList<double>? OriginalAffine)
+{
+    /// <summary><c>spacing_t[i] = spacing[transpose_forward[i]]</c> (contract §3.1).</summary>
+    public double[] TransposedSpacing(IReadOnlyList<int> transposeForward) => Transposition.TransposeSpacing(Spacing, transposeForward);
+
+    /// <summary>Reads a <c>properties.json</c>; <paramref name="source"/> names it in error messages.</summary>
+    public static PreprocessingProperties ReadJson(string json, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException error)
+        {
+            throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: not valid JSON: {error.Message}", error);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(source, "the top level", "an object");
+            }
+
+            Shape3 before = ReadShape(root, "shape_before_cropping", source);
+            Shape3 after = ReadShape(root, "shape_after_cropping_and_before_resampling", source);
+            BoundingBox box = ReadBox(root, source);
+            if (!box.FitsIn(before) || box.Shape != after)
+            {
+                throw new SegEngineException(
+                    SegErrorCode.InvalidInput,
+                    $"{source}: bbox_used_for_cropping {box} must lie in shape_before_cropping {before} and span shape_after_cropping_and_before_resampling {after}");
+            }
+
+            double[] spacing = ReadNumbers(Required(root, "spacing", source), "spacing", source, 3);
+            double[]? target = root.TryGetProperty("target_spacing", out JsonElement t) ? ReadNumbers(t, "target_spacing", source, 3) : null;
+            double[]? affine = null;
+            if (root.TryGetProperty("nibabel_stuff", out JsonElement nibabel) && nibabel.ValueKind == JsonValueKind.Object
+                && nibabel.TryGetProperty("original_affine", out JsonElement rows))
+            {
+                affine = ReadAffine(rows, source);
+            }
+
+            return new PreprocessingProperties(before, box, after, spacing, target, affine);
+        }
+    }
+
+    public static PreprocessingProperties ReadJsonFile(string path) => ReadJson(File.ReadAllText(path), path);
+
+    /// <summary>Writes the properties as nnU-Net's JSON dump would name them.</summary>
+    public string WriteJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            if (OriginalAffine is not null)
+            {
+                writer.WriteStartObject("nibabel_stuff");
+                writer.WriteStartArray("original_affine");
+                for (int r = 0; r < 4; r++)
+                {
+                    writer.WriteStartArray();
+                    for (int c = 0; c < 4; c++)
+                    {
+                        writer.WriteNumberValue(OriginalAffine[(r * 4) + c]);
+                    }
+
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            WriteNumbers(writer, "spacing", Spacing);
+            WriteNumbers(writer, "shape_before_cropping", ShapeBeforeCropping.ToArray().Select(v => (double)v).ToArray());
+            writer.WriteStartArray("bbox_used_for_cropping");
+            for (int axis = 0; axis < 3; axis++)
+            {
+                writer.WriteStartArray();
+                writer.WriteNumberValue(BboxUsedForCropping.Start(axis));
+                writer.WriteNumberValue(BboxUsedForCropping.End(axis));
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+            WriteNumbers(writer, "shape_after_cropping_and_before_resampling", ShapeAfterCroppingAndBeforeResampling.ToArray().Select(v => (double)v).ToArray());
+            if (TargetSpacing is not null)
+            {
+                WriteNumbers(writer, "target_spacing", TargetSpacing);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter writer, string name, IReadOnlyList<double> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (double value in values)
+        {
+            if (value == Math.Floor(value) && Math.Abs(value) < 1e15)
+            {
+                writer.WriteNumberValue((long)value);
+            }
+            else
+            {
+                writer.WriteNumberValue(value);
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static JsonElement Required(JsonElement root, string name, string source) =>
+        root.TryGetProperty(name, out JsonElement value)
+            ? value
+            : throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: the key '{name}' is missing");
+
+    private static Shape3 ReadShape(JsonElement root, string name, string source)
+    {
+        double[] values = ReadNumbers(Required(root, name, source), name, source, 3);
+        int[] axes = new int[3];
+        for (int i = 0; i < 3; i++)
+        {
+            axes[i] = ToPositiveInt(values[i], name, source);
+        }
+
+        return Shape3.FromArray(axes);
+    }
+
+    private static BoundingBox ReadBox(JsonElement root, string source)
+    {
+        const string name = "bbox_used_for_cropping";
+        JsonElement rows = Required(root, name, source);
+        if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() != 3)
+        {
+            throw Invalid(source, name, "3 [start, end] pairs");
+        }
+
+        int[] bounds = new int[6];
+        int i = 0;
+        foreach (JsonElement pair in rows.EnumerateArray())
+        {
+            double[] values = ReadNumbers(pair, name, source, 2);
+            bounds[i++] = ToNonNegativeInt(values[0], name, source);
+            bounds[i++] = ToNonNegativeInt(values[1], name, source);
+        }
+
+        return new BoundingBox(bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5]);
+    }
+
+    private static double[] ReadAffine(JsonElement rows, string source)
+    {
+        const string name = "nibabel_stuff.original_affine";
+        if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() != 4)
+        {
+            throw Invalid(source, name, "a 4x4 matrix");
+        }
+
+        var affine = new double[16];
+        int r = 0;
+        foreach (JsonElement row in rows.EnumerateArray())
+        {
+            ReadNumbers(row, name, source, 4).CopyTo(affine, r * 4);
+            r++;
+        }
+
+        return affine;
+    }
+
+    private static double[] ReadNumbers(JsonElement array, string name, string source, int count)
+    {
+        if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() != count)
+        {
+            throw Invalid(source, name, $"an array of {count} numbers");
+        }
+
+        var values = new double[count];
+        int i = 0;
+        foreach (JsonElement item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out values[i]) || !double.IsFinite(values[i]))
+            {
+                throw Invalid(source, name, $"an array of {count} finite numbers");
+            }
+
+            i++;
+        }
+
+        return values;
+    }
+
+    private static int ToPositiveInt(double value, string name, string source) =>
+        value >= 1 && value <= int.MaxValue && value == Math.Floor(value)
+            ? (int)value
+            : throw Invalid(source, name, $"positive integers (got {value})");
+
+    private static int ToNonNegativeInt(double value, string name, string source) =>
+        value >= 0 && value <= int.MaxValue && value == Math.Floor(value)
+            ? (int)value
+            : throw Invalid(source, name, $"non-negative integers (got {value})");
+
+    private static SegEngineException Invalid(string source, string name, string expected) =>
+        new(SegErrorCode.InvalidInput, $"{source}: '{name}' must be {expected}");
+}
