@@ -66,6 +66,14 @@ public static class Resampler
         }
     }
 
+    /// <summary>Resamples one label-map channel with the spacings of a case (decides separate-z itself).</summary>
+    public static void ResampleSegmentation<T>(ReadOnlySpan<T> input, Shape3 inputShape, Span<T> destination, Shape3 outputShape, double[] currentSpacing, double[] newSpacing, ResamplingSpec spec)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ResampleSegmentation(input, destination, ResamplingPlan.Create(inputShape, outputShape, currentSpacing, newSpacing, spec.ForceSeparateZ), spec);
+    }
+
     /// <summary>Resamples one label-map channel (int8, uint8 or int16; −1 is a label like any other).</summary>
     /// <exception cref="SegEngineException">Unsupported resampling function or order.</exception>
     public static unsafe void ResampleSegmentation<T>(ReadOnlySpan<T> input, Span<T> destination, ResamplingPlan plan, ResamplingSpec spec)
