@@ -59,6 +59,34 @@ public class ResamplingKernelTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(25)]
+    [InlineData(536)]
+    public void InterleavedPrefilterMatchesTheScalarLine(int length)
+    {
+        var random = new Random(length);
+        var lines = new double[length * SegKernels.InterleavedLines];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            lines[i] = random.NextDouble() * 4000 - 2000;
+        }
+
+        var expected = (double[])lines.Clone();
+        for (int lane = 0; lane < SegKernels.InterleavedLines; lane++)
+        {
+            double[] line = Enumerable.Range(0, length).Select(i => expected[i * SegKernels.InterleavedLines + lane]).ToArray();
+            NaiveResampling.PrefilterLine(line);
+            for (int i = 0; i < length; i++)
+            {
+                expected[i * SegKernels.InterleavedLines + lane] = line[i];
+            }
+        }
+
+        SegKernels.CubicSplinePrefilterInterleaved(lines, length);
+        AssertBits(expected, lines, $"8 interleaved lines of {length} (seed {length})");
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(3)]

@@ -293,30 +293,42 @@ internal static class SplineResizer
             int firstRow = yTaps.Index(0, 0);
             int lastRow = yTaps.Index(output.Y - 1, 3);
             int outX = output.X;
+            const int Lanes = SegKernels.InterleavedLines;
+            int groups = (lastRow - firstRow + Lanes) / Lanes;
             Parallel.For(
-                firstRow,
-                lastRow + 1,
-                () => MemoryOwner<double>.Allocate(paddedX),
-                (r, _, line) =>
+                0,
+                groups,
+                () => MemoryOwner<double>.Allocate(paddedX * Lanes),
+                (group, _, buffer) =>
                 {
-                    Span<double> row = line.Span;
-                    ReadOnlySpan<double> filtered = yFiltered.Span.Slice(r * inX, inX);
-                    for (int j = 0; j < paddedX; j++)
+                    // Eight padded rows, interleaved so each x line is one vector lane.
+                    Span<double> lines = buffer.Span;
+                    int rowStart = firstRow + group * Lanes;
+                    int rows = Math.Min(Lanes, lastRow + 1 - rowStart);
+                    ReadOnlySpan<double> filtered = yFiltered.Span;
+                    for (int lane = 0; lane < Lanes; lane++)
                     {
-                        row[j] = filtered[Math.Clamp(j - Pad, 0, inX - 1)];
+                        ReadOnlySpan<double> row = filtered.Slice((rowStart + Math.Min(lane, rows - 1)) * inX, inX);
+                        for (int j = 0; j < paddedX; j++)
+                        {
+                            lines[j * Lanes + lane] = row[Math.Clamp(j - Pad, 0, inX - 1)];
+                        }
                     }
 
-                    SegKernels.CubicSplinePrefilter(row);
-                    Span<double> target = gathered.Span.Slice(r * 4 * outX, 4 * outX);
+                    SegKernels.CubicSplinePrefilterInterleaved(lines, paddedX);
                     int[] index = xTaps.IndexByTap;
-                    for (int k = 0; k < target.Length; k++)
+                    for (int lane = 0; lane < rows; lane++)
                     {
-                        target[k] = row[index[k]];
+                        Span<double> target = gathered.Span.Slice((rowStart + lane) * 4 * outX, 4 * outX);
+                        for (int k = 0; k < target.Length; k++)
+                        {
+                            target[k] = lines[index[k] * Lanes + lane];
+                        }
                     }
 
-                    return line;
+                    return buffer;
                 },
-                line => line.Dispose());
+                buffer => buffer.Dispose());
         }
 
         /// <summary>Evaluates output slice <paramref name="oz"/> from the ring (its tap planes are ready).</summary>
