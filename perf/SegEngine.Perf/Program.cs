@@ -34,11 +34,13 @@ static void Run(string title, Shape3 shape, double[] current, double[] target)
     var output = new float[outShape.Voxels];
     GC.Collect();
     long managedBefore = GC.GetTotalMemory(true);
+    using var process = Process.GetCurrentProcess();
+    TimeSpan cpuBefore = process.TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     Resampler.ResampleData(input, output, plan, spec);
     clock.Stop();
-    using var process = Process.GetCurrentProcess();
     process.Refresh();
+    TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
     double checksum = 0;
     foreach (float v in output)
     {
@@ -52,7 +54,7 @@ static void Run(string title, Shape3 shape, double[] current, double[] target)
     }
 
     Console.WriteLine(
-        $"{title}: {shape} -> {outShape} separate_z={plan.SeparateZ} axis={plan.LowResolutionAxis}: {clock.Elapsed.TotalSeconds:F2} s, " +
+        $"{title}: {shape} -> {outShape} separate_z={plan.SeparateZ} axis={plan.LowResolutionAxis}: {clock.Elapsed.TotalSeconds:F2} s wall, {cpu.TotalSeconds:F2} s CPU, " +
         $"threads {Environment.ProcessorCount}, peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MiB, " +
         $"input {input.Length * 4 / 1048576.0:F0} MiB + output {output.Length * 4 / 1048576.0:F0} MiB, " +
         $"managed heap before {managedBefore / 1048576.0:F0} MiB, GC total allocated {GC.GetTotalAllocatedBytes() / 1048576.0:F0} MiB, checksum {checksum:R}");
