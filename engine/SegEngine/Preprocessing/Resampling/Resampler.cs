@@ -128,11 +128,15 @@ public static class Resampler
     private static unsafe void ResizeSegmentation<T>(T* source, int length, Shape3 inputShape, T* target, Shape3 outputShape, int order, bool planar)
         where T : unmanaged, IBinaryInteger<T>
     {
-        const int Offset = 32768;
-        Span<int> counts = new int[65536];
+        // Counting sort over the label type's whole range gives np.unique's ascending order.
+        int offset = typeof(T) == typeof(short) ? 32768 : typeof(T) == typeof(sbyte) ? 128 : 0;
+        int bins = typeof(T) == typeof(short) ? 65536 : 256;
+        int[] rented = System.Buffers.ArrayPool<int>.Shared.Rent(bins);
+        Span<int> counts = rented.AsSpan(0, bins);
+        counts.Clear();
         for (int i = 0; i < length; i++)
         {
-            counts[int.CreateTruncating(source[i]) + Offset]++;
+            counts[int.CreateTruncating(source[i]) + offset]++;
         }
 
         for (int v = 0; v < counts.Length; v++)
@@ -142,10 +146,12 @@ public static class Resampler
                 continue;
             }
 
-            T label = T.CreateTruncating(v - Offset);
+            T label = T.CreateTruncating(v - offset);
             double min = counts[v] == length ? 1.0 : 0.0;
             SplineResizer.Resize(new LabelMaskSource<T>(source, label), inputShape, outputShape, order, planar, new LabelThresholdSink<T>(target, outputShape, min, 1.0, label));
         }
+
+        System.Buffers.ArrayPool<int>.Shared.Return(rented);
     }
 
     private static (double Min, double Max) Range(ReadOnlySpan<float> values)
