@@ -5,6 +5,7 @@ Usage (Debian interpreter; numpy 1.24.2, scipy 1.10.1, skimage 0.19.3):
   /usr/bin/time -v /usr/bin/python3 perf/scripts/resample_scipy.py separate [z y x [dump_prefix]]
 Same synthetic volume and spacings as `dotnet run -c Release --project perf/SegEngine.Perf -- resample`.
 """
+import resource
 import sys
 import time
 
@@ -14,16 +15,20 @@ from skimage.transform import resize
 
 
 def ct_like(shape):
-    z, y, x = np.meshgrid(*[np.arange(n, dtype=np.int64) for n in shape], indexing='ij', sparse=True)
+    """Built slice by slice, so the generator's temporaries stay small next to the resampling's own peak."""
+    out = np.empty(shape, dtype=np.float32)
+    y, x = np.meshgrid(np.arange(shape[1], dtype=np.int64), np.arange(shape[2], dtype=np.int64), indexing='ij')
     dy = 2 * y - shape[1]
     dx = 2 * x - shape[2]
     r2 = 100 * (dx * dx + dy * dy)
     edge = shape[2] * shape[2]
-    value = np.where(r2 > 81 * edge, -1000, 40 + (x + 2 * y + 3 * z) % 300)
-    value = np.where((r2 < 9 * edge) & ((x + y + z) % 7 == 0), 1200, value)
-    flat = (z * shape[1] + y) * shape[2] + x
-    hash_ = ((flat & 0xFFFFFFFF) * 2654435761) & 0xFFFFFFFF
-    return (value + (hash_ >> 27) - 16).astype(np.float32)
+    for z in range(shape[0]):
+        value = np.where(r2 > 81 * edge, -1000, 40 + (x + 2 * y + 3 * z) % 300)
+        value = np.where((r2 < 9 * edge) & ((x + y + z) % 7 == 0), 1200, value)
+        flat = (z * shape[1] + y) * shape[2] + x
+        hash_ = ((flat & 0xFFFFFFFF) * 2654435761) & 0xFFFFFFFF
+        out[z] = value + (hash_ >> 27) - 16
+    return out
 
 
 def new_shape(shape, current, target):
@@ -58,6 +63,8 @@ def main():
     cpu = time.process_time() - cpu_start
     if len(sys.argv) > 5:
         result.tofile(sys.argv[5] + '.' + which + '.f32')
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f'peak RSS {base / 1024:.0f} MiB (input {data.nbytes / 2**20:.0f} MiB)')
     print(f'{which}: {shape} -> {tuple(out_shape)}: {elapsed:.2f} s wall, {cpu:.2f} s CPU, checksum {float(result.astype(np.float64).sum())!r}')
 
 
