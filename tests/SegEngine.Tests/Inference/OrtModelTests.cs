@@ -55,6 +55,26 @@ public class OrtModelTests
     }
 
     [Fact]
+    public void SavesTheOptimisedModelAndLoadsItNextTime()
+    {
+        string folder = TestPaths.NewTempFolder();
+        string onnx = Path.Combine(folder, "model.onnx");
+        File.Copy(SampleOnnx("2d"), onnx);
+        var options = new InferenceOptions { Device = InferenceDevice.Cpu, SaveOptimizedModel = true };
+
+        using (OrtModel first = OrtModel.Open(onnx, options))
+        {
+            Assert.Equal(onnx, first.ModelPath);
+        }
+
+        string optimized = Path.Combine(folder, "model.optimized.cpu.onnx");
+        Assert.True(File.Exists(optimized));
+        using OrtModel second = OrtModel.Open(onnx, options);
+        Assert.Equal(optimized, second.ModelPath);
+        Assert.Equal([96, 96], second.PatchSize);
+    }
+
+    [Fact]
     public void MissingModelIsAnIoError()
     {
         var error = Assert.Throws<SegEngineException>(() => OrtModel.Open("/nonexistent/model.onnx", new InferenceOptions()));
