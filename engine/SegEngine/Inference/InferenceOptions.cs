@@ -1,0 +1,116 @@
+namespace SegEngine.Inference;
+
+/// <summary>Where the network runs.</summary>
+public enum InferenceDevice
+{
+    /// <summary>CUDA when the ONNX Runtime build and the machine provide it, otherwise the CPU (with one warning).</summary>
+    Auto,
+    /// <summary>The CPU execution provider.</summary>
+    Cpu,
+    /// <summary>The CUDA execution provider; failing to create it is an error.</summary>
+    Cuda,
+}
+
+/// <summary>cuDNN convolution algorithm search of the CUDA execution provider (<c>cudnn_conv_algo_search</c>).</summary>
+public enum CudnnConvAlgoSearch
+{
+    /// <summary>Benchmarks the candidates once per shape (ORT's default; closest to nnU-Net's cudnn.benchmark).</summary>
+    Exhaustive,
+    /// <summary>cuDNN's heuristics, no benchmarking.</summary>
+    Heuristic,
+    /// <summary>A fixed algorithm; since ORT 1.20 this is cuDNN frontend's fallback mode and can be very slow.</summary>
+    Default,
+}
+
+/// <summary>
+/// Settings of the sliding-window prediction and of the network runtime. Model facts that come from the model
+/// folder (mirroring axes, expected patch size and head count) are plain values here; the pipeline fills them in.
+/// </summary>
+/// <remarks>nnU-Net's <c>nnUNetPredictor</c> constructor arguments and CLI flags (contract §4, §7).</remarks>
+public sealed record InferenceOptions
+{
+    public InferenceDevice Device { get; init; } = InferenceDevice.Auto;
+
+    /// <summary>ORT intra-op threads on the CPU; 0 means one per core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Cap of the CUDA arena in GB (<c>gpu_mem_limit</c>); 0 leaves ORT's default (no cap).</summary>
+    public double GpuMemoryTargetGb { get; init; }
+
+    public CudnnConvAlgoSearch CudnnConvAlgoSearch { get; init; } = CudnnConvAlgoSearch.Exhaustive;
+
+    /// <summary>Mirroring test-time augmentation (nnU-Net's <c>use_mirroring</c>; <c>--disable_tta</c> turns it off).</summary>
+    public bool UseMirroring { get; init; } = true;
+
+    /// <summary>
+    /// The checkpoint's <c>inference_allowed_mirroring_axes</c>, in patch axes (e.g. 0,1,2 for 3-D, 0,1 for 2-D), in
+    /// the checkpoint's order; empty when the trainer forbids mirroring.
+    /// </summary>
+    public IReadOnlyList<int> MirrorAxes { get; init; } = [];
+
+    /// <summary>Tile step as a fraction of the patch, in (0, 1] (nnU-Net's <c>tile_step_size</c>).</summary>
+    public double StepSize { get; init; } = 0.5;
+
+    /// <summary>Tiles per network run when the model has a dynamic batch axis; 0 lets the memory plan choose.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Runs a tile's mirrored copies as one batch (needs a dynamic batch axis); same results, fewer runs.</summary>
+    public bool BatchMirrors { get; init; }
+
+    /// <summary>Host memory budget in GB for the inference stage; 0 means unlimited.</summary>
+    public double MemoryBudgetGb { get; init; }
+
+    /// <summary>Writes ORT's optimised graph next to the model (<c>model.optimized.onnx</c>) and loads it next time.</summary>
+    public bool SaveOptimizedModel { get; init; }
+
+    /// <summary>The patch size the plans promise; when set, the ONNX input must match it.</summary>
+    public IReadOnlyList<int>? ExpectedPatchSize { get; init; }
+
+    /// <summary>The head count the dataset promises; when set, the ONNX output must match it.</summary>
+    public int? ExpectedClasses { get; init; }
+
+    /// <summary>Receives warnings (device fallback, slow settings). The engine never writes to the console itself.</summary>
+    public Action<string>? Warning { get; init; }
+
+    /// <summary>Checks ranges; throws <see cref="ArgumentOutOfRangeException"/> naming the property.</summary>
+    public void Validate()
+    {
+        if (Threads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (all cores) or positive");
+        }
+
+        if (!(GpuMemoryTargetGb >= 0) || double.IsInfinity(GpuMemoryTargetGb))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GpuMemoryTargetGb), GpuMemoryTargetGb, "must be 0 (no cap) or a positive number of GB");
+        }
+
+        if (!(StepSize > 0 && StepSize <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(StepSize), StepSize, "must be in (0, 1] as in nnU-Net's -step_size");
+        }
+
+        if (BatchSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be 0 (planned) or positive");
+        }
+
+        if (!(MemoryBudgetGb >= 0) || double.IsInfinity(MemoryBudgetGb))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetGb), MemoryBudgetGb, "must be 0 (unlimited) or a positive number of GB");
+        }
+
+        foreach (int axis in MirrorAxes)
+        {
+            if (axis is < 0 or > 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MirrorAxes), axis, "mirroring axes are patch axes 0, 1 or 2");
+            }
+        }
+
+        if (MirrorAxes.Distinct().Count() != MirrorAxes.Count)
+        {
+            throw new ArgumentException($"{nameof(MirrorAxes)} repeats an axis: [{string.Join(",", MirrorAxes)}]", nameof(MirrorAxes));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+
+namespace SegEngine.Inference;
+
+/// <summary>
+/// The host memory the inference stage of one case will hold, computed before any work starts, and the batch size
+/// chosen to fit a budget. Aggregation always streams: the fp16 buffers hold only the slab under the window
+/// (the patch depth on axis 0, one slice for a 2-D configuration), so the streaming depth is that minimum.
+/// </summary>
+/// <remarks>
+/// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
+/// <see cref="OrtModel"/> measures the per-tile figure as the working-set growth over its warm-up run.
+/// </remarks>
+public sealed class MemoryPlan
+{
+    private const int MaxPlannedBatch = 8;
+
+    private MemoryPlan(IReadOnlyList<(string Item, long Bytes)> items, int batchSize, int streamingDepth, double budgetGb)
+    {
+        Items = items;
+        BatchSize = batchSize;
+        StreamingDepth = streamingDepth;
+        BudgetGb = budgetGb;
+    }
+
+    /// <summary>Each component and its bytes, in pipeline order.</summary>
+    public IReadOnlyList<(string Item, long Bytes)> Items { get; }
+
+    public long TotalBytes => Items.Sum(i => i.Bytes);
+
+    /// <summary>Tiles per network run.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Axis-0 slices (padded) held by the aggregation ring.</summary>
+    public int StreamingDepth { get; }
+
+    /// <summary>The budget it was planned for; 0 means unlimited.</summary>
+    public double BudgetGb { get; }
+
+    /// <summary>
+    /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
+    /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps.
+    /// </summary>
+    public static MemoryPlan Compute(
+        Shape3 image,
+        int channels,
+        int classes,
+        IReadOnlyList<int> patchSize,
+        int folds,
+        bool dynamicBatch,
+        long workingBytesPerTile,
+        InferenceOptions options,
+        long inputImageBytes = 0,
+        bool collectsWholeVolume = false)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(folds);
+        options.Validate();
+        SlidingWindowGrid grid = SlidingWindowGrid.Create(image, patchSize, options.StepSize);
+        int passes = MirrorCombinations.Passes(options.MirrorAxes, patchSize.Count, options.UseMirroring).Length;
+
+        if (options.BatchSize > 1 && !dynamicBatch)
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported, $"batch size {options.BatchSize} needs an ONNX model with a dynamic batch axis; this one has a fixed batch of 1");
+        }
+
+        if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
+        {
+            int batch = Math.Max(options.BatchSize, 1);
+            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+            plan.ThrowIfOverBudget();
+            return plan;
+        }
+
+        int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
+        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+        best.ThrowIfOverBudget();
+        for (int batch = 2; batch <= largest; batch++)
+        {
+            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+            if (!candidate.Fits)
+            {
+                break;
+            }
+
+            best = candidate;
+        }
+
+        return best;
+    }
+
+    /// <summary>A table: one line per component with MiB, then the total, the batch size and the streaming depth.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        int width = Math.Max(24, Items.Max(i => i.Item.Length));
+        foreach ((string item, long bytes) in Items)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{item.PadRight(width)} {bytes / 1048576.0,12:F1} MiB");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"total".PadRight(width)} {TotalBytes / 1048576.0,12:F1} MiB");
+        string budget = BudgetGb > 0 ? string.Create(CultureInfo.InvariantCulture, $"{BudgetGb:G} GB") : "unlimited";
+        text.Append(CultureInfo.InvariantCulture, $"batch size {BatchSize}, streaming depth {StreamingDepth} slices, budget {budget}");
+        return text.ToString();
+    }
+
+    private bool Fits => BudgetGb == 0 || TotalBytes <= (long)(BudgetGb * (1L << 30));
+
+    private void ThrowIfOverBudget()
+    {
+        if (!Fits)
+        {
+            throw new SegEngineException(
+                SegErrorCode.MemoryBudget,
+                string.Create(CultureInfo.InvariantCulture, $"inference needs {TotalBytes / 1048576.0:F1} MiB at batch size {BatchSize} but the memory budget is {BudgetGb:G} GB:\n{this}"));
+        }
+    }
+
+    private static MemoryPlan Build(
+        SlidingWindowGrid grid, int channels, int classes, int folds, int passes, int batch, long workingBytesPerTile,
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume)
+    {
+        long patchVoxels = grid.Patch.Voxels;
+        long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
+        long imageSlice = (long)grid.Image.Y * grid.Image.X;
+        int depth = grid.Patch.Z;
+        long tilesPerRun = options.BatchMirrors ? (long)batch * passes : batch;
+        var items = new List<(string, long)>
+        {
+            ("input image", inputImageBytes),
+            ("preprocessed volume (f32)", channels * grid.Image.Voxels * sizeof(float)),
+            ("aggregation slab (f16)", (((long)folds * classes) + 1) * depth * paddedSlice * 2),
+            ("output slab (f16)", classes * depth * imageSlice * 2),
+            ("tile buffers (f32)", batch * (channels + classes) * patchVoxels * sizeof(float)),
+            ("network batch buffers (f32)", folds * tilesPerRun * (channels + classes) * patchVoxels * sizeof(float)),
+            ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
+            ("output (f16 logits)", collectsWholeVolume ? classes * grid.Image.Voxels * 2 : 0),
+        };
+        return new MemoryPlan(items, batch, depth, options.MemoryBudgetGb);
+    }
+}

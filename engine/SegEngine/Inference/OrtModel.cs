@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace SegEngine.Inference;
+
+/// <summary>
+/// One fold's network: an ONNX Runtime session created once and reused for every tile of every case.
+/// Tiles pass through pinned buffers wrapped once per batch size as <see cref="OrtValue"/>s, so the hot path allocates nothing.
+/// Not thread-safe: one sliding window at a time.
+/// </summary>
+/// <remarks>
+/// Stands in for nnU-Net's network forward in <c>_internal_maybe_mirror_and_predict</c> (contract §4.5, §4.6).
+/// The ONNX must have one float input (N, C, patch…) and one float output (N, K, patch…), N fixed at 1 or dynamic.
+/// </remarks>
+public sealed class OrtModel : IDisposable, ITileNetwork
+{
+    private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
+    private readonly string[] inputNames;
+    private readonly string[] outputNames;
+    private readonly int inputVoxels;
+    private readonly Dictionary<int, (OrtValue[] Inputs, OrtValue[] Outputs)> valuesByBatch = [];
+    private float[] input = [];
+    private float[] output = [];
+    private int capacity;
+    private long runTicks;
+
+    private OrtModel(InferenceSession session, string path, InferenceDevice device, int channels, int classes, int[] patch, bool dynamicBatch)
+    {
+        this.session = session;
+        ModelPath = path;
+        Device = device;
+        InputChannels = channels;
+        Classes = classes;
+        PatchSize = patch;
+        DynamicBatch = dynamicBatch;
+        inputNames = [session.InputMetadata.Keys.Single()];
+        outputNames = [session.OutputMetadata.Keys.First()];
+        inputVoxels = patch.Aggregate(1, (a, b) => a * b);
+    }
+
+    public string ModelPath { get; }
+
+    /// <summary>The device the session actually runs on (never <see cref="InferenceDevice.Auto"/>).</summary>
+    public InferenceDevice Device { get; }
+
+    public int InputChannels { get; }
+
+    public int Classes { get; }
+
+    public IReadOnlyList<int> PatchSize { get; }
+
+    public bool DynamicBatch { get; }
+
+    /// <summary>
+    /// Growth of the process working set over the warm-up run of one tile (the CPU arena and memory-pattern blocks
+    /// ORT keeps), at least the tile's input and output. Used by <see cref="MemoryPlan"/> as per-tile runtime memory.
+    /// </summary>
+    public long WorkingBytesPerTile { get; private set; }
+
+    /// <summary>Time spent inside <c>InferenceSession.Run</c> since opening (warm-up excluded).</summary>
+    public TimeSpan RunTime => TimeSpan.FromTicks(runTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+
+    /// <summary>Number of <c>Run</c> calls since opening (warm-up excluded).</summary>
+    public int Runs { get; private set; }
+
+    /// <summary>Creates the session, checks the model's input and output against the options, and runs one warm-up tile.</summary>
+    public static OrtModel Open(string onnxPath, InferenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!File.Exists(onnxPath))
+        {
+            throw new SegEngineException(SegErrorCode.Io, $"{onnxPath}: the ONNX model does not exist");
+        }
+
+        using SessionOptions sessionOptions = CreateSessionOptions(options, out InferenceDevice device);
+        string loadPath = onnxPath;
+        if (options.SaveOptimizedModel)
+        {
+            string optimized = Path.ChangeExtension(onnxPath, $".optimized.{device.ToString().ToLowerInvariant()}.onnx");
+            if (File.Exists(optimized) && File.GetLastWriteTimeUtc(optimized) >= File.GetLastWriteTimeUtc(onnxPath))
+            {
+                loadPath = optimized;
+            }
+            else
+            {
+                sessionOptions.OptimizedModelFilePath = optimized;
+            }
+        }
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(loadPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SegEngineException(SegErrorCode.InvalidModel, $"{loadPath}: ONNX Runtime could not load the model: {e.Message}", e);
+        }
+
+        try
+        {
+            OrtModel model = Describe(session, loadPath, device, options);
+            model.WarmUp();
+            return model;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    Span<float> ITileNetwork.InputBuffer(int batch)
+    {
+        EnsureCapacity(batch);
+        return input.AsSpan(0, batch * InputChannels * inputVoxels);
+    }
+
+    ReadOnlySpan<float> ITileNetwork.Run(int batch)
+    {
+        (OrtValue[] inputs, OrtValue[] outputs) = Values(batch);
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            session.Run(runOptions, inputNames, inputs, outputNames, outputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SegEngineException(SegErrorCode.Runtime, $"{ModelPath}: the network run failed: {e.Message}", e);
+        }
+
+        runTicks += Stopwatch.GetTimestamp() - start;
+        Runs++;
+        return output.AsSpan(0, batch * Classes * inputVoxels);
+    }
+
+    public void Dispose()
+    {
+        DisposeValues();
+        runOptions.Dispose();
+        session.Dispose();
+    }
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options, out InferenceDevice device)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            EnableMemoryPattern = true,
+            EnableCpuMemArena = true,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
+            InterOpNumThreads = 1,
+        };
+
+        device = InferenceDevice.Cpu;
+        if (options.Device == InferenceDevice.Cpu)
+        {
+            return sessionOptions;
+        }
+
+        try
+        {
+            AppendCuda(sessionOptions, options);
+            device = InferenceDevice.Cuda;
+            if (options.CudnnConvAlgoSearch == CudnnConvAlgoSearch.Default)
+            {
+                options.Warning?.Invoke(
+                    "cudnn_conv_algo_search DEFAULT selects cuDNN's fallback engines since ONNX Runtime 1.20 and can be far slower than HEURISTIC or EXHAUSTIVE");
+            }
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException)
+        {
+            // The CPU package has no CUDA entry points; the GPU package without CUDA/cuDNN fails to load the provider.
+            if (options.Device == InferenceDevice.Cuda)
+            {
+                sessionOptions.Dispose();
+                throw new SegEngineException(
+                    SegErrorCode.Unsupported,
+                    $"device cuda was requested but ONNX Runtime could not create the CUDA execution provider ({e.GetType().Name}: {e.Message}). "
+                    + "This build may use the CPU-only ONNX Runtime package (build with -p:OrtFlavor=Gpu), or CUDA/cuDNN are missing; use device auto or cpu to run on the CPU.",
+                    e);
+            }
+
+            options.Warning?.Invoke($"CUDA is not available ({e.GetType().Name}: {e.Message.Split('\n')[0]}); running on the CPU");
+        }
+
+        return sessionOptions;
+    }
+
+    private static void AppendCuda(SessionOptions sessionOptions, InferenceOptions options)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = "0",
+            ["arena_extend_strategy"] = "kSameAsRequested",
+            ["cudnn_conv_algo_search"] = options.CudnnConvAlgoSearch.ToString().ToUpperInvariant(),
+            ["do_copy_in_default_stream"] = "1",
+            ["cudnn_conv_use_max_workspace"] = "1",
+        };
+        if (options.GpuMemoryTargetGb > 0)
+        {
+            settings["gpu_mem_limit"] = ((long)(options.GpuMemoryTargetGb * (1L << 30))).ToString(CultureInfo.InvariantCulture);
+        }
+
+        cuda.UpdateOptions(settings);
+        sessionOptions.AppendExecutionProvider_CUDA(cuda);
+    }
+
+    private static OrtModel Describe(InferenceSession session, string path, InferenceDevice device, InferenceOptions options)
+    {
+        if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
+        {
+            throw Invalid(path, $"expected one input and at least one output, found {session.InputMetadata.Count} and {session.OutputMetadata.Count}");
+        }
+
+        (string inputName, NodeMetadata inputMeta) = session.InputMetadata.Single();
+        (string outputName, NodeMetadata outputMeta) = session.OutputMetadata.First();
+        foreach ((string name, NodeMetadata meta) in new[] { (inputName, inputMeta), (outputName, outputMeta) })
+        {
+            if (meta.ElementDataType != TensorElementType.Float)
+            {
+                throw Invalid(path, $"'{name}' must be float32, is {meta.ElementDataType}");
+            }
+
+            if (meta.Dimensions.Length is not (4 or 5))
+            {
+                throw Invalid(path, $"'{name}' must have 4 (2-D) or 5 (3-D) axes, has {meta.Dimensions.Length}");
+            }
+        }
+
+        int[] inDims = inputMeta.Dimensions;
+        int[] outDims = outputMeta.Dimensions;
+        int[] patch = inDims[2..];
+        if (inDims[1] <= 0 || patch.Any(p => p <= 0))
+        {
+            throw Invalid(path, $"'{inputName}' must have fixed channel and spatial axes, has [{string.Join(",", inDims)}]");
+        }
+
+        if (outDims.Length != inDims.Length || outDims[1] <= 0 || !outDims[2..].SequenceEqual(patch))
+        {
+            throw Invalid(path, $"'{outputName}' [{string.Join(",", outDims)}] must be (N, K, {string.Join(",", patch)})");
+        }
+
+        bool dynamicBatch = inDims[0] < 0;
+        if (!dynamicBatch && inDims[0] != 1)
+        {
+            throw Invalid(path, $"'{inputName}' has a fixed batch of {inDims[0]}; only 1 or a dynamic batch axis are supported");
+        }
+
+        if (options.ExpectedPatchSize is { } expected && !expected.SequenceEqual(patch))
+        {
+            throw Invalid(path, $"the input patch is {string.Join("x", patch)} but the plans say {string.Join("x", expected)}");
+        }
+
+        if (options.ExpectedClasses is { } classes && classes != outDims[1])
+        {
+            throw Invalid(path, $"the output has {outDims[1]} heads but the dataset has {classes}");
+        }
+
+        return new OrtModel(session, path, device, inDims[1], outDims[1], patch, dynamicBatch);
+    }
+
+    private static SegEngineException Invalid(string path, string problem) =>
+        new(SegErrorCode.InvalidModel, $"{path}: {problem}");
+
+    /// <summary>One run on a zero tile: ORT plans memory and (on CUDA) picks algorithms before any timing starts.</summary>
+    private void WarmUp()
+    {
+        EnsureCapacity(1);
+        (OrtValue[] inputs, OrtValue[] outputs) = Values(1);
+        input.AsSpan(0, InputChannels * inputVoxels).Clear();
+        long before = Environment.WorkingSet;
+        session.Run(runOptions, inputNames, inputs, outputNames, outputs);
+        long grown = Environment.WorkingSet - before;
+        WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + Classes) * inputVoxels * sizeof(float));
+    }
+
+    private void EnsureCapacity(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        if (batch > 1 && !DynamicBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{ModelPath} has a fixed batch of 1");
+        }
+
+        if (batch <= capacity)
+        {
+            return;
+        }
+
+        DisposeValues();
+        input = GC.AllocateUninitializedArray<float>(batch * InputChannels * inputVoxels, pinned: true);
+        output = GC.AllocateUninitializedArray<float>(batch * Classes * inputVoxels, pinned: true);
+        capacity = batch;
+    }
+
+    /// <summary>The input and output values for a batch size, created on first use over the pinned buffers.</summary>
+    private (OrtValue[] Inputs, OrtValue[] Outputs) Values(int batch)
+    {
+        EnsureCapacity(batch);
+        if (!valuesByBatch.TryGetValue(batch, out (OrtValue[] Inputs, OrtValue[] Outputs) values))
+        {
+            long[] inShape = [batch, InputChannels, .. PatchSize.Select(p => (long)p)];
+            long[] outShape = [batch, Classes, .. PatchSize.Select(p => (long)p)];
+            values = (
+                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * InputChannels * inputVoxels), inShape)],
+                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, batch * Classes * inputVoxels), outShape)]);
+            valuesByBatch[batch] = values;
+        }
+
+        return values;
+    }
+
+    private void DisposeValues()
+    {
+        foreach ((OrtValue[] inputs, OrtValue[] outputs) in valuesByBatch.Values)
+        {
+            inputs[0].Dispose();
+            outputs[0].Dispose();
+        }
+
+        valuesByBatch.Clear();
+    }
+}

@@ -1,0 +1,415 @@
+using System.Numerics.Tensors;
+using CommunityToolkit.HighPerformance.Buffers;
+using SegEngine.Kernels;
+
+namespace SegEngine.Inference;
+
+/// <summary>
+/// nnU-Net's sliding-window prediction with mirroring and fold ensembling, streamed along axis 0: every fold runs on a
+/// tile position before the window moves on, and each finished slab is divided, cropped, fold-averaged and handed to
+/// the sink, so only the slab under the window is ever aggregated.
+/// </summary>
+/// <remarks>
+/// <c>nnUNetPredictor.predict_logits_from_preprocessed_data</c> → <c>predict_sliding_window_return_logits</c> →
+/// <c>_internal_predict_sliding_window_return_logits</c> and <c>_internal_maybe_mirror_and_predict</c>, CPU semantics
+/// (contract §4.1–§4.8): p = net(x) in fp32, p += flip(net(flip(x))) per combination, p /= passes;
+/// acc = half(acc + p·G); weights = half(weights + G) in tile order; logits = half(acc / weights) per fold;
+/// P = half(P + L_f) over folds in order, then half(P / folds) when there is more than one fold.
+/// Streaming is exact because each voxel still sees the same operations in the same order.
+/// </remarks>
+internal sealed class SlidingWindowPredictor
+{
+    private readonly InferenceOptions options;
+    private IReadOnlyList<int> gaussianPatch = [];
+    private Half[] gaussian = [];
+
+    public SlidingWindowPredictor(InferenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options;
+    }
+
+    /// <summary>The plan <see cref="Predict"/> will follow for this image, for printing or checking up front.</summary>
+    public MemoryPlan Plan(Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false)
+    {
+        ITileNetwork first = CheckFolds(folds);
+        return MemoryPlan.Compute(
+            image, first.InputChannels, first.Classes, first.PatchSize, folds.Count,
+            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, 0, collectsWholeVolume);
+    }
+
+    /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>
+    public void Predict(VolumeBuffer<float> preprocessed, IReadOnlyList<ITileNetwork> folds, ILogitSlabSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessed);
+        ArgumentNullException.ThrowIfNull(sink);
+        ITileNetwork first = CheckFolds(folds);
+        if (preprocessed.Channels != first.InputChannels)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"the preprocessed case has {preprocessed.Channels} channels but the network expects {first.InputChannels}");
+        }
+
+        MemoryPlan plan = Plan(preprocessed.Shape, folds);
+        var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
+        Mirror[] passes = MirrorCombinations.Passes(options.MirrorAxes, first.PatchSize.Count, options.UseMirroring);
+        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, sink);
+        run.Execute(cancellationToken);
+    }
+
+    private static ITileNetwork CheckFolds(IReadOnlyList<ITileNetwork> folds)
+    {
+        ArgumentNullException.ThrowIfNull(folds);
+        if (folds.Count == 0)
+        {
+            throw new ArgumentException("at least one fold is needed", nameof(folds));
+        }
+
+        ITileNetwork first = folds[0];
+        for (int f = 1; f < folds.Count; f++)
+        {
+            if (folds[f].InputChannels != first.InputChannels || folds[f].Classes != first.Classes || !folds[f].PatchSize.SequenceEqual(first.PatchSize))
+            {
+                throw new SegEngineException(
+                    SegErrorCode.InvalidModel,
+                    $"fold {f} has {folds[f].InputChannels} channels, {folds[f].Classes} heads and patch {string.Join("x", folds[f].PatchSize)}; "
+                    + $"fold 0 has {first.InputChannels}, {first.Classes} and {string.Join("x", first.PatchSize)}");
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>The Gaussian for the patch, computed once per predictor and patch (nnU-Net lru-caches it likewise).</summary>
+    private Half[] Gaussian(IReadOnlyList<int> patch)
+    {
+        if (!gaussianPatch.SequenceEqual(patch))
+        {
+            gaussian = GaussianMap.Compute(patch);
+            gaussianPatch = [.. patch];
+        }
+
+        return gaussian;
+    }
+
+    /// <summary>The buffers and loop of one case. Rents everything once; nothing is allocated per tile.</summary>
+    private sealed class CaseRun : IDisposable
+    {
+        private readonly SlidingWindowGrid grid;
+        private readonly VolumeBuffer<float> image;
+        private readonly IReadOnlyList<ITileNetwork> folds;
+        private readonly Half[] gaussian;
+        private readonly Mirror[] passes;
+        private readonly int batch;
+        private readonly bool batchMirrors;
+        private readonly ILogitSlabSink sink;
+        private readonly int channels;
+        private readonly int classes;
+        private readonly int tileVoxels;
+        private readonly int depth;
+        private readonly int paddedSlice;
+        private readonly MemoryOwner<Half> logitRing;
+        private readonly MemoryOwner<Half> weightRing;
+        private readonly MemoryOwner<Half> staging;
+        private readonly MemoryOwner<Half> quotientRow;
+        private readonly MemoryOwner<float> tiles;
+        private readonly MemoryOwner<float> predictions;
+        private readonly MemoryOwner<float> rowScratch;
+        private readonly (int Y, int X)[] rowTiles;
+
+        public CaseRun(
+            SlidingWindowGrid grid, VolumeBuffer<float> image, IReadOnlyList<ITileNetwork> folds, Half[] gaussian,
+            Mirror[] passes, int batch, bool batchMirrors, ILogitSlabSink sink)
+        {
+            this.grid = grid;
+            this.image = image;
+            this.folds = folds;
+            this.gaussian = gaussian;
+            this.passes = passes;
+            this.batch = batch;
+            this.batchMirrors = batchMirrors && passes.Length > 1 && folds.All(f => f.DynamicBatch);
+            this.sink = sink;
+            channels = folds[0].InputChannels;
+            classes = folds[0].Classes;
+            tileVoxels = (int)grid.Patch.Voxels;
+            depth = grid.Patch.Z;
+            paddedSlice = grid.Padded.Y * grid.Padded.X;
+            logitRing = MemoryOwner<Half>.Allocate(folds.Count * classes * depth * paddedSlice, AllocationMode.Clear);
+            weightRing = MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear);
+            staging = MemoryOwner<Half>.Allocate(classes * depth * grid.Image.Y * grid.Image.X);
+            quotientRow = MemoryOwner<Half>.Allocate(grid.Padded.X);
+            tiles = MemoryOwner<float>.Allocate(batch * channels * tileVoxels);
+            predictions = MemoryOwner<float>.Allocate(batch * classes * tileVoxels);
+            rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
+            rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
+        }
+
+        public void Execute(CancellationToken cancellationToken)
+        {
+            sink.Begin(classes, grid.Image);
+            int[] zOffsets = grid.Offsets[0];
+            for (int zi = 0; zi < zOffsets.Length; zi++)
+            {
+                int z = zOffsets[zi];
+                for (int start = 0; start < rowTiles.Length; start += batch)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int count = Math.Min(batch, rowTiles.Length - start);
+                    for (int t = 0; t < count; t++)
+                    {
+                        ExtractTile(z, rowTiles[start + t], tiles.Span.Slice(t * channels * tileVoxels, channels * tileVoxels));
+                    }
+
+                    for (int f = 0; f < folds.Count; f++)
+                    {
+                        PredictMirrored(folds[f], count);
+                        for (int t = 0; t < count; t++)
+                        {
+                            AccumulateLogits(f, z, rowTiles[start + t], predictions.Span.Slice(t * classes * tileVoxels, classes * tileVoxels));
+                        }
+                    }
+
+                    for (int t = 0; t < count; t++)
+                    {
+                        AccumulateWeights(z, rowTiles[start + t]);
+                    }
+                }
+
+                int end = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;
+                Emit(z, end);
+            }
+
+            sink.Complete();
+        }
+
+        public void Dispose()
+        {
+            logitRing.Dispose();
+            weightRing.Dispose();
+            staging.Dispose();
+            quotientRow.Dispose();
+            tiles.Dispose();
+            predictions.Dispose();
+            rowScratch.Dispose();
+        }
+
+        /// <summary>Copies the tile at padded offsets out of the unpadded image; voxels in the padding are 0 (§4.1).</summary>
+        private void ExtractTile(int z0, (int Y, int X) offset, Span<float> tile)
+        {
+            Shape3 patch = grid.Patch;
+            Shape3 shape = grid.Image;
+            Shape3 pad = grid.PadBelow;
+            int xStart = Math.Max(0, pad.X - offset.X);
+            int xEnd = Math.Min(patch.X, pad.X + shape.X - offset.X);
+            for (int c = 0; c < channels; c++)
+            {
+                ReadOnlySpan<float> source = image.Channel(c);
+                for (int dz = 0; dz < patch.Z; dz++)
+                {
+                    int z = z0 + dz - pad.Z;
+                    for (int dy = 0; dy < patch.Y; dy++)
+                    {
+                        int y = offset.Y + dy - pad.Y;
+                        Span<float> row = tile.Slice((((c * patch.Z) + dz) * patch.Y + dy) * patch.X, patch.X);
+                        if (z < 0 || z >= shape.Z || y < 0 || y >= shape.Y || xStart >= xEnd)
+                        {
+                            row.Clear();
+                            continue;
+                        }
+
+                        row[..xStart].Clear();
+                        row[xEnd..].Clear();
+                        int sourceX = offset.X + xStart - pad.X;
+                        source.Slice(((z * shape.Y) + y) * shape.X + sourceX, xEnd - xStart).CopyTo(row[xStart..xEnd]);
+                    }
+                }
+            }
+        }
+
+        /// <summary>fp32 mirror-averaged predictions of the first <paramref name="count"/> tiles for one fold.</summary>
+        private void PredictMirrored(ITileNetwork network, int count)
+        {
+            int inLength = channels * tileVoxels;
+            int outLength = classes * tileVoxels;
+            Span<float> predicted = predictions.Span;
+            if (batchMirrors)
+            {
+                Span<float> input = network.InputBuffer(count * passes.Length);
+                for (int t = 0; t < count; t++)
+                {
+                    for (int m = 0; m < passes.Length; m++)
+                    {
+                        MirrorCombinations.CopyFlipped(
+                            tiles.Span.Slice(t * inLength, inLength), input.Slice(((t * passes.Length) + m) * inLength, inLength), channels, grid.Patch, passes[m]);
+                    }
+                }
+
+                ReadOnlySpan<float> output = network.Run(count * passes.Length);
+                for (int t = 0; t < count; t++)
+                {
+                    for (int m = 0; m < passes.Length; m++)
+                    {
+                        CombinePass(output.Slice(((t * passes.Length) + m) * outLength, outLength), predicted.Slice(t * outLength, outLength), m);
+                    }
+                }
+            }
+            else
+            {
+                for (int m = 0; m < passes.Length; m++)
+                {
+                    Span<float> input = network.InputBuffer(count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        MirrorCombinations.CopyFlipped(tiles.Span.Slice(t * inLength, inLength), input.Slice(t * inLength, inLength), channels, grid.Patch, passes[m]);
+                    }
+
+                    ReadOnlySpan<float> output = network.Run(count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        CombinePass(output.Slice(t * outLength, outLength), predicted.Slice(t * outLength, outLength), m);
+                    }
+                }
+            }
+
+            if (passes.Length > 1)
+            {
+                // nnU-Net: prediction /= (len(axes_combinations) + 1), a float32 division.
+                TensorPrimitives.Divide(predicted[..(count * outLength)], passes.Length, predicted[..(count * outLength)]);
+            }
+        }
+
+        /// <summary>Pass 0 sets the prediction; later passes add their output flipped back, in pass order.</summary>
+        private void CombinePass(ReadOnlySpan<float> output, Span<float> prediction, int pass)
+        {
+            if (pass == 0)
+            {
+                output.CopyTo(prediction);
+            }
+            else
+            {
+                MirrorCombinations.AddFlipped(output, prediction, classes, grid.Patch, passes[pass], rowScratch.Span);
+            }
+        }
+
+        private void AccumulateLogits(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction)
+        {
+            Shape3 patch = grid.Patch;
+            Span<Half> ring = logitRing.Span;
+            for (int k = 0; k < classes; k++)
+            {
+                for (int dz = 0; dz < patch.Z; dz++)
+                {
+                    int slot = (z0 + dz) % depth;
+                    for (int dy = 0; dy < patch.Y; dy++)
+                    {
+                        int ringRow = (((((fold * classes) + k) * depth) + slot) * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X;
+                        int tileRow = ((dz * patch.Y) + dy) * patch.X;
+                        SegKernels.AccumulateWeighted(
+                            prediction.Slice((k * tileVoxels) + tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), ring.Slice(ringRow, patch.X));
+                    }
+                }
+            }
+        }
+
+        private void AccumulateWeights(int z0, (int Y, int X) offset)
+        {
+            Shape3 patch = grid.Patch;
+            Span<Half> ring = weightRing.Span;
+            for (int dz = 0; dz < patch.Z; dz++)
+            {
+                int slot = (z0 + dz) % depth;
+                for (int dy = 0; dy < patch.Y; dy++)
+                {
+                    int tileRow = ((dz * patch.Y) + dy) * patch.X;
+                    SegKernels.AddHalf(gaussian.AsSpan(tileRow, patch.X), ring.Slice((slot * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X, patch.X));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: divide every fold (checking the whole
+        /// padded slice for infinities, as nnU-Net checks before cropping), crop, sum the folds, divide by their count,
+        /// hand the slab to the sink and clear the ring slots for reuse.
+        /// </summary>
+        private void Emit(int from, int to)
+        {
+            Shape3 shape = grid.Image;
+            Shape3 pad = grid.PadBelow;
+            int imageFrom = Math.Max(from, pad.Z) - pad.Z;
+            int imageTo = Math.Min(to, pad.Z + shape.Z) - pad.Z;
+            int count = Math.Max(0, imageTo - imageFrom);
+            int imageSlice = shape.Y * shape.X;
+            Span<Half> slab = staging.Span[..(classes * count * imageSlice)];
+            Span<Half> quotient = quotientRow.Span;
+            Span<Half> logits = logitRing.Span;
+            Span<Half> weights = weightRing.Span;
+
+            for (int zp = from; zp < to; zp++)
+            {
+                int slot = zp % depth;
+                int zLocal = zp - pad.Z - imageFrom;
+                bool inImage = zLocal >= 0 && zLocal < count;
+                for (int f = 0; f < folds.Count; f++)
+                {
+                    for (int k = 0; k < classes; k++)
+                    {
+                        int sliceStart = ((((f * classes) + k) * depth) + slot) * paddedSlice;
+                        for (int yp = 0; yp < grid.Padded.Y; yp++)
+                        {
+                            int rowStart = yp * grid.Padded.X;
+                            SegKernels.DivideHalf(
+                                logits.Slice(sliceStart + rowStart, grid.Padded.X), weights.Slice((slot * paddedSlice) + rowStart, grid.Padded.X), quotient);
+                            if (SegKernels.IndexOfInfinity(quotient) >= 0)
+                            {
+                                throw new SegEngineException(
+                                    SegErrorCode.Numeric,
+                                    $"infinite aggregated logits in fold {f}, class {k}, padded slice {zp}, row {yp}; nnU-Net aborts here too "
+                                    + "(its value_scaling_factor 10 can overflow fp16 for very large logits)");
+                            }
+
+                            int y = yp - pad.Y;
+                            if (!inImage || y < 0 || y >= shape.Y)
+                            {
+                                continue;
+                            }
+
+                            ReadOnlySpan<Half> cropped = quotient.Slice(pad.X, shape.X);
+                            Span<Half> target = slab.Slice((((k * count) + zLocal) * imageSlice) + (y * shape.X), shape.X);
+                            if (f == 0)
+                            {
+                                cropped.CopyTo(target);
+                            }
+                            else
+                            {
+                                SegKernels.AddHalf(cropped, target);
+                            }
+                        }
+                    }
+                }
+
+                for (int f = 0; f < folds.Count; f++)
+                {
+                    for (int k = 0; k < classes; k++)
+                    {
+                        logits.Slice(((((f * classes) + k) * depth) + slot) * paddedSlice, paddedSlice).Clear();
+                    }
+                }
+
+                weights.Slice(slot * paddedSlice, paddedSlice).Clear();
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            if (folds.Count > 1)
+            {
+                SegKernels.DivideHalf(slab, (Half)folds.Count, slab);
+            }
+
+            sink.Accept(imageFrom, count, slab);
+        }
+    }
+}
