@@ -83,6 +83,20 @@ public sealed class SegmentationExporterTests
     }
 
     [Fact]
+    public void FastPathNeedsAStrictMarginWhenTheWinnerIsNotTheLowestClass()
+    {
+        // Class 1 wins both taps, its smallest tap (1.0) equals class 0's largest. Halfway between the taps both fp16
+        // roundings tie to 1.0 (round half to even), so class 0 wins the tie: a non-strict margin test would say 1.
+        var input = new Shape3(1, 1, 2);
+        var crop = new Shape3(1, 1, 3);
+        var plan = new ExportPlan(2, null, ExportTestData.SampleProbabilities, [1, 1, 1], [1, 1, 1], input, crop,
+            [(0, 1), (0, 1), (0, 3)], crop, [0, 1, 2]);
+        Half[] logits = [BitConverter.UInt16BitsToHalf(0x3BFF), (Half)1, (Half)1, BitConverter.UInt16BitsToHalf(0x3C01)];
+        Assert.Equal([1, 0, 1], NaiveExport.Labels(logits, plan));
+        Assert.Equal([1, 0, 1], ExportTestData.Fused(plan, logits, new Random(0)));
+    }
+
+    [Fact]
     public void ClipCannotChangeTheFp16Result()
     {
         // The exporter relies on round_fp16(clip(V)) == round_fp16(V) (argument beside SegmentationExporter).
