@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using CommunityToolkit.HighPerformance.Buffers;
+using SegEngine.Io;
+
+namespace SegEngine.Export;
+
+/// <summary>
+/// <c>--save_probabilities</c>: writes nnU-Net's <c>.npz</c> (one float32 array <c>probabilities</c>, (K, z, y, x) in the
+/// original array order) class by class into a deflated zip entry, and the case properties as JSON beside it.
+/// </summary>
+/// <remarks>
+/// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, contract §5 steps 2 and 6:
+/// float32 softmax over the fp16 resampled logits (max-subtract, exp, sum in class order, divide), or the sigmoid for
+/// regions; outside the bounding box channel 0 is 1 for labels and every channel is 0 for regions.
+/// Memory: two float32 values per cropped voxel (max and sum) and one original-order slice, whatever K is.
+/// The exponential is .NET's <see cref="MathF.Exp"/>; torch uses SLEEF's vectorised expf, which differs in the last bit for
+/// some inputs, so probabilities agree to about one float32 ulp rather than bit for bit.
+/// </remarks>
+public static class ProbabilityWriter
+{
+    /// <summary>Writes <paramref name="npzPath"/> and, next to it, <paramref name="propertiesJson"/> as <c>.json</c>; both atomically.</summary>
+    public static void Write(string npzPath, VolumeBuffer<Half> logits, ExportPlan plan, string propertiesJson)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Validate();
+        if (logits.Channels != plan.Classes || logits.Shape != plan.PreprocessedShape)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{npzPath}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.Classes} x {plan.PreprocessedShape}");
+        }
+
+        var grid = ResamplingGrid.For(plan);
+        Shape3 crop = plan.ShapeAfterCropping;
+        using var max = MemoryOwnerOf(crop.Voxels);
+        using var sum = MemoryOwnerOf(crop.Voxels);
+        if (!plan.IsRegions)
+        {
+            Normalizers(logits, grid, plan, max.Memory, sum.Memory);
+        }
+
+        string temporary = npzPath + ".partial";
+        try
+        {
+            using (FileStream file = File.Create(temporary))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            using (Stream entry = zip.CreateEntry("probabilities.npy", CompressionLevel.Optimal).Open())
+            {
+                Shape3 original = plan.OriginalShape;
+                Npy.WriteHeader(entry, NpyType.Float32, [plan.Classes, original.Z, original.Y, original.X]);
+                float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
+                try
+                {
+                    for (int k = 0; k < plan.Classes; k++)
+                    {
+                        for (int z = 0; z < original.Z; z++)
+                        {
+                            FillSlice(logits, grid, plan, k, z, max.Memory, sum.Memory, slice);
+                            entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(slice);
+                }
+            }
+
+            File.Move(temporary, npzPath, overwrite: true);
+        }
+        catch (IOException error)
+        {
+            File.Delete(temporary);
+            throw new SegEngineException(SegErrorCode.Io, $"{npzPath}: {error.Message}", error);
+        }
+
+        string propertiesPath = Path.ChangeExtension(npzPath, ".json");
+        File.WriteAllText(propertiesPath + ".partial", propertiesJson);
+        File.Move(propertiesPath + ".partial", propertiesPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// The resampled fp16 logit of one class (<paramref name="channel"/>) at a cropped output voxel, as nnU-Net stores it: the §3.5
+    /// float64 sum (taps lexicographic, t += ((v·w_z)·w_y)·w_x) rounded directly to fp16 (the clip is a no-op, see
+    /// <see cref="SegmentationExporter"/>).
+    /// </summary>
+    internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, Shape3 input, int oz, int oy, int ox)
+    {
+        AxisTaps tz = grid.Z, ty = grid.Y, tx = grid.X;
+        long plane = (long)input.Y * input.X;
+        ReadOnlySpan<int> zs = [tz.Low[oz], tz.High[oz]];
+        ReadOnlySpan<int> ys = [ty.Low[oy], ty.High[oy]];
+        ReadOnlySpan<int> xs = [tx.Low[ox], tx.High[ox]];
+        ReadOnlySpan<double> wz = [tz.W0[oz], tz.W1[oz]];
+        ReadOnlySpan<double> wy = [ty.W0[oy], ty.W1[oy]];
+        ReadOnlySpan<double> wx = [tx.W0[ox], tx.W1[ox]];
+        double t = 0.0;
+        for (int a = 0; a < 2; a++)
+        {
+            for (int b = 0; b < 2; b++)
+            {
+                for (int c = 0; c < 2; c++)
+                {
+                    t += (((double)channel[(int)((zs[a] * plane) + ((long)ys[b] * input.X) + xs[c])] * wz[a]) * wy[b]) * wx[c];
+                }
+            }
+        }
+
+        return (Half)t;
+    }
+
+    private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
+
+    /// <summary>Per cropped voxel: the largest class logit and Σ exp(x_k − max) in class order (torch's softmax steps).</summary>
+    private static void Normalizers(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, Memory<float> max, Memory<float> sum)
+    {
+        Shape3 crop = plan.ShapeAfterCropping;
+        Parallel.For(0, crop.Z * crop.Y, row =>
+        {
+            int oz = row / crop.Y, oy = row % crop.Y;
+            Span<float> rowMax = max.Span.Slice(row * crop.X, crop.X);
+            Span<float> rowSum = sum.Span.Slice(row * crop.X, crop.X);
+            for (int ox = 0; ox < crop.X; ox++)
+            {
+                float m = float.NegativeInfinity;
+                for (int k = 0; k < plan.Classes; k++)
+                {
+                    m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, plan.PreprocessedShape, oz, oy, ox));
+                }
+
+                float s = 0f;
+                for (int k = 0; k < plan.Classes; k++)
+                {
+                    s += MathF.Exp((float)Resampled(logits.Channel(k), grid, plan.PreprocessedShape, oz, oy, ox) - m);
+                }
+
+                rowMax[ox] = m;
+                rowSum[ox] = s;
+            }
+        });
+    }
+
+    /// <summary>One original-order slice of class <paramref name="k"/>'s probabilities.</summary>
+    private static void FillSlice(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
+    {
+        Shape3 original = plan.OriginalShape;
+        Shape3 crop = plan.ShapeAfterCropping;
+        float outside = !plan.IsRegions && k == 0 ? 1f : 0f;
+        Parallel.For(0, original.Y, y =>
+        {
+            Span<int> b = stackalloc int[3];
+            Span<int> t = stackalloc int[3];
+            ReadOnlySpan<Half> channel = logits.Channel(k);
+            for (int x = 0; x < original.X; x++)
+            {
+                b[0] = z;
+                b[1] = y;
+                b[2] = x;
+                bool inside = true;
+                for (int i = 0; i < 3; i++)
+                {
+                    int axis = plan.TransposeBackward[i];
+                    t[axis] = b[i] - plan.BoundingBox[axis].Start;
+                    inside &= t[axis] >= 0 && t[axis] < crop[axis];
+                }
+
+                float value = outside;
+                if (inside)
+                {
+                    float logit = (float)Resampled(channel, grid, plan.PreprocessedShape, t[0], t[1], t[2]);
+                    if (plan.IsRegions)
+                    {
+                        value = 1f / (1f + MathF.Exp(-logit));
+                    }
+                    else
+                    {
+                        int voxel = (((t[0] * crop.Y) + t[1]) * crop.X) + t[2];
+                        value = MathF.Exp(logit - max.Span[voxel]) / sum.Span[voxel];
+                    }
+                }
+
+                slice[(y * original.X) + x] = value;
+            }
+        });
+    }
+}

@@ -1,0 +1,21 @@
+using SegEngine.Export;
+using SegEngine.Model;
+
+namespace SegEngine.Tests.Export;
+
+public sealed class SeparateZRuleTests
+{
+    private static ResamplingSpec Spec(bool? force) => new(ResamplingSpec.DefaultFunction, false, 1, 0, force);
+
+    [Theory]
+    [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.25, 0.8, 0.8 }, null, null)]
+    [InlineData(new[] { 5.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, null, 0)]
+    [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.0, 3.5, 1.0 }, null, 1)]
+    [InlineData(new[] { 3.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, null, null)] // ratio exactly 3 is not anisotropic
+    [InlineData(new[] { 0.24, 1.25, 1.25 }, new[] { 1.0, 1.0, 1.0 }, null, null)] // two low-res axes tie: off
+    [InlineData(new[] { 1.0, 1.0, 2.0 }, new[] { 1.0, 1.0, 1.0 }, true, 2)] // forced: current spacing's axis
+    [InlineData(new[] { 5.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, false, null)]
+    [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, true, null)] // forced but all tie
+    public void FollowsNnUNetsRule(double[] current, double[] target, bool? force, int? expected) =>
+        Assert.Equal(expected, SeparateZRule.LowResAxis(Spec(force), current, target));
+}
