@@ -52,10 +52,6 @@ internal static partial class SegKernels
         }
     }
 
-    [DoesNotReturn]
-    private static void ThrowLengthMismatch(string parameter) =>
-        throw new ArgumentException("every span must have the same length as the input", parameter);
-
     /// <summary>The scalar definition of <see cref="ArgmaxUpdate"/>.</summary>
     internal readonly struct ArgmaxUpdateOperator
     {

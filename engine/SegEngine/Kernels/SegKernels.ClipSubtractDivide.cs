@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>
     /// CTNormalization's three in-place NumPy passes fused: effectively destination[i] =

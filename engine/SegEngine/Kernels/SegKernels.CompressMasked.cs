@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>
     /// Copies the elements of <paramref name="x"/> whose <paramref name="mask"/> byte is nonzero, in order, to the
@@ -30,8 +30,4 @@ static partial class SegKernels
         consumed = i;
         return written;
     }
-
-    [DoesNotReturn]
-    private static void ThrowLengthMismatch(string parameterName) =>
-        throw new ArgumentException("the spans must have the same length", parameterName);
 }

@@ -1,6 +1,6 @@
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>The number of elements NumPy hands to one inner reduction loop (its default buffer size, <c>NPY_BUFSIZE</c>).</summary>
     public const int NumPyReductionChunk = 8192;

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>NumPy's block size below which the pairwise sum runs eight running sums (<c>PW_BLOCKSIZE</c>).</summary>
     internal const int PairwiseBlockSize = 128;

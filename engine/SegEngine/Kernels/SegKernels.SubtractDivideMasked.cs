@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>
     /// Effectively destination[i] = mask[i] != 0 ? f32(f32(x[i] − subtrahend) / divisor) : x[i].

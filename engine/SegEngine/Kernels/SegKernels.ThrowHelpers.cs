@@ -11,4 +11,8 @@ internal static partial class SegKernels
     [DoesNotReturn]
     private static void ThrowLengthMismatch(string parameterName, int expected, int actual) =>
         throw new ArgumentException($"expected {expected} elements, got {actual}", parameterName);
+
+    [DoesNotReturn]
+    private static void ThrowLengthMismatch(string parameterName) =>
+        throw new ArgumentException("every span must have the same length as the input", parameterName);
 }

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
-static partial class SegKernels
+internal static partial class SegKernels
 {
     /// <summary>An elementwise float32 map; the scalar <c>Invoke</c> defines it and the vector overloads must agree bit for bit.</summary>
     internal interface IUnaryFloatOperator
