@@ -9,5 +9,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return PreprocessCommand.Create();
+        yield return PredictCommand.Create();
     }
 }

@@ -1,11 +1,27 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace SegEngine.Cli;
 
 /// <summary>The <c>segengine</c> command: parses flags and hands the work to the engine.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        ParseResult parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (ParseError error in parse.Errors)
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Run 'segengine --help' or 'segengine COMMAND --help' for the flags.");
+            return CommandRunner.UsageError;
+        }
+
+        return parse.Invoke();
+    }
 
     internal static RootCommand BuildRoot()
     {

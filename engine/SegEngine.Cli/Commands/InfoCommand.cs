@@ -16,31 +16,17 @@ internal static class InfoCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("-m", "--model") { Description = "Model folder ({trainer}__{plans}__{configuration}) or a dataset folder holding several", Required = true };
-        var configuration = new Option<string?>("-c", "--configuration") { Description = "Configuration, e.g. 3d_fullres (needed when -m holds several)" };
-        var folds = new Option<string[]?>("-f", "--folds") { Description = "Folds: integers or 'all' (default: every fold_N folder)", AllowMultipleArgumentsPerToken = true };
-        var checkpoint = new Option<string>("-chk", "--checkpoint")
-        {
-            Description = "Checkpoint file name in each fold folder",
-            DefaultValueFactory = _ => ModelFolderOptions.DefaultCheckpointName,
-        };
+        var modelArguments = new ModelArguments();
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
 
-        var command = new Command("info", "Check a trained nnU-Net model folder and print its configuration.")
-        {
-            model, configuration, folds, checkpoint, json,
-        };
+        var command = new Command("info", "Check a trained nnU-Net model folder and print its configuration.");
+        modelArguments.AddTo(command);
+        command.Add(json);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             ModelFolder folder = ModelFolder.Load(
-                parse.GetRequiredValue(model),
-                new ModelFolderOptions
-                {
-                    Configuration = parse.GetValue(configuration),
-                    Folds = parse.GetValue(folds) is { Length: > 0 } requested ? requested : null,
-                    CheckpointName = parse.GetValue(checkpoint) ?? ModelFolderOptions.DefaultCheckpointName,
-                    AllowIncompleteFolds = true,
-                });
+                modelArguments.ModelPath(parse),
+                modelArguments.FolderOptions(parse) with { AllowIncompleteFolds = true });
             Console.Out.Write(parse.GetValue(json) ? FormatJson(folder) : FormatText(folder));
             return CommandRunner.Success;
         }));

@@ -14,7 +14,8 @@ public static class Transposition
     /// Permutes the spatial axes of every channel by <paramref name="transposeForward"/>. The identity permutation
     /// returns <paramref name="data"/> itself (no copy); otherwise a new buffer that the caller owns.
     /// </summary>
-    public static VolumeBuffer<float> TransposeForward(VolumeBuffer<float> data, IReadOnlyList<int> transposeForward) =>
+    public static VolumeBuffer<T> TransposeForward<T>(VolumeBuffer<T> data, IReadOnlyList<int> transposeForward)
+        where T : unmanaged =>
         Permute(data, transposeForward, "transpose_forward");
 
     /// <summary>

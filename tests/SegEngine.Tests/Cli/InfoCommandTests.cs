@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SegEngine.Tests.Cli;
@@ -6,28 +5,7 @@ namespace SegEngine.Tests.Cli;
 /// <summary>Runs the built <c>segengine</c> command in a child process, as users do, and checks its output and exit code.</summary>
 public class InfoCommandTests
 {
-    private static (int ExitCode, string Stdout, string Stderr) RunSegEngine(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "SegEngine.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("segengine info did not finish within 60 s");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string Stdout, string Stderr) RunSegEngine(params string[] args) => SegEngineProcess.Run(args);
 
     [Fact]
     public void InfoPrintsTheSampleModel()

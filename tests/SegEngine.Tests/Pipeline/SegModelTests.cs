@@ -1,0 +1,139 @@
+using SegEngine.Export;
+using SegEngine.Io;
+using SegEngine.Pipeline;
+using SegEngine.Tests.Io;
+using SegEngine.Tests.Model;
+
+namespace SegEngine.Tests.Pipeline;
+
+/// <summary>Whole predictions of the sample cases against nnU-Net's own segmentations.</summary>
+public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
+{
+    /// <summary>NIfTI-1 header plus the 4-byte extension flag: everything but the voxels.</summary>
+    private const int HeaderBytes = 352;
+
+    public static TheoryData<string, bool, string> Runs()
+    {
+        var runs = new TheoryData<string, bool, string>();
+        foreach (string configuration in new[] { "3d_fullres", "2d" })
+        {
+            foreach (bool tta in new[] { true, false })
+            {
+                foreach (string caseId in new[] { "case_000", "case_001", "case_003" })
+                {
+                    runs.Add(configuration, tta, caseId);
+                }
+            }
+        }
+
+        return runs;
+    }
+
+    /// <summary>
+    /// Only the network may differ (ORT vs torch, ~4e-5 on these logits), so nearly every voxel must agree, and the
+    /// header (affine, pixdim, codes, datatype) must be nnU-Net's byte for byte.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void PredictionMatchesNnUNet(string configuration, bool tta, string caseId)
+    {
+        SegModel model = models.Get(configuration, tta);
+        string output = Path.Combine(TestPaths.NewTempFolder(), caseId + ".nii.gz");
+
+        model.PredictFile([TestPaths.SampleCase(caseId)], output);
+
+        string reference = TestPaths.SampleReference($"{configuration}_{(tta ? "tta" : "notta")}", caseId);
+        byte[] ours = NiftiFixtures.Decompress(output);
+        byte[] theirs = NiftiFixtures.Decompress(reference);
+        Assert.Equal(theirs.Length, ours.Length);
+        Assert.Equal(theirs.AsSpan(0, HeaderBytes).ToArray(), ours.AsSpan(0, HeaderBytes).ToArray());
+        int voxels = theirs.Length - HeaderBytes;
+        int differing = 0;
+        for (int i = HeaderBytes; i < theirs.Length; i++)
+        {
+            differing += theirs[i] != ours[i] ? 1 : 0;
+        }
+
+        Assert.True(differing <= voxels / 10_000, $"{differing} of {voxels} voxels differ from nnU-Net's");
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, "*.partial"));
+    }
+
+    [Fact]
+    public void InMemoryPredictionEqualsTheFileAndKeepsTheImage()
+    {
+        SegModel model = models.Get("3d_fullres", tta: false);
+        string output = Path.Combine(TestPaths.NewTempFolder(), "case_003.nii.gz");
+        model.PredictFile([TestPaths.SampleCase("case_003")], output);
+        using ImageVolume image = model.ReadImage([TestPaths.SampleCase("case_003")]);
+        float[] before = image.Data.Span.ToArray();
+
+        using LabelMap labels = model.Predict(image);
+
+        Assert.Equal(before, image.Data.Span.ToArray());
+        Assert.Equal(image.Geometry.OriginalShape, labels.Shape);
+        byte[] written = NiftiFixtures.Decompress(output)[HeaderBytes..];
+        Assert.Equal(written, labels.Bytes.ToArray());
+    }
+
+    [Fact]
+    public void ProbabilitiesAreWrittenBesideTheSegmentation()
+    {
+        SegModel model = models.Get("3d_fullres", tta: true);
+        string folder = TestPaths.NewTempFolder();
+        string output = Path.Combine(folder, "case_003.nii.gz");
+        string npz = Path.Combine(folder, "case_003.npz");
+
+        model.PredictFile([TestPaths.SampleCase("case_003")], output, npz);
+
+        NpyArray ours = Npy.ReadFromNpz(npz, "probabilities");
+        NpyArray theirs = Npy.ReadFromNpz(Path.Combine(TestPaths.Sample, "reference", "3d_fullres_tta", "case_003.npz"), "probabilities");
+        Assert.Equal(theirs.Shape, ours.Shape);
+        ReadOnlySpan<float> a = ours.As<float>();
+        ReadOnlySpan<float> b = theirs.As<float>();
+        float maxDifference = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            maxDifference = MathF.Max(maxDifference, MathF.Abs(a[i] - b[i]));
+        }
+
+        // The network's ~4e-5 logit differences move softmax values by far less than this.
+        Assert.True(maxDifference < 1e-3f, $"max probability difference {maxDifference}");
+        Assert.True(File.Exists(Path.Combine(folder, "case_003.json")));
+
+        byte[] labels = NiftiFixtures.Decompress(output)[HeaderBytes..];
+        int voxels = labels.Length;
+        for (int i = 0; i < voxels; i++)
+        {
+            int best = 0;
+            for (int k = 1; k < (int)ours.Shape[0]; k++)
+            {
+                best = a[(k * voxels) + i] > a[(best * voxels) + i] ? k : best;
+            }
+
+            Assert.True(best == labels[i], $"voxel {i}: label {labels[i]}, probabilities say {best}");
+        }
+    }
+
+    [Fact]
+    public void CancellationStopsThePrediction()
+    {
+        SegModel model = models.Get("3d_fullres", tta: false);
+        using ImageVolume image = model.ReadImage([TestPaths.SampleCase("case_003")]);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Predict(image, cancelled.Token));
+    }
+
+    [Fact]
+    public void AFoldWithoutItsOnnxIsAnErrorNamingIt()
+    {
+        string model = ModelFixtures.CopySample("3d_fullres");
+        string onnx = Path.Combine(model, "fold_0", "model.onnx");
+        File.Delete(onnx);
+
+        var error = Assert.Throws<SegEngineException>(() => SegModel.Load(model));
+
+        Assert.Contains(onnx, error.Message, StringComparison.Ordinal);
+    }
+}
