@@ -20,7 +20,7 @@ namespace SegEngine.Export;
 /// <param name="BoundingBox"><c>bbox_used_for_cropping</c>: per transposed axis, half-open [start, end).</param>
 /// <param name="ShapeBeforeCropping"><c>shape_before_cropping</c> (transposed order).</param>
 /// <param name="TransposeBackward">The plans' <c>transpose_backward</c>.</param>
-public sealed record ExportPlan(
+internal sealed record ExportPlan(
     int Classes,
     int[]? RegionsClassOrder,
     ResamplingSpec Resampling,

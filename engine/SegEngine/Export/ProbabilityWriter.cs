@@ -18,7 +18,7 @@ namespace SegEngine.Export;
 /// The exponential is .NET's <see cref="MathF.Exp"/>; torch uses SLEEF's vectorised expf, which differs in the last bit for
 /// some inputs, so probabilities agree to about one float32 ulp rather than bit for bit.
 /// </remarks>
-public static class ProbabilityWriter
+internal static class ProbabilityWriter
 {
     /// <summary>Writes <paramref name="npzPath"/> and, next to it, <paramref name="propertiesJson"/> as <c>.json</c>; both atomically.</summary>
     public static void Write(string npzPath, VolumeBuffer<Half> logits, ExportPlan plan, string propertiesJson)

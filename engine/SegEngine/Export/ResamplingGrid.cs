@@ -1,3 +1,4 @@
+using SegEngine.Preprocessing.Resampling;
 namespace SegEngine.Export;
 
 /// <summary>The per-axis taps that map the preprocessed grid onto the cropped original grid for one export plan.</summary>
@@ -41,7 +42,8 @@ internal sealed class ResamplingGrid
             return new ResamplingGrid(AxisTaps.Identity(input.Z), AxisTaps.Identity(input.Y), AxisTaps.Identity(input.X), null);
         }
 
-        int? lowRes = SeparateZRule.LowResAxis(plan.Resampling, plan.CurrentSpacing, plan.NewSpacing);
+        (bool separateZ, int lowResAxis) = ResamplingPlan.DetermineSeparateZ(plan.Resampling.ForceSeparateZ, plan.CurrentSpacing, plan.NewSpacing);
+        int? lowRes = separateZ ? lowResAxis : null;
         var taps = new AxisTaps[3];
         for (int axis = 0; axis < 3; axis++)
         {

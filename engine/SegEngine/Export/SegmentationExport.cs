@@ -2,7 +2,7 @@ namespace SegEngine.Export;
 
 /// <summary>Whole-array entry points over <see cref="SegmentationExporter"/>.</summary>
 /// <remarks>nnU-Net <c>convert_predicted_logits_to_segmentation_with_correct_shape</c>, contract §5.</remarks>
-public static class SegmentationExport
+internal static class SegmentationExport
 {
     /// <summary>Exports logits (K, preprocessed shape) into a new label map in the original array order.</summary>
     public static LabelMap Export(VolumeBuffer<Half> logits, ExportPlan plan)

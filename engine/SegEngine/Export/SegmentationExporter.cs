@@ -33,7 +33,7 @@ namespace SegEngine.Export;
 /// strict maximum and the lowest-index tie rule is never consulted. For regions, a head whose taps are all ≥ 2⁻²³ (all
 /// ≤ 2⁻²⁴) stays on (off), since no fp16 value lies strictly between the two, so equal on-masks at all taps decide the label.
 /// </remarks>
-public sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
+internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
 {
     /// <summary>A head is on iff its fp16 logit exceeds 2⁻²⁴: float32 sigmoid(2⁻²⁴) rounds to exactly 0.5 (contract §5.2.4).</summary>
     internal const float RegionThreshold = 5.9604645E-08f;

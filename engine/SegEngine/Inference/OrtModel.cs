@@ -14,7 +14,7 @@ namespace SegEngine.Inference;
 /// Stands in for nnU-Net's network forward in <c>_internal_maybe_mirror_and_predict</c> (contract §4.5, §4.6).
 /// The ONNX must have one float input (N, C, patch…) and one float output (N, K, patch…), N fixed at 1 or dynamic.
 /// </remarks>
-public sealed class OrtModel : IDisposable, ITileNetwork
+internal sealed class OrtModel : IDisposable, ITileNetwork
 {
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();

@@ -11,7 +11,7 @@ namespace SegEngine.Io;
 /// len(file_ending) + 5 characters, channel files must match <c>{case}_\d{4}{ending}</c> fully and sort by name.
 /// Unlike nnU-Net, the channel count is checked against the model (see <see cref="CheckChannels"/>).
 /// </remarks>
-public static class CaseDiscovery
+internal static class CaseDiscovery
 {
     public static IReadOnlyList<CaseInput> FindCases(string folder, string fileEnding)
     {

@@ -1,4 +1,4 @@
 namespace SegEngine.Io;
 
 /// <summary>One case of an input folder: its id and its channel files, sorted so that <c>_0000</c> is channel 0.</summary>
-public sealed record CaseInput(string CaseId, IReadOnlyList<string> ChannelFiles);
+internal sealed record CaseInput(string CaseId, IReadOnlyList<string> ChannelFiles);

@@ -1,7 +1,7 @@
 namespace SegEngine.Io;
 
 /// <summary>Maps a plans.json <c>image_reader_writer</c> name to the engine's implementation.</summary>
-public static class ImageReaderWriters
+internal static class ImageReaderWriters
 {
     /// <summary>
     /// <c>NibabelIO</c> or <c>SimpleITKIO</c>; any other reader (NibabelIOWithReorient, SimpleITKIOWithReorient,

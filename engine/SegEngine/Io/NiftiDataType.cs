@@ -1,7 +1,7 @@
 namespace SegEngine.Io;
 
 /// <summary>The NIfTI <c>datatype</c> codes the engine reads (nifti1.h); complex, RGB and float128 are refused.</summary>
-public enum NiftiDataType : short
+internal enum NiftiDataType : short
 {
     UInt8 = 2,
     Int16 = 4,

@@ -8,7 +8,7 @@ namespace SegEngine.Io;
 /// Nothing is allocated from header numbers until the file (or, for gzip, a generous bound on what its compressed size can
 /// expand to) could really hold that many bytes.
 /// </summary>
-public static class NiftiFile
+internal static class NiftiFile
 {
     /// <summary>Deflate expands at most about 1032:1; anything claiming more than this (plus slack) is a lie or a truncation.</summary>
     private const long MaxDeflateRatio = 1032;

@@ -9,7 +9,7 @@ namespace SegEngine.Io;
 /// reader-specific rules (pixdim, scaling) live in the readers.
 /// </summary>
 /// <remarks>Field offsets from nifti1.h / nifti2.h (contract §10).</remarks>
-public sealed class NiftiHeader
+internal sealed class NiftiHeader
 {
     public const int Nifti1HeaderSize = 348;
     public const int Nifti2HeaderSize = 540;

@@ -21,7 +21,7 @@ namespace SegEngine.Model;
 /// <param name="Nonlin"><c>nonlin</c>, or null.</param>
 /// <param name="ConvBias"><c>conv_bias</c>.</param>
 /// <param name="ConvertedFromLegacyPlans">The plans had no <c>architecture</c> and it was reconstructed.</param>
-public sealed record ArchitectureSummary(
+internal sealed record ArchitectureSummary(
     string NetworkClassName,
     int StageCount,
     int[] FeaturesPerStage,

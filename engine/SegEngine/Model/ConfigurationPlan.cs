@@ -4,7 +4,7 @@ namespace SegEngine.Model;
 
 /// <summary>One configuration of plans.json (<c>2d</c>, <c>3d_fullres</c>, …) after <c>inherits_from</c> is resolved.</summary>
 /// <remarks>The fields nnU-Net's <c>ConfigurationManager</c> exposes to inference (contract §1.3).</remarks>
-public sealed class ConfigurationPlan
+internal sealed class ConfigurationPlan
 {
     private const string DefaultPreprocessor = "DefaultPreprocessor";
 

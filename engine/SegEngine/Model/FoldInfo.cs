@@ -9,7 +9,7 @@ namespace SegEngine.Model;
 /// <param name="CheckpointPath">The checkpoint, or null when absent (same condition).</param>
 /// <param name="Checkpoint">The checkpoint's metadata when the checkpoint exists.</param>
 /// <param name="Onnx">The ONNX graph's inputs and outputs when the export exists; already checked against the plans.</param>
-public sealed record FoldInfo(
+internal sealed record FoldInfo(
     string Name,
     string Directory,
     string? OnnxPath,

@@ -4,7 +4,7 @@ namespace SegEngine.Model;
 /// plans.json <c>foreground_intensity_properties_per_channel[c]</c>: training-foreground statistics used by CTNormalization.
 /// Kept as float64, exactly as parsed; the normalisation rounds them to float32 itself (contract §3.4).
 /// </summary>
-public sealed record IntensityProperties(
+internal sealed record IntensityProperties(
     double Mean,
     double Std,
     double Percentile00_5,

@@ -9,7 +9,7 @@ namespace SegEngine.Model;
 /// <c>_get_regions</c>, <c>_determine_ignore_label</c>) plus the dataset-integrity rules of contract §1.2:
 /// background is 0, labels are consecutive, ignore is max+1, regions need <c>regions_class_order</c>.
 /// </remarks>
-public sealed class LabelManager
+internal sealed class LabelManager
 {
     private LabelManager(
         IReadOnlyList<KeyValuePair<string, int[]>> labels,

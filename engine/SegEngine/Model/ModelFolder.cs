@@ -13,7 +13,7 @@ namespace SegEngine.Model;
 /// the network comes from each fold's ONNX export instead of the checkpoint's weights, and the configuration is taken
 /// from the folder name (or <c>-c</c>); the first fold's <c>init_args.configuration</c> is only compared with it.
 /// </remarks>
-public sealed class ModelFolder
+internal sealed class ModelFolder
 {
     private const string FoldPrefix = "fold_";
     private const string AllFoldsName = "fold_all";

@@ -1,7 +1,7 @@
 namespace SegEngine.Model;
 
 /// <summary>What to load from a model folder; defaults match <c>nnUNetv2_predict_from_modelfolder</c>.</summary>
-public sealed record ModelFolderOptions
+internal sealed record ModelFolderOptions
 {
     public const string DefaultCheckpointName = "checkpoint_final.pth";
 

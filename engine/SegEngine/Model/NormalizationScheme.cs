@@ -1,7 +1,7 @@
 namespace SegEngine.Model;
 
 /// <summary>The per-channel normalisations of nnU-Net's default preprocessor (plans <c>normalization_schemes</c>).</summary>
-public enum NormalizationScheme
+internal enum NormalizationScheme
 {
     CTNormalization,
     ZScoreNormalization,

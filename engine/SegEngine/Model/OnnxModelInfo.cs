@@ -8,7 +8,7 @@ namespace SegEngine.Model;
 /// <param name="ElementType">Element type as ONNX names it, e.g. <c>Float</c> or <c>Float16</c>.</param>
 /// <param name="Dimensions">The shape; -1 marks a dynamic axis.</param>
 /// <param name="DimensionNames">The symbolic name of each axis ("" for fixed or unnamed ones).</param>
-public sealed record OnnxTensorInfo(string Name, string ElementType, long[] Dimensions, string[] DimensionNames)
+internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Dimensions, string[] DimensionNames)
 {
     public bool IsDynamic(int axis) => Dimensions[axis] < 0;
 
@@ -27,7 +27,7 @@ public sealed record OnnxTensorInfo(string Name, string ElementType, long[] Dime
 /// n_in and n_out as <c>nnUNetPredictor.initialize_from_trained_model_folder</c> builds the network (contract §1.4):
 /// channels plus foreground labels for a cascade stage in, label-manager heads out.
 /// </remarks>
-public sealed class OnnxModelInfo
+internal sealed class OnnxModelInfo
 {
     private OnnxModelInfo(string path, IReadOnlyList<OnnxTensorInfo> inputs, IReadOnlyList<OnnxTensorInfo> outputs)
     {

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace SegEngine.Model;
 
 /// <summary>The ONNX Runtime this process loaded: version and execution providers, for <c>segengine info</c>.</summary>
-public static class OnnxRuntimeInfo
+internal static class OnnxRuntimeInfo
 {
     public static string Version => OrtEnv.Instance().GetVersionString();
 

@@ -9,7 +9,7 @@ namespace SegEngine.Model;
 /// like <c>_internal_resolve_configuration_inheritance</c>: the parent, resolved recursively, is shallowly updated
 /// with the child's keys; a cycle is an error.
 /// </remarks>
-public sealed class PlansInfo
+internal sealed class PlansInfo
 {
     private const string DefaultLabelManager = "LabelManager";
 

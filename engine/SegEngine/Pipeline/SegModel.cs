@@ -30,8 +30,17 @@ public sealed class SegModel : IDisposable
         predictor = new SlidingWindowPredictor(inference);
     }
 
+    /// <summary>The configuration in use, e.g. <c>3d_fullres</c>.</summary>
+    public string ConfigurationName => Folder.Configuration.Name;
+
+    /// <summary>The image channels a case must have (dataset.json <c>channel_names</c>).</summary>
+    public IReadOnlyList<string> ChannelNames => Folder.Dataset.ChannelNames;
+
+    /// <summary>The file ending of inputs and outputs (dataset.json <c>file_ending</c>), e.g. <c>.nii.gz</c>.</summary>
+    public string FileEnding => Folder.Dataset.FileEnding;
+
     /// <summary>The model folder: plans, dataset, labels, folds.</summary>
-    public ModelFolder Folder { get; }
+    internal ModelFolder Folder { get; }
 
     /// <summary>The inference settings in effect, with the model's mirroring axes filled in.</summary>
     public InferenceOptions Inference { get; }

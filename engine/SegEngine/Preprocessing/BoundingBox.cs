@@ -5,7 +5,7 @@ namespace SegEngine.Preprocessing;
 /// nnU-Net's <c>bbox_used_for_cropping</c>.
 /// </summary>
 /// <remarks>acvl_utils <c>get_bbox_from_mask</c>; contract §2, §3.2.</remarks>
-public readonly record struct BoundingBox(int Z0, int Z1, int Y0, int Y1, int X0, int X1)
+internal readonly record struct BoundingBox(int Z0, int Z1, int Y0, int Y1, int X0, int X1)
 {
     /// <summary>The whole extent of <paramref name="shape"/> (what an empty mask gives).</summary>
     public static BoundingBox Full(Shape3 shape) => new(0, shape.Z, 0, shape.Y, 0, shape.X);

@@ -9,7 +9,7 @@ namespace SegEngine.Preprocessing;
 /// Contract §3.2 (cascade seg rule of <c>crop_to_nonzero</c>) and §3.6 (<c>convert_labelmap_to_one_hot</c>,
 /// appended after the image channels by <c>inference/data_iterators.preprocess_fromfiles_save_to_queue</c>).
 /// </remarks>
-public static class CascadeInput
+internal static class CascadeInput
 {
     /// <summary>
     /// Crops the previous-stage label map (one channel, transposed like the image) with the image's box and sets

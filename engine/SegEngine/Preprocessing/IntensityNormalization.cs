@@ -12,7 +12,7 @@ namespace SegEngine.Preprocessing;
 /// contract §3.4. Python float constants are rounded to float32 before the float32 operation, as NumPy's value-based
 /// casting does for <c>float32_array op python_float</c>. Runs on the cropped, not yet resampled data.
 /// </remarks>
-public static class IntensityNormalization
+internal static class IntensityNormalization
 {
     /// <summary>nnU-Net's <c>1e-8</c> floor for a standard deviation or range (float32 target dtype).</summary>
     public const double Epsilon = 1e-8;

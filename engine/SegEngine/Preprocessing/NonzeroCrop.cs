@@ -8,7 +8,7 @@ namespace SegEngine.Preprocessing;
 /// When the box covers the whole volume (e.g. CT, where air is −1024), <see cref="Data"/> is the input buffer itself,
 /// not a copy, and disposing this result disposes it.
 /// </remarks>
-public sealed class NonzeroCrop : IDisposable
+internal sealed class NonzeroCrop : IDisposable
 {
     internal NonzeroCrop(VolumeBuffer<float> data, VolumeBuffer<byte> mask, BoundingBox boundingBox, Shape3 shapeBeforeCropping)
     {

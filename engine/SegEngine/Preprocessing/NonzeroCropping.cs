@@ -5,7 +5,7 @@ namespace SegEngine.Preprocessing;
 /// <c>preprocessing/cropping/cropping.py</c> (<c>create_nonzero_mask</c>, <c>crop_to_nonzero</c>) and acvl_utils
 /// <c>get_bbox_from_mask</c>; contract §3.2. Runs on the transposed data.
 /// </remarks>
-public static class NonzeroCropping
+internal static class NonzeroCropping
 {
     /// <summary>
     /// Builds the mask (any channel != 0, NaN counting as nonzero), fills its holes, finds the half-open box (the full

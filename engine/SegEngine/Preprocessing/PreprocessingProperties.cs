@@ -17,7 +17,7 @@ namespace SegEngine.Preprocessing;
 /// <param name="Spacing"><c>spacing</c>: the reader's spacing, reader axis order.</param>
 /// <param name="TargetSpacing">The configuration's target spacing in transposed order (2d: axis 0 = spacing_t[0]), or null.</param>
 /// <param name="OriginalAffine">NibabelIO's <c>nibabel_stuff.original_affine</c> (4×4, row-major), or null for other readers.</param>
-public sealed record PreprocessingProperties(
+internal sealed record PreprocessingProperties(
     Shape3 ShapeBeforeCropping,
     BoundingBox BboxUsedForCropping,
     Shape3 ShapeAfterCroppingAndBeforeResampling,

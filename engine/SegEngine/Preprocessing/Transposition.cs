@@ -8,7 +8,7 @@ namespace SegEngine.Preprocessing;
 /// <c>spacing_t[i] = spacing[transpose_forward[i]]</c>; §5 step 4 undoes it with <c>transpose_backward</c>.
 /// Output axis i is input axis <c>permutation[i]</c>.
 /// </remarks>
-public static class Transposition
+internal static class Transposition
 {
     /// <summary>
     /// Permutes the spatial axes of every channel by <paramref name="transposeForward"/>. The identity permutation

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SegEngine.Export;
+using SegEngine.Preprocessing.Resampling;
 using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Tests.Reference;
@@ -40,7 +41,7 @@ public sealed class SegmentationExporterTests
         a.Dispose();
         b.Dispose();
         Assert.True(resampled.Resamples);
-        Assert.Null(SeparateZRule.LowResAxis(resampled.Resampling, resampled.CurrentSpacing, resampled.NewSpacing));
+        Assert.False(ResamplingPlan.DetermineSeparateZ(resampled.Resampling.ForceSeparateZ, resampled.CurrentSpacing, resampled.NewSpacing).SeparateZ);
         Assert.False(unchanged.Resamples);
     }
 

@@ -13,7 +13,7 @@ namespace SegEngine.Model.Checkpoints;
 /// <param name="Configuration"><c>init_args.configuration</c>, e.g. <c>3d_fullres</c>.</param>
 /// <param name="Fold"><c>init_args.fold</c> as text (<c>0</c>…<c>4</c> or <c>all</c>).</param>
 /// <param name="Epoch"><c>current_epoch</c>.</param>
-public sealed record CheckpointMetadata(string Path, int[]? MirroringAxes, string? TrainerName, string? Configuration, string? Fold, long? Epoch)
+internal sealed record CheckpointMetadata(string Path, int[]? MirroringAxes, string? TrainerName, string? Configuration, string? Fold, long? Epoch)
 {
     /// <summary>Reads the metadata; a malformed file is an <see cref="SegErrorCode.InvalidModel"/> error naming it.</summary>
     public static CheckpointMetadata Read(string path) => FromCheckpoint(TorchCheckpoint.Open(path));

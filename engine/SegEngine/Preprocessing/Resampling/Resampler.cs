@@ -14,7 +14,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// nnU-Net 2.8.1 <c>default_resampling.resample_data_or_seg</c>; contract §3.5. Call once per channel: nnU-Net's
 /// channels are independent (each has its own clip range), so callers can stream them.
 /// </remarks>
-public static class Resampler
+internal static class Resampler
 {
     /// <summary>Resamples one image channel with the spacings of a case (decides separate-z itself).</summary>
     public static void ResampleData(ReadOnlySpan<float> input, Shape3 inputShape, Span<float> destination, Shape3 outputShape, double[] currentSpacing, double[] newSpacing, ResamplingSpec spec)

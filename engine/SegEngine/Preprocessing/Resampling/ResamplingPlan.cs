@@ -5,7 +5,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// low-resolution axis is resampled separately (in-plane resize per slice, then nearest along that axis).
 /// </summary>
 /// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/default_resampling.py</c>; contract §3.3 and §3.5.</remarks>
-public sealed record ResamplingPlan
+internal sealed record ResamplingPlan
 {
     /// <summary><c>ANISO_THRESHOLD</c> in nnU-Net's <c>configuration.py</c>: max/min spacing strictly above this is anisotropic.</summary>
     public const double AnisotropyThreshold = 3.0;

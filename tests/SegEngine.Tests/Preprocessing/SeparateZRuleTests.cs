@@ -1,12 +1,10 @@
-using SegEngine.Export;
-using SegEngine.Model;
+using SegEngine.Preprocessing.Resampling;
 
-namespace SegEngine.Tests.Export;
+namespace SegEngine.Tests.Preprocessing;
 
+/// <summary>The separate-z decision shared by preprocessing and export (contract §3.5), on hand-picked edge cases.</summary>
 public sealed class SeparateZRuleTests
 {
-    private static ResamplingSpec Spec(bool? force) => new(ResamplingSpec.DefaultFunction, false, 1, 0, force);
-
     [Theory]
     [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.25, 0.8, 0.8 }, null, null)]
     [InlineData(new[] { 5.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, null, 0)]
@@ -16,6 +14,10 @@ public sealed class SeparateZRuleTests
     [InlineData(new[] { 1.0, 1.0, 2.0 }, new[] { 1.0, 1.0, 1.0 }, true, 2)] // forced: current spacing's axis
     [InlineData(new[] { 5.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, false, null)]
     [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, true, null)] // forced but all tie
-    public void FollowsNnUNetsRule(double[] current, double[] target, bool? force, int? expected) =>
-        Assert.Equal(expected, SeparateZRule.LowResAxis(Spec(force), current, target));
+    public void FollowsNnUNetsRule(double[] current, double[] target, bool? force, int? expected)
+    {
+        (bool separateZ, int axis) = ResamplingPlan.DetermineSeparateZ(force, current, target);
+
+        Assert.Equal(expected, separateZ ? axis : null);
+    }
 }
