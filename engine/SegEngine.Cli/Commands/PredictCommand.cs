@@ -139,9 +139,11 @@ internal static class PredictCommand
 
                 model.PredictFile(item.ChannelFiles, outputFile, probabilities, previous);
                 done++;
+                double total = clock.Elapsed.TotalSeconds;
+                double network = (model.NetworkTime - networkBefore).TotalSeconds;
                 Console.Error.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{item.CaseId}: done in {clock.Elapsed.TotalSeconds:F1} s (network {(model.NetworkTime - networkBefore).TotalSeconds:F1} s)"));
+                    $"{item.CaseId}: done in {total:F2} s (network {network:F2} s; {100 * (total - network) / total:F1} % outside the network)"));
             }
             catch (SegEngineException e)
             {

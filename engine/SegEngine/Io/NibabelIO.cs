@@ -64,25 +64,11 @@ internal sealed class NibabelIO : IImageReaderWriter
         }
     }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
-    {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        NiftiFile.WriteAtomically(path, Header(geometry, wide: false), labels);
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
+        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 
-    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
-    {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        if (SegmentationEncoding.NeedsUInt16(labels))
-        {
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: true), SegmentationEncoding.LittleEndianBytes(labels));
-        }
-        else
-        {
-            using var narrow = SegmentationEncoding.Narrow(labels);
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), narrow.Span);
-        }
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry) =>
+        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 
     private static NiftiReadPlan Plan(NiftiHeader h, string path)
     {

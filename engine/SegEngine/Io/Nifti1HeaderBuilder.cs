@@ -104,6 +104,28 @@ internal sealed class Nifti1HeaderBuilder
 /// <summary>Shared checks and encoding of label images for both writers.</summary>
 internal static class SegmentationEncoding
 {
+    /// <summary>Writes uint8 labels with the header a reader builds for its geometry (<c>wide</c> false).</summary>
+    public static void Write(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry, string readerName, Func<ImageGeometry, bool, byte[]> header)
+    {
+        CheckLength(labels.Length, geometry, readerName);
+        NiftiFile.WriteAtomically(path, header(geometry, false), labels);
+    }
+
+    /// <summary>Writes uint16 labels as nnU-Net's <c>write_seg</c> stores them: uint8 unless a label is 255 or more.</summary>
+    public static void Write(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry, string readerName, Func<ImageGeometry, bool, byte[]> header)
+    {
+        CheckLength(labels.Length, geometry, readerName);
+        if (NeedsUInt16(labels))
+        {
+            NiftiFile.WriteAtomically(path, header(geometry, true), LittleEndianBytes(labels));
+        }
+        else
+        {
+            using var narrow = Narrow(labels);
+            NiftiFile.WriteAtomically(path, header(geometry, false), narrow.Span);
+        }
+    }
+
     public static void CheckLength(int labels, ImageGeometry geometry, string readerName)
     {
         if (geometry.ReaderName != readerName)

@@ -82,25 +82,11 @@ internal sealed class SimpleItkIO : IImageReaderWriter
         }
     }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
-    {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        NiftiFile.WriteAtomically(path, Header(geometry, wide: false), labels);
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
+        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 
-    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
-    {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        if (SegmentationEncoding.NeedsUInt16(labels))
-        {
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: true), SegmentationEncoding.LittleEndianBytes(labels));
-        }
-        else
-        {
-            using var narrow = SegmentationEncoding.Narrow(labels);
-            NiftiFile.WriteAtomically(path, Header(geometry, wide: false), narrow.Span);
-        }
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry) =>
+        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 
     /// <summary>
     /// ITK's rescale rule: niftilib zeroes non-finite slope/intercept, ITK turns a zero slope into 1; <c>MustRescale</c> when |slope| &gt; ε and
