@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SegEngine.Inference;
 using SegEngine.Model;
+using SegEngine.Pipeline;
 
 namespace SegEngine.Cli.Commands;
 
@@ -18,20 +20,60 @@ internal static class InfoCommand
     {
         var modelArguments = new ModelArguments();
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var planImage = new Option<string?>("--plan-image") { Description = "Also print the memory plan for an image of this shape, z x y x x in array order (e.g. 300x512x512); opens the ONNX sessions" };
+        var planSpacing = new Option<string?>("--plan-spacing") { Description = "The planned image's spacing in the same order (default: the configuration's target spacing)" };
+        var memoryBudget = new Option<double>("--memory-budget") { Description = "Plan for this host memory budget in GB (0: unlimited)" };
+        var disableTta = new Option<bool>("--disable_tta", "--disable-tta") { Description = "Plan without mirroring" };
 
         var command = new Command("info", "Check a trained nnU-Net model folder and print its configuration.");
         modelArguments.AddTo(command);
         command.Add(json);
+        command.Add(planImage);
+        command.Add(planSpacing);
+        command.Add(memoryBudget);
+        command.Add(disableTta);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             ModelFolder folder = ModelFolder.Load(
                 modelArguments.ModelPath(parse),
                 modelArguments.FolderOptions(parse) with { AllowIncompleteFolds = true });
             Console.Out.Write(parse.GetValue(json) ? FormatJson(folder) : FormatText(folder));
+            if (parse.GetValue(planImage) is string shapeText)
+            {
+                Shape3 shape = Shape3.FromArray(ParseTriple(shapeText, "--plan-image").Select(v => (int)v).ToArray());
+                double[] spacing = parse.GetValue(planSpacing) is string spacingText
+                    ? ParseTriple(spacingText, "--plan-spacing")
+                    : DefaultSpacing(folder.Configuration);
+                var inference = new InferenceOptions { MemoryBudgetGb = parse.GetValue(memoryBudget), UseMirroring = !parse.GetValue(disableTta), Device = InferenceDevice.Cpu };
+                using SegModel model = SegModel.Load(
+                    modelArguments.ModelPath(parse),
+                    new SegModelOptions { Configuration = folder.Configuration.Name, Folds = modelArguments.FolderOptions(parse).Folds, Inference = inference });
+                Console.Out.WriteLine($"memory plan for {shape} at spacing {string.Join(" x ", spacing.Select(Number))}:");
+                Console.Out.WriteLine(model.PlanMemory(shape, spacing));
+            }
+
             return CommandRunner.Success;
         }));
         return command;
     }
+
+    /// <summary>Parses "AxBxC" (or "A,B,C") into three positive numbers.</summary>
+    private static double[] ParseTriple(string text, string flag)
+    {
+        string[] parts = text.Split('x', ',');
+        double[] values = new double[parts.Length];
+        bool valid = parts.Length == 3;
+        for (int i = 0; valid && i < 3; i++)
+        {
+            valid = double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && values[i] > 0 && double.IsFinite(values[i]);
+        }
+
+        return valid ? values : throw new UsageException($"{flag} {text}: expected three positive numbers such as 300x512x512");
+    }
+
+    /// <summary>The target spacing as a 3-D spacing; 2-D configurations keep axis 0 at 1 (it is never resampled).</summary>
+    private static double[] DefaultSpacing(ConfigurationPlan configuration) =>
+        configuration.Spacing.Length == 3 ? configuration.Spacing : [1.0, .. configuration.Spacing];
 
     internal static string FormatText(ModelFolder folder)
     {

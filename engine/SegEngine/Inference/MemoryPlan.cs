@@ -40,7 +40,8 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
-    /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps.
+    /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
+    /// <paramref name="labelMapBytes"/> is the export's output label map (0 when planned elsewhere).
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,
@@ -52,7 +53,8 @@ public sealed class MemoryPlan
         long workingBytesPerTile,
         InferenceOptions options,
         long inputImageBytes = 0,
-        bool collectsWholeVolume = false)
+        bool collectsWholeVolume = false,
+        long labelMapBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -71,17 +73,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume);
+            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
             if (!candidate.Fits)
             {
                 break;
@@ -123,7 +125,7 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int classes, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume)
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes)
     {
         long patchVoxels = grid.Patch.Voxels;
         long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
@@ -140,6 +142,7 @@ public sealed class MemoryPlan
             ("network batch buffers (f32)", folds * tilesPerRun * (channels + classes) * patchVoxels * sizeof(float)),
             ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
             ("output (f16 logits)", collectsWholeVolume ? classes * grid.Image.Voxels * 2 : 0),
+            ("label map", labelMapBytes),
         };
         return new MemoryPlan(items, batch, depth, options.MemoryBudgetGb);
     }

@@ -3,6 +3,7 @@ using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Preprocessing;
+using SegEngine.Preprocessing.Resampling;
 
 namespace SegEngine.Pipeline;
 
@@ -131,8 +132,24 @@ public sealed class SegModel : IDisposable
         }
     }
 
-    /// <summary>The memory plan of the inference stage for a preprocessed image of the given shape (network axis order).</summary>
-    public MemoryPlan PlanMemory(Shape3 preprocessedShape) => predictor.Plan(preprocessedShape, folds);
+    /// <summary>
+    /// The memory plan of one case before any work starts, for an image of <paramref name="imageShape"/> (z, y, x in
+    /// the reader's array order) and <paramref name="spacing"/> (same order): the image, its preprocessed volume on the
+    /// target grid (uncropped, so an upper bound), the inference buffers and the label map.
+    /// </summary>
+    /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
+    public MemoryPlan PlanMemory(Shape3 imageShape, IReadOnlyList<double> spacing, bool withProbabilities = false)
+    {
+        ArgumentNullException.ThrowIfNull(spacing);
+        int[] transposeForward = Folder.Plans.TransposeForward;
+        Shape3 transposed = Transposition.TransposeShape(imageShape, transposeForward);
+        double[] transposedSpacing = Transposition.TransposeSpacing(spacing, transposeForward);
+        double[] target = ResamplingPlan.TargetSpacing(transposedSpacing, Folder.Configuration.Spacing);
+        Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
+        long labelBytes = imageShape.Voxels * (Folder.Labels.MaxLabel < 255 ? sizeof(byte) : sizeof(ushort));
+        long imageBytes = Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
+        return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes);
+    }
 
     public void Dispose()
     {
@@ -144,6 +161,20 @@ public sealed class SegModel : IDisposable
 
     private LabelMap PredictOwned(VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage, string? probabilitiesPath, CancellationToken cancellationToken)
     {
+        if (Inference.MemoryBudgetGb > 0)
+        {
+            // Refuse before preprocessing rather than after: the plan depends only on the shapes.
+            try
+            {
+                PlanMemory(data.Shape, image.Spacing, probabilitiesPath is not null);
+            }
+            catch
+            {
+                data.Dispose();
+                throw;
+            }
+        }
+
         using PreprocessedCase preprocessed = reader.Preprocess(data, image, previousStage);
         ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
         cancellationToken.ThrowIfCancellationRequested();

@@ -66,4 +66,27 @@ public class InfoCommandTests
         Assert.Contains("nnUNetTrainer__nnUNetResEncUNetMPlans__2d", stderr);
         Assert.Contains("nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres", stderr);
     }
+
+    [Fact]
+    public void InfoPrintsTheMemoryPlanForAnImageSize()
+    {
+        (int exitCode, string stdout, string stderr) = RunSegEngine(
+            "info", "-m", TestPaths.SampleModel("3d_fullres"), "--plan-image", "300x512x512", "--plan-spacing", "1.5x0.7x0.7");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("memory plan for 300x512x512 at spacing 1.5 x 0.7 x 0.7:", stdout, StringComparison.Ordinal);
+        Assert.Contains("input image                        300.0 MiB", stdout, StringComparison.Ordinal);
+        Assert.Contains("label map                           75.0 MiB", stdout, StringComparison.Ordinal);
+        Assert.Contains("batch size", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InfoRefusesAPlanOverTheBudget()
+    {
+        (int exitCode, _, string stderr) = RunSegEngine(
+            "info", "-m", TestPaths.SampleModel("3d_fullres"), "--plan-image", "300x512x512", "--memory-budget", "0.5");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("the memory budget is 0.5 GB", stderr, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using SegEngine.Export;
+using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Pipeline;
 using SegEngine.Tests.Io;
@@ -123,6 +124,35 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
         cancelled.Cancel();
 
         Assert.ThrowsAny<OperationCanceledException>(() => model.Predict(image, cancelled.Token));
+    }
+
+    [Fact]
+    public void AMemoryBudgetTooSmallIsRefusedBeforeAnyWork()
+    {
+        using SegModel model = SegModel.Load(
+            TestPaths.SampleModel("3d_fullres"),
+            new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, MemoryBudgetGb = 0.001 } });
+        string output = Path.Combine(TestPaths.NewTempFolder(), "case_003.nii.gz");
+
+        var error = Assert.Throws<SegEngineException>(() => model.PredictFile([TestPaths.SampleCase("case_003")], output));
+
+        Assert.Equal(SegErrorCode.MemoryBudget, error.Code);
+        Assert.Contains("memory budget is 0.001 GB", error.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.Zero, model.NetworkTime);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void ThePlanCoversTheImageTheNetworkGridAndTheLabels()
+    {
+        SegModel model = models.Get("3d_fullres", tta: true);
+
+        MemoryPlan plan = model.PlanMemory(new Shape3(100, 200, 300), [2.0, 0.5, 0.5]);
+
+        long Item(string name) => plan.Items.Single(i => i.Item == name).Bytes;
+        Assert.Equal(100L * 200 * 300 * sizeof(float), Item("input image"));
+        Assert.Equal(200L * 100 * 150 * sizeof(float), Item("preprocessed volume (f32)"));
+        Assert.Equal(100L * 200 * 300, Item("label map"));
     }
 
     [Fact]
