@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return InfoCommand.Create();
         yield return PreprocessCommand.Create();
         yield return PredictCommand.Create();
+        yield return ExportCommand.Create();
     }
 }

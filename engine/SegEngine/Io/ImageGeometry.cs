@@ -41,4 +41,70 @@ public sealed class ImageGeometry
 
     /// <summary>SimpleITKIO: <c>GetDirection()</c>, row-major D x D, LPS.</summary>
     internal double[]? ItkDirection { get; init; }
+
+    /// <summary>SimpleITKIO: what nnU-Net stores as <c>props['sitk_stuff']</c>; null for other readers.</summary>
+    internal SitkStuff? SitkStuff => ItkSpacing is null ? null : new SitkStuff(ItkSpacing, ItkOrigin!, ItkDirection!);
+
+    /// <summary>
+    /// The geometry <paramref name="readerName"/>'s reader would have kept, rebuilt from what nnU-Net stores in a case's
+    /// properties, so that a segmentation can be written without the input image: NibabelIO needs
+    /// <c>nibabel_stuff.original_affine</c> (nibabel's <c>img.affine</c>, the same as <see cref="NibabelIO.BestAffine"/>),
+    /// SimpleITKIO <c>sitk_stuff</c>. <paramref name="originalShape"/> is the image's array shape in reader order
+    /// (shape_before_cropping transposed back); <paramref name="source"/> names the properties in error messages.
+    /// </summary>
+    internal static ImageGeometry FromProperties(
+        string readerName, Shape3 originalShape, IReadOnlyList<double>? originalAffine, SitkStuff? sitkStuff, string source)
+    {
+        ArgumentNullException.ThrowIfNull(readerName);
+        switch (readerName)
+        {
+            case NibabelIO.ReaderName:
+                if (originalAffine is null)
+                {
+                    throw Missing(source, "nibabel_stuff.original_affine", readerName);
+                }
+
+                if (originalAffine.Count != 16)
+                {
+                    throw new ArgumentException($"an affine has 16 entries, got {originalAffine.Count}", nameof(originalAffine));
+                }
+
+                return new ImageGeometry(readerName, source, originalShape, is2D: false) { Affine = [.. originalAffine] };
+
+            case SimpleItkIO.ReaderName:
+                if (sitkStuff is null)
+                {
+                    throw Missing(source, "sitk_stuff", readerName);
+                }
+
+                if (sitkStuff.Problem() is string problem)
+                {
+                    throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: sitk_stuff: {problem}");
+                }
+
+                bool is2D = sitkStuff.Dimension == 2;
+                if (is2D && originalShape.Z != 1)
+                {
+                    throw new SegEngineException(
+                        SegErrorCode.InvalidInput,
+                        $"{source}: sitk_stuff describes a 2D image, but the shape before cropping is {originalShape} (a 2D image is 1 x y x x)");
+                }
+
+                return new ImageGeometry(readerName, source, originalShape, is2D)
+                {
+                    ItkDimension = sitkStuff.Dimension,
+                    ItkSpacing = [.. sitkStuff.Spacing],
+                    ItkOrigin = [.. sitkStuff.Origin],
+                    ItkDirection = [.. sitkStuff.Direction],
+                };
+
+            default:
+                throw new SegEngineException(
+                    SegErrorCode.Unsupported,
+                    $"{source}: image reader '{readerName}' is not supported (supported: {NibabelIO.ReaderName}, {SimpleItkIO.ReaderName})");
+        }
+    }
+
+    private static SegEngineException Missing(string source, string key, string readerName) =>
+        new(SegErrorCode.InvalidInput, $"{source}: the key '{key}' is missing; {readerName} needs it to write the segmentation with the input's geometry");
 }

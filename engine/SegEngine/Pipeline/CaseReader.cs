@@ -16,11 +16,15 @@ internal sealed class CaseReader
     public CaseReader(ModelFolder folder)
     {
         this.folder = folder;
-        ReaderWriter = ImageReaderWriters.Create(folder.Dataset.OverwriteImageReaderWriter ?? folder.Plans.ImageReaderWriter);
+        ReaderWriter = ReaderWriterOf(folder);
         preprocessor = new Preprocessor(folder.Plans, folder.Configuration, folder.Labels);
     }
 
     public IImageReaderWriter ReaderWriter { get; }
+
+    /// <summary>The reader/writer the model's cases are read and its segmentations written with (dataset.json may override the plans).</summary>
+    public static IImageReaderWriter ReaderWriterOf(ModelFolder folder) =>
+        ImageReaderWriters.Create(folder.Dataset.OverwriteImageReaderWriter ?? folder.Plans.ImageReaderWriter);
 
     /// <summary>Reads a case's channel files (one per channel, in channel order) and checks the channel count.</summary>
     public ImageVolume ReadImage(IReadOnlyList<string> channelFiles)
@@ -49,11 +53,8 @@ internal sealed class CaseReader
     }
 
     /// <summary>Preprocesses <paramref name="data"/> (taken over) with the metadata of <paramref name="image"/>.</summary>
-    public PreprocessedCase Preprocess(VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage)
-    {
-        IReadOnlyList<double>? affine = image.Geometry.ReaderName == NibabelIO.ReaderName ? image.Geometry.Affine : null;
-        return preprocessor.Run(data, image.Spacing, affine, previousStage, image.SourcePaths[0]);
-    }
+    public PreprocessedCase Preprocess(VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage) =>
+        preprocessor.Run(data, image.Spacing, image.Geometry, previousStage, image.SourcePaths[0]);
 
     /// <summary>Reads a previous stage's label map (one channel, integer labels) with the model's reader.</summary>
     public VolumeBuffer<short> ReadPreviousStage(string path)

@@ -122,14 +122,7 @@ public sealed class SegModel : IDisposable
         using ImageVolume image = reader.ReadImage(channelFiles);
         using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
         using LabelMap labels = PredictOwned(image.DetachData(), image, previous, probabilitiesFile, cancellationToken);
-        if (labels.IsUInt16)
-        {
-            ReaderWriter.WriteSegmentation(outputFile, labels.UInt16, image.Geometry);
-        }
-        else
-        {
-            ReaderWriter.WriteSegmentation(outputFile, labels.Bytes, image.Geometry);
-        }
+        ReaderWriter.WriteSegmentation(outputFile, labels, image.Geometry);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SegEngine.Io;
 
 namespace SegEngine.Preprocessing;
 
@@ -9,7 +10,8 @@ namespace SegEngine.Preprocessing;
 /// The <c>properties</c> dict of <c>DefaultPreprocessor.run_case</c> (contract §2, §3, §5). <see cref="Spacing"/> is the
 /// reader's spacing in reader axis order, exactly nnU-Net's <c>spacing</c>; <see cref="TransposedSpacing"/> gives
 /// <c>spacing_t</c>. <see cref="TargetSpacing"/> is SegEngine's addition (key <c>target_spacing</c>, which nnU-Net
-/// does not write and ignores). Unknown keys (e.g. <c>sitk_stuff</c>) are skipped when reading.
+/// does not write and ignores). The reader's geometry (<c>nibabel_stuff.original_affine</c> or <c>sitk_stuff</c>) is kept
+/// so that <see cref="Geometry"/> can write a segmentation without the input image. Unknown keys are skipped when reading.
 /// </remarks>
 /// <param name="ShapeBeforeCropping"><c>shape_before_cropping</c>, transposed axis order.</param>
 /// <param name="BboxUsedForCropping"><c>bbox_used_for_cropping</c>, half-open, transposed axis order.</param>
@@ -17,16 +19,26 @@ namespace SegEngine.Preprocessing;
 /// <param name="Spacing"><c>spacing</c>: the reader's spacing, reader axis order.</param>
 /// <param name="TargetSpacing">The configuration's target spacing in transposed order (2d: axis 0 = spacing_t[0]), or null.</param>
 /// <param name="OriginalAffine">NibabelIO's <c>nibabel_stuff.original_affine</c> (4×4, row-major), or null for other readers.</param>
+/// <param name="SitkStuff">SimpleITKIO's <c>sitk_stuff</c>, or null for other readers.</param>
 internal sealed record PreprocessingProperties(
     Shape3 ShapeBeforeCropping,
     BoundingBox BboxUsedForCropping,
     Shape3 ShapeAfterCroppingAndBeforeResampling,
     IReadOnlyList<double> Spacing,
     IReadOnlyList<double>? TargetSpacing,
-    IReadOnlyList<double>? OriginalAffine)
+    IReadOnlyList<double>? OriginalAffine,
+    SitkStuff? SitkStuff = null)
 {
     /// <summary><c>spacing_t[i] = spacing[transpose_forward[i]]</c> (contract §3.1).</summary>
     public double[] TransposedSpacing(IReadOnlyList<int> transposeForward) => Transposition.TransposeSpacing(Spacing, transposeForward);
+
+    /// <summary>
+    /// The geometry <paramref name="readerName"/> would have read from the original image, for writing its segmentation;
+    /// the image's shape is <c>shape_before_cropping</c> transposed back. <paramref name="source"/> names these properties in errors.
+    /// </summary>
+    public ImageGeometry Geometry(string readerName, IReadOnlyList<int> transposeBackward, string source) =>
+        ImageGeometry.FromProperties(
+            readerName, Transposition.TransposeShape(ShapeBeforeCropping, transposeBackward), OriginalAffine, SitkStuff, source);
 
     /// <summary>Reads a <c>properties.json</c>; <paramref name="source"/> names it in error messages.</summary>
     public static PreprocessingProperties ReadJson(string json, string source)
@@ -68,7 +80,8 @@ internal sealed record PreprocessingProperties(
                 affine = ReadAffine(rows, source);
             }
 
-            return new PreprocessingProperties(before, box, after, spacing, target, affine);
+            SitkStuff? sitk = root.TryGetProperty("sitk_stuff", out JsonElement stuff) ? ReadSitkStuff(stuff, source) : null;
+            return new PreprocessingProperties(before, box, after, spacing, target, affine, sitk);
         }
     }
 
@@ -97,6 +110,15 @@ internal sealed record PreprocessingProperties(
                 }
 
                 writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            if (SitkStuff is not null)
+            {
+                writer.WriteStartObject("sitk_stuff");
+                WriteExactNumbers(writer, "spacing", SitkStuff.Spacing);
+                WriteExactNumbers(writer, "origin", SitkStuff.Origin);
+                WriteExactNumbers(writer, "direction", SitkStuff.Direction);
                 writer.WriteEndObject();
             }
 
@@ -142,10 +164,19 @@ internal sealed record PreprocessingProperties(
         writer.WriteEndArray();
     }
 
-    private static JsonElement Required(JsonElement root, string name, string source) =>
-        root.TryGetProperty(name, out JsonElement value)
-            ? value
-            : throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: the key '{name}' is missing");
+    /// <summary>Every value as a double, so that −0 (common in ITK directions) survives; the writer's header depends on its sign.</summary>
+    private static void WriteExactNumbers(Utf8JsonWriter writer, string name, IReadOnlyList<double> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (double value in values)
+        {
+            writer.WriteNumberValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static JsonElement Required(JsonElement root, string name, string source) => Required(root, name, name, source);
 
     private static Shape3 ReadShape(JsonElement root, string name, string source)
     {
@@ -199,20 +230,42 @@ internal sealed record PreprocessingProperties(
         return affine;
     }
 
-    private static double[] ReadNumbers(JsonElement array, string name, string source, int count)
+    private static SitkStuff ReadSitkStuff(JsonElement stuff, string source)
     {
-        if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() != count)
+        if (stuff.ValueKind != JsonValueKind.Object)
         {
-            throw Invalid(source, name, $"an array of {count} numbers");
+            throw Invalid(source, "sitk_stuff", "an object with spacing, origin and direction");
         }
 
-        var values = new double[count];
+        var sitk = new SitkStuff(
+            ReadNumbers(Required(stuff, "sitk_stuff.spacing", "spacing", source), "sitk_stuff.spacing", source),
+            ReadNumbers(Required(stuff, "sitk_stuff.origin", "origin", source), "sitk_stuff.origin", source),
+            ReadNumbers(Required(stuff, "sitk_stuff.direction", "direction", source), "sitk_stuff.direction", source));
+        return sitk.Problem() is string problem
+            ? throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: sitk_stuff: {problem}")
+            : sitk;
+    }
+
+    /// <summary>The member <paramref name="name"/> of <paramref name="parent"/>; <paramref name="fullName"/> is its dotted path for the message.</summary>
+    private static JsonElement Required(JsonElement parent, string fullName, string name, string source) =>
+        parent.TryGetProperty(name, out JsonElement value)
+            ? value
+            : throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: the key '{fullName}' is missing");
+
+    private static double[] ReadNumbers(JsonElement array, string name, string source, int? count = null)
+    {
+        if (array.ValueKind != JsonValueKind.Array || (count is int expected && array.GetArrayLength() != expected))
+        {
+            throw Invalid(source, name, count is null ? "an array of numbers" : $"an array of {count} numbers");
+        }
+
+        var values = new double[array.GetArrayLength()];
         int i = 0;
         foreach (JsonElement item in array.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out values[i]) || !double.IsFinite(values[i]))
             {
-                throw Invalid(source, name, $"an array of {count} finite numbers");
+                throw Invalid(source, name, count is null ? "an array of finite numbers" : $"an array of {count} finite numbers");
             }
 
             i++;

@@ -1,3 +1,4 @@
+using SegEngine.Io;
 using SegEngine.Kernels;
 using SegEngine.Model;
 using SegEngine.Preprocessing.Resampling;
@@ -28,10 +29,10 @@ internal sealed class Preprocessor
     /// </summary>
     /// <param name="image">The channels as the reader returned them (C, z, y, x).</param>
     /// <param name="spacing">The reader's spacing, reader axis order.</param>
-    /// <param name="originalAffine">NibabelIO's affine for the properties, or null.</param>
+    /// <param name="readerGeometry">The reader's geometry, whose <c>nibabel_stuff</c> or <c>sitk_stuff</c> the properties keep, or null.</param>
     /// <param name="previousStage">One channel of integer labels, reader axis order; required exactly when the configuration has a previous stage.</param>
     /// <param name="source">Names the case in error messages.</param>
-    public PreprocessedCase Run(VolumeBuffer<float> image, IReadOnlyList<double> spacing, IReadOnlyList<double>? originalAffine, VolumeBuffer<short>? previousStage, string source)
+    public PreprocessedCase Run(VolumeBuffer<float> image, IReadOnlyList<double> spacing, ImageGeometry? readerGeometry, VolumeBuffer<short>? previousStage, string source)
     {
         ArgumentNullException.ThrowIfNull(image);
         bool cascade = configuration.PreviousStage is not null;
@@ -99,7 +100,8 @@ internal sealed class Preprocessor
             throw;
         }
 
-        var properties = new PreprocessingProperties(crop.ShapeBeforeCropping, crop.BoundingBox, croppedShape, [.. spacing], targetSpacing, originalAffine);
+        var properties = new PreprocessingProperties(
+            crop.ShapeBeforeCropping, crop.BoundingBox, croppedShape, [.. spacing], targetSpacing, readerGeometry?.Affine, readerGeometry?.SitkStuff);
         return new PreprocessedCase(data, properties);
     }
 
