@@ -22,9 +22,11 @@ internal sealed class CaseReader
 
     public IImageReaderWriter ReaderWriter { get; }
 
-    /// <summary>The reader/writer the model's cases are read and its segmentations written with (dataset.json may override the plans).</summary>
-    public static IImageReaderWriter ReaderWriterOf(ModelFolder folder) =>
-        ImageReaderWriters.Create(folder.Dataset.OverwriteImageReaderWriter ?? folder.Plans.ImageReaderWriter);
+    /// <summary>
+    /// The reader/writer the model's cases are read and its segmentations written with: the plans' choice. dataset.json's
+    /// <c>overwrite_image_reader_writer</c> only steers nnU-Net's planning, never its inference (contract §1.2).
+    /// </summary>
+    public static IImageReaderWriter ReaderWriterOf(ModelFolder folder) => ImageReaderWriters.Create(folder.Plans.ImageReaderWriter);
 
     /// <summary>Reads a case's channel files (one per channel, in channel order) and checks the channel count.</summary>
     public ImageVolume ReadImage(IReadOnlyList<string> channelFiles)

@@ -46,6 +46,18 @@ public class CaseReaderTests
     }
 
     [Fact]
+    public void ThePlansChooseTheReaderNotDatasetJsonsPlanningOverride()
+    {
+        string model = ModelFixtures.CopySample("3d_fullres");
+        GeometryFromPropertiesTests.UseReader(model, "SimpleITKIO");
+        Assert.Equal("NibabelIO", ModelFixtures.ReadJson(Path.Combine(model, "dataset.json"))["overwrite_image_reader_writer"]!.GetValue<string>());
+
+        var reader = new CaseReader(ModelFolder.Load(model));
+
+        Assert.Equal("SimpleITKIO", reader.ReaderWriter.Name);
+    }
+
+    [Fact]
     public void NaNInTheImageIsAnErrorNamingTheFile()
     {
         var folder = ModelFolder.Load(TestPaths.SampleModel("3d_fullres"));

@@ -28,12 +28,9 @@ public class GeometryFromPropertiesTests
         return data;
     }
 
-    /// <summary>Points a copied model folder at another reader; dataset.json's override would win over the plans otherwise.</summary>
-    internal static void UseReader(string modelFolder, string readerName)
-    {
+    /// <summary>Points a copied model folder's plans at another reader (dataset.json's planning-time override stays and must not matter).</summary>
+    internal static void UseReader(string modelFolder, string readerName) =>
         ModelFixtures.EditJson(Path.Combine(modelFolder, "plans.json"), plans => plans["image_reader_writer"] = readerName);
-        ModelFixtures.EditJson(Path.Combine(modelFolder, "dataset.json"), dataset => dataset.Remove("overwrite_image_reader_writer"));
-    }
 
     [Theory]
     [MemberData(nameof(ReadersAndCases))]
