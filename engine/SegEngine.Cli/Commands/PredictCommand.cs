@@ -167,8 +167,7 @@ internal static class PredictCommand
         foreach (string source in new[] { folder.Dataset.Path, folder.Plans.Path })
         {
             string target = Path.Combine(outputFolder, Path.GetFileName(source));
-            File.Copy(source, target + ".partial", overwrite: true);
-            File.Move(target + ".partial", target, overwrite: true);
+            AtomicFile.Copy(source, target);
         }
     }
 

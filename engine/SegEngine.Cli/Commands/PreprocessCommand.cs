@@ -33,15 +33,9 @@ internal static class PreprocessCommand
             string caseId = CaseId(files[0], folder.Dataset.FileEnding);
             VolumeBuffer<float> data = preprocessed.Data;
             string npy = Path.Combine(outputFolder, caseId + ".npy");
-            using (FileStream stream = File.Create(npy + ".partial"))
-            {
-                Npy.Write(stream, data.Span, [data.Channels, data.Shape.Z, data.Shape.Y, data.Shape.X]);
-            }
-
-            File.Move(npy + ".partial", npy, overwrite: true);
+            Npy.Write(npy, data.Span, [data.Channels, data.Shape.Z, data.Shape.Y, data.Shape.X]);
             string json = Path.Combine(outputFolder, caseId + ".json");
-            File.WriteAllText(json + ".partial", preprocessed.Properties.WriteJson());
-            File.Move(json + ".partial", json, overwrite: true);
+            AtomicFile.WriteAllText(json, preprocessed.Properties.WriteJson());
             Console.Error.WriteLine($"{caseId}: {data.Channels} x {data.Shape} -> {npy}");
             return CommandRunner.Success;
         }));

@@ -42,44 +42,31 @@ internal static class ProbabilityWriter
             Normalizers(logits, grid, plan, max.Memory, sum.Memory);
         }
 
-        string temporary = npzPath + ".partial";
+        Shape3 original = plan.OriginalShape;
+        float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
         try
         {
-            using (FileStream file = File.Create(temporary))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
-            using (Stream entry = zip.CreateEntry("probabilities.npy", CompressionLevel.Optimal).Open())
+            AtomicFile.Write(npzPath, file =>
             {
-                Shape3 original = plan.OriginalShape;
+                using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+                using Stream entry = zip.CreateEntry("probabilities.npy", CompressionLevel.Optimal).Open();
                 Npy.WriteHeader(entry, NpyType.Float32, [plan.Classes, original.Z, original.Y, original.X]);
-                float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
-                try
+                for (int k = 0; k < plan.Classes; k++)
                 {
-                    for (int k = 0; k < plan.Classes; k++)
+                    for (int z = 0; z < original.Z; z++)
                     {
-                        for (int z = 0; z < original.Z; z++)
-                        {
-                            FillSlice(logits, grid, plan, k, z, max.Memory, sum.Memory, slice);
-                            entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
-                        }
+                        FillSlice(logits, grid, plan, k, z, max.Memory, sum.Memory, slice);
+                        entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
                     }
                 }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(slice);
-                }
-            }
-
-            File.Move(temporary, npzPath, overwrite: true);
+            });
         }
-        catch (IOException error)
+        finally
         {
-            File.Delete(temporary);
-            throw new SegEngineException(SegErrorCode.Io, $"{npzPath}: {error.Message}", error);
+            ArrayPool<float>.Shared.Return(slice);
         }
 
-        string propertiesPath = Path.ChangeExtension(npzPath, ".json");
-        File.WriteAllText(propertiesPath + ".partial", propertiesJson);
-        File.Move(propertiesPath + ".partial", propertiesPath, overwrite: true);
+        AtomicFile.WriteAllText(Path.ChangeExtension(npzPath, ".json"), propertiesJson);
     }
 
     /// <summary>

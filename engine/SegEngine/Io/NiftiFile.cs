@@ -92,47 +92,20 @@ internal static class NiftiFile
     /// </summary>
     internal static void WriteAtomically(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data)
     {
-        string fullPath = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no folder", nameof(path));
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            using AtomicFile output = AtomicFile.Create(path);
+            using (var gzip = new GZipStream(output.Stream, CompressionLevel.Fastest, leaveOpen: true))
             {
-                using (var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true))
-                {
-                    gzip.Write(header);
-                    gzip.Write(data);
-                }
-
-                file.Flush(flushToDisk: true);
+                gzip.Write(header);
+                gzip.Write(data);
             }
 
-            File.Move(temporary, fullPath, overwrite: true);
+            output.Commit();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
             throw new SegEngineException(SegErrorCode.Io, $"{path}: could not write the segmentation: {e.Message}", e);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 

@@ -116,13 +116,9 @@ internal static partial class Npy
     public static void Write<T>(string path, ReadOnlySpan<T> data, ReadOnlySpan<long> shape)
         where T : unmanaged
     {
-        string temporary = path + ".partial";
-        using (FileStream stream = File.Create(temporary))
-        {
-            Write(stream, data, shape);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        using AtomicFile output = AtomicFile.Create(path);
+        Write(output.Stream, data, shape);
+        output.Commit();
     }
 
     public static void Write<T>(Stream stream, ReadOnlySpan<T> data, ReadOnlySpan<long> shape)

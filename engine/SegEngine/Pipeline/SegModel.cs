@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SegEngine.Export;
 using SegEngine.Inference;
 using SegEngine.Io;
@@ -103,7 +104,12 @@ public sealed class SegModel : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         VolumeBuffer<float> copy = VolumeBuffer<float>.Allocate(image.Data.Channels, image.Data.Shape);
         image.Data.Span.CopyTo(copy.Span);
-        return PredictOwned(copy, image, previousStage: null, probabilitiesPath: null, cancellationToken);
+        CheckMemoryBudget(copy, image.Spacing, withProbabilities: false);
+        using PreprocessedCase preprocessed = reader.Preprocess(copy, image, previousStage: null);
+        ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
+        using var exporter = new SegmentationExporter(plan);
+        RunSlidingWindow(preprocessed.Data, exporter, cancellationToken);
+        return exporter.DetachLabels();
     }
 
     /// <summary>
@@ -111,7 +117,7 @@ public sealed class SegModel : IDisposable
     /// With <paramref name="probabilitiesFile"/>, also writes nnU-Net's <c>.npz</c> probabilities and a properties
     /// <c>.json</c> beside it. <paramref name="previousStageFile"/> is the previous stage's segmentation for a cascade.
     /// </summary>
-    public void PredictFile(
+    public CaseTimings PredictFile(
         IReadOnlyList<string> channelFiles,
         string outputFile,
         string? probabilitiesFile = null,
@@ -119,11 +125,103 @@ public sealed class SegModel : IDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputFile);
-        using ImageVolume image = reader.ReadImage(channelFiles);
-        using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
-        using LabelMap labels = PredictOwned(image.DetachData(), image, previous, probabilitiesFile, cancellationToken);
-        ReaderWriter.WriteSegmentation(outputFile, labels, image.Geometry);
+        var timings = new CaseTimings();
+        using PreparedCase prepared = Prepare(channelFiles, previousStageFile, probabilitiesFile is not null, timings);
+        using PredictedCase predicted = RunNetwork(prepared, probabilitiesFile is not null, timings, cancellationToken);
+        Finish(predicted, outputFile, probabilitiesFile, timings);
+        return timings;
     }
+
+    /// <summary>The read and preprocess stages: safe to run for several cases at once, beside the network stage.</summary>
+    internal PreparedCase Prepare(IReadOnlyList<string> channelFiles, string? previousStageFile, bool withProbabilities, CaseTimings timings)
+    {
+        long start = Stopwatch.GetTimestamp();
+        ImageVolume image = reader.ReadImage(channelFiles);
+        try
+        {
+            using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
+            timings.Read = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            start = Stopwatch.GetTimestamp();
+            VolumeBuffer<float> data = image.DetachData();
+            CheckMemoryBudget(data, image.Spacing, withProbabilities);
+            PreprocessedCase preprocessed = reader.Preprocess(data, image, previous);
+            try
+            {
+                ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
+                timings.Preprocess = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                return new PreparedCase(image, preprocessed, plan);
+            }
+            catch
+            {
+                preprocessed.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The network stage (one case at a time per model): the sliding window with the export fused into it, or, with
+    /// <paramref name="keepLogits"/>, the whole fp16 logits for a later export. Releases the preprocessed volume.
+    /// </summary>
+    internal PredictedCase RunNetwork(PreparedCase prepared, bool keepLogits, CaseTimings timings, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ImageVolume image = prepared.Image;
+        string propertiesJson = prepared.Preprocessed.Properties.WriteJson();
+        TimeSpan networkBefore = NetworkTime;
+        long start = Stopwatch.GetTimestamp();
+        LabelMap? labels = null;
+        VolumeBuffer<Half>? logits = null;
+        double exportSeconds = 0;
+        if (keepLogits)
+        {
+            using var collector = new LogitVolumeSink();
+            RunSlidingWindow(prepared.Preprocessed.Data, collector, cancellationToken);
+            logits = collector.TakeVolume();
+        }
+        else
+        {
+            using var exporter = new SegmentationExporter(prepared.Plan);
+            var timed = new TimedSink(exporter);
+            RunSlidingWindow(prepared.Preprocessed.Data, timed, cancellationToken);
+            labels = exporter.DetachLabels();
+            exportSeconds = timed.Seconds;
+        }
+
+        double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        timings.Network = (NetworkTime - networkBefore).TotalSeconds;
+        timings.Export += exportSeconds;
+        timings.Aggregation = Math.Max(0, elapsed - timings.Network - exportSeconds);
+
+        // The image holds only metadata now (its voxels went to preprocessing), so both stages may refer to it.
+        return new PredictedCase(image, prepared.Plan, propertiesJson, labels, logits);
+    }
+
+    /// <summary>The export and write stages: the label map (exported here from logits when probabilities are wanted) written atomically.</summary>
+    internal void Finish(PredictedCase predicted, string outputFile, string? probabilitiesFile, CaseTimings timings)
+    {
+        long start = Stopwatch.GetTimestamp();
+        LabelMap? fused = predicted.TakeLabels();
+        using LabelMap labels = fused ?? SegmentationExport.Export(predicted.Logits!, predicted.Plan);
+        if (probabilitiesFile is not null)
+        {
+            ProbabilityWriter.Write(probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson);
+        }
+
+        timings.Export += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        start = Stopwatch.GetTimestamp();
+        ReaderWriter.WriteSegmentation(outputFile, labels, predicted.Image.Geometry);
+        timings.Write = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary>Sliding-window tiles of one fold and one mirror pass for a preprocessed shape.</summary>
+    internal int TileCount(Shape3 preprocessedShape) =>
+        SlidingWindowGrid.Create(preprocessedShape, folds[0].PatchSize, Inference.StepSize).TileCount;
 
     /// <summary>
     /// The memory plan of one case before any work starts, for an image of <paramref name="imageShape"/> (z, y, x in
@@ -152,39 +250,30 @@ public sealed class SegModel : IDisposable
         }
     }
 
-    private LabelMap PredictOwned(VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage, string? probabilitiesPath, CancellationToken cancellationToken)
+    /// <summary>Refuses a case before preprocessing when its plan cannot fit the budget (the plan depends only on the shapes).</summary>
+    private void CheckMemoryBudget(VolumeBuffer<float> data, IReadOnlyList<double> spacing, bool withProbabilities)
     {
-        if (Inference.MemoryBudgetGb > 0)
+        if (Inference.MemoryBudgetGb == 0)
         {
-            // Refuse before preprocessing rather than after: the plan depends only on the shapes.
-            try
-            {
-                PlanMemory(data.Shape, image.Spacing, probabilitiesPath is not null);
-            }
-            catch
-            {
-                data.Dispose();
-                throw;
-            }
+            return;
         }
 
-        using PreprocessedCase preprocessed = reader.Preprocess(data, image, previousStage);
-        ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
-        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            PlanMemory(data.Shape, spacing, withProbabilities);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    private void RunSlidingWindow(VolumeBuffer<float> preprocessed, ILogitSlabSink sink, CancellationToken cancellationToken)
+    {
         lock (predictionLock)
         {
-            if (probabilitiesPath is not null)
-            {
-                using var collector = new LogitVolumeSink();
-                predictor.Predict(preprocessed.Data, folds, collector, cancellationToken);
-                using VolumeBuffer<Half> logits = collector.TakeVolume();
-                ProbabilityWriter.Write(probabilitiesPath, logits, plan, preprocessed.Properties.WriteJson());
-                return SegmentationExport.Export(logits, plan);
-            }
-
-            using var exporter = new SegmentationExporter(plan);
-            predictor.Predict(preprocessed.Data, folds, exporter, cancellationToken);
-            return exporter.DetachLabels();
+            predictor.Predict(preprocessed, folds, sink, cancellationToken);
         }
     }
 

@@ -25,7 +25,7 @@ public class ExportCommandTests
         string folder = Path.GetDirectoryName(output)!;
         Assert.True(File.Exists(Path.Combine(folder, "case_001.npz")));
         Assert.True(File.Exists(Path.Combine(folder, "case_001.json")));
-        Assert.Empty(Directory.GetFiles(folder, "*.partial"));
+        Assert.Empty(Directory.GetFiles(folder, ".*.tmp"));
     }
 
     [Theory]

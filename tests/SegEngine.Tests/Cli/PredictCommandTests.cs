@@ -22,7 +22,7 @@ public class PredictCommandTests
         Assert.True(File.Exists(Path.Combine(output, "good.nii.gz")), stderr);
         Assert.False(File.Exists(Path.Combine(output, "truncated.nii.gz")));
         Assert.False(File.Exists(Path.Combine(output, "twochannels.nii.gz")));
-        Assert.Empty(Directory.GetFiles(output, "*.partial"));
+        Assert.Empty(Directory.GetFiles(output, ".*.tmp"));
         Assert.Contains("truncated: failed:", stderr, StringComparison.Ordinal);
         Assert.Contains("truncated_0000.nii.gz", stderr, StringComparison.Ordinal);
         Assert.Contains("twochannels: failed:", stderr, StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public class LogitsExportTests
         LogitsExport.Run(folder, Path.Combine(intermediate, $"logits_{tta}.npy"), Path.Combine(intermediate, "properties.json"), output, null);
 
         AssertSameContent(TestPaths.SampleReference($"{configuration}_{tta}", caseId), output);
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, "*.partial"));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, ".*.tmp"));
     }
 
     [Fact]

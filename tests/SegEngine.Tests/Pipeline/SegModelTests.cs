@@ -56,7 +56,7 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
         }
 
         Assert.True(differing <= voxels / 10_000, $"{differing} of {voxels} voxels differ from nnU-Net's");
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, "*.partial"));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, ".*.tmp"));
     }
 
     [Fact]
