@@ -1,10 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Model;
+using SegEngine.Cli.Batch;
 using SegEngine.Pipeline;
+using SegEngine.Pipeline.Batch;
+using Spectre.Console;
 
 namespace SegEngine.Cli.Commands;
 
@@ -35,13 +37,22 @@ internal static class PredictCommand
         var memoryBudget = new Option<double>("--memory-budget") { Description = "Host memory budget of the inference stage in GB (0: unlimited)" };
         var batchSize = new Option<int>("--batch-size") { Description = "Tiles per network run when the model allows it (0: from the memory plan)" };
         var saveOptimized = new Option<bool>("--save-optimized-model") { Description = "Save ONNX Runtime's optimised graph beside model.onnx and reuse it" };
+        var preprocessWorkers = new Option<int?>("-npp", "--preprocess-workers") { Description = "Read + preprocess workers (default: from the core count)" };
+        var exportWorkers = new Option<int?>("-nps", "--export-workers") { Description = "Export + write workers (default: from the core count)" };
+        var numParts = new Option<int?>("-num_parts", "--num-parts") { Description = "Split the sorted cases into this many parts (default: Slurm array or Kubernetes Indexed Job, else 1)" };
+        var partId = new Option<int?>("-part_id", "--part-id") { Description = "Which part this process predicts, in [0, num_parts)" };
+        var report = new Option<string?>("--report") { Description = "Write a JSON report: per case stage seconds, shapes, tiles, memory; totals; machine and ORT settings" };
 
         var command = new Command("predict", "Segment every case of a folder (nnUNetv2_predict's flags).")
         {
             input, output,
         };
         modelArguments.AddTo(command);
-        foreach (Option option in new Option[] { stepSize, disableTta, saveProbabilities, continuePrediction, previousStage, device, threads, gpuMemoryTarget, cudnnSearch, memoryBudget, batchSize, saveOptimized })
+        foreach (Option option in new Option[]
+        {
+            stepSize, disableTta, saveProbabilities, continuePrediction, previousStage, device, threads, gpuMemoryTarget, cudnnSearch, memoryBudget, batchSize,
+            saveOptimized, preprocessWorkers, exportWorkers, numParts, partId, report,
+        })
         {
             command.Add(option);
         }
@@ -76,7 +87,12 @@ internal static class PredictCommand
                 parse.GetRequiredValue(output),
                 parse.GetValue(saveProbabilities),
                 parse.GetValue(continuePrediction),
-                parse.GetValue(previousStage));
+                parse.GetValue(previousStage),
+                parse.GetValue(preprocessWorkers),
+                parse.GetValue(exportWorkers),
+                PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
+                parse.GetValue(report),
+                modelArguments.ModelPath(parse));
             using SegModel model = SegModel.Load(
                 modelArguments.ModelPath(parse),
                 new SegModelOptions
@@ -93,9 +109,10 @@ internal static class PredictCommand
 
     private static int Run(SegModel model, BatchRequest request)
     {
-        string ending = model.Folder.Dataset.FileEnding;
-        IReadOnlyList<CaseInput> cases = CaseDiscovery.FindCases(request.InputFolder, ending);
-        if (cases.Count == 0)
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        string ending = model.FileEnding;
+        IReadOnlyList<CaseInput> found = CaseDiscovery.FindCases(request.InputFolder, ending);
+        if (found.Count == 0)
         {
             throw new SegEngineException(SegErrorCode.InvalidInput, $"{request.InputFolder}: no files named {{case}}_XXXX{ending}");
         }
@@ -104,62 +121,103 @@ internal static class PredictCommand
         if (cascade && request.PreviousStageFolder is null)
         {
             throw new UsageException(
-                $"configuration '{model.Folder.Configuration.Name}' is a cascade stage after '{model.Folder.Configuration.PreviousStage}': give that stage's outputs with -prev_stage_predictions");
+                $"configuration '{model.ConfigurationName}' is a cascade stage after '{model.Folder.Configuration.PreviousStage}': give that stage's outputs with -prev_stage_predictions");
         }
 
+        IReadOnlyList<CaseInput> mine = request.Part.Select(found);
         Directory.CreateDirectory(request.OutputFolder);
+        int stale = AtomicFile.RemoveStaleTemporaries(request.OutputFolder);
         CopyModelDescription(model.Folder, request.OutputFolder);
+        var skipped = new List<CaseReport>();
+        var cases = new List<BatchCase>();
+        foreach (CaseInput item in mine)
+        {
+            var batchCase = new BatchCase(
+                item.CaseId,
+                item.ChannelFiles,
+                Path.Combine(request.OutputFolder, item.CaseId + ending),
+                request.SaveProbabilities ? Path.Combine(request.OutputFolder, item.CaseId + ".npz") : null,
+                cascade ? Path.Combine(request.PreviousStageFolder!, item.CaseId + ending) : null);
+            if (request.ContinuePrediction && File.Exists(batchCase.OutputFile) && (batchCase.ProbabilitiesFile is null || File.Exists(batchCase.ProbabilitiesFile)))
+            {
+                skipped.Add(new CaseReport(batchCase) { Status = CaseStatus.Skipped });
+            }
+            else
+            {
+                cases.Add(batchCase);
+            }
+        }
+
+        BatchPlan plan = BatchPlan.Create(model, cases, request.PreprocessWorkers, request.ExportWorkers, Environment.ProcessorCount);
         Console.Error.WriteLine(
-            $"segengine: {cases.Count} case(s), configuration {model.Folder.Configuration.Name}, {model.Folder.Folds.Count} fold(s), "
-            + $"{model.Device.ToString().ToLowerInvariant()}, TTA {(model.Inference.UseMirroring ? "on" : "off")}");
+            $"segengine: {mine.Count} case(s) of {found.Count} ({request.Part}), {skipped.Count} already done; configuration {model.ConfigurationName}, "
+            + $"{model.Folder.Folds.Count} fold(s), {model.Device.ToString().ToLowerInvariant()}, TTA {(model.Inference.UseMirroring ? "on" : "off")}; {plan}"
+            + (stale > 0 ? $"; removed {stale} temporary file(s) left by an interrupted run" : ""));
 
-        var failures = new List<(string CaseId, string Reason)>();
-        int done = 0;
-        int skipped = 0;
-        foreach (CaseInput item in cases)
+        IReadOnlyList<CaseReport> predicted = RunPipeline(model, plan, cases);
+        List<CaseReport> reports = [.. skipped, .. predicted];
+        reports.Sort((a, b) => string.CompareOrdinal(a.Case.CaseId, b.Case.CaseId));
+        PrintSummary(reports);
+        if (request.ReportPath is string reportPath)
         {
-            string outputFile = Path.Combine(request.OutputFolder, item.CaseId + ending);
-            string? probabilities = request.SaveProbabilities ? Path.Combine(request.OutputFolder, item.CaseId + ".npz") : null;
-            if (request.ContinuePrediction && File.Exists(outputFile) && (probabilities is null || File.Exists(probabilities)))
-            {
-                skipped++;
-                continue;
-            }
-
-            var clock = Stopwatch.StartNew();
-            TimeSpan networkBefore = model.NetworkTime;
-            try
-            {
-                CaseDiscovery.CheckChannels(item, model.Folder.Dataset.ChannelNames.Count, ending);
-                string? previous = request.PreviousStageFolder is null || !cascade ? null : Path.Combine(request.PreviousStageFolder, item.CaseId + ending);
-                if (previous is not null && !File.Exists(previous))
-                {
-                    throw new SegEngineException(SegErrorCode.InvalidInput, $"{previous}: the previous stage's segmentation of {item.CaseId} does not exist");
-                }
-
-                model.PredictFile(item.ChannelFiles, outputFile, probabilities, previous);
-                done++;
-                double total = clock.Elapsed.TotalSeconds;
-                double network = (model.NetworkTime - networkBefore).TotalSeconds;
-                Console.Error.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"{item.CaseId}: done in {total:F2} s (network {network:F2} s; {100 * (total - network) / total:F1} % outside the network)"));
-            }
-            catch (SegEngineException e)
-            {
-                failures.Add((item.CaseId, e.Message));
-                Console.Error.WriteLine($"{item.CaseId}: failed: {e.Message}");
-            }
+            BatchReport.Write(reportPath, new BatchReport.Context(started, DateTimeOffset.UtcNow, model, plan, request.Part, Settings(model, request)), reports);
         }
 
-        Console.Error.WriteLine($"segengine: {done} predicted, {skipped} skipped, {failures.Count} failed");
-        foreach ((string caseId, string reason) in failures)
-        {
-            Console.Error.WriteLine($"  {caseId}: {reason}");
-        }
-
-        return failures.Count == 0 ? CommandRunner.Success : CommandRunner.Failure;
+        return reports.Any(r => r.Status == CaseStatus.Failed) ? CommandRunner.Failure : CommandRunner.Success;
     }
+
+    /// <summary>Runs the overlapped pipeline with a live display on a terminal, or one log line per case otherwise.</summary>
+    private static IReadOnlyList<CaseReport> RunPipeline(SegModel model, BatchPlan plan, IReadOnlyList<BatchCase> cases)
+    {
+        if (cases.Count == 0)
+        {
+            return [];
+        }
+
+        if (Console.IsErrorRedirected)
+        {
+            var log = new PlainBatchLog(cases.Count);
+            return new BatchPredictor(model, plan.Options, log).RunAsync(cases, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var progress = new LiveBatchProgress(console, cases.Count);
+        return progress.RunAsync(() => new BatchPredictor(model, plan.Options, progress).RunAsync(cases, CancellationToken.None)).GetAwaiter().GetResult();
+    }
+
+    private static void PrintSummary(IReadOnlyList<CaseReport> reports)
+    {
+        int succeeded = reports.Count(r => r.Status == CaseStatus.Succeeded);
+        int skipped = reports.Count(r => r.Status == CaseStatus.Skipped);
+        CaseReport[] failed = [.. reports.Where(r => r.Status == CaseStatus.Failed)];
+        Console.Error.WriteLine($"segengine: {succeeded} predicted, {skipped} skipped, {failed.Length} failed");
+        if (failed.Length == 0)
+        {
+            return;
+        }
+
+        int width = Math.Max("case".Length, failed.Max(r => r.Case.CaseId.Length));
+        Console.Error.WriteLine($"  {"case".PadRight(width)}  {"stage",-10}  reason");
+        foreach (CaseReport report in failed)
+        {
+            Console.Error.WriteLine($"  {report.Case.CaseId.PadRight(width)}  {BatchSummary.Stage(report),-10}  {report.Error}");
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] Settings(SegModel model, BatchRequest request) =>
+    [
+        new("input", Path.GetFullPath(request.InputFolder)),
+        new("output", Path.GetFullPath(request.OutputFolder)),
+        new("model", Path.GetFullPath(request.ModelPath)),
+        new("configuration", model.ConfigurationName),
+        new("folds", model.Folder.Folds.Select(f => f.Name).ToArray()),
+        new("use_mirroring", model.Inference.UseMirroring),
+        new("mirror_axes", model.Inference.MirrorAxes.Select(a => a.ToString(CultureInfo.InvariantCulture)).ToArray()),
+        new("step_size", model.Inference.StepSize),
+        new("save_probabilities", request.SaveProbabilities),
+        new("continue_prediction", request.ContinuePrediction),
+        new("prev_stage_predictions", request.PreviousStageFolder),
+    ];
 
     /// <summary>nnU-Net leaves dataset.json and plans.json beside its outputs, so the folder documents the model that made it.</summary>
     private static void CopyModelDescription(ModelFolder folder, string outputFolder)
@@ -171,5 +229,15 @@ internal static class PredictCommand
         }
     }
 
-    private sealed record BatchRequest(string InputFolder, string OutputFolder, bool SaveProbabilities, bool ContinuePrediction, string? PreviousStageFolder);
+    private sealed record BatchRequest(
+        string InputFolder,
+        string OutputFolder,
+        bool SaveProbabilities,
+        bool ContinuePrediction,
+        string? PreviousStageFolder,
+        int? PreprocessWorkers,
+        int? ExportWorkers,
+        PartSelection Part,
+        string? ReportPath,
+        string ModelPath);
 }

@@ -49,7 +49,11 @@ internal static class ProbabilityWriter
             AtomicFile.Write(npzPath, file =>
             {
                 using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
-                using Stream entry = zip.CreateEntry("probabilities.npy", CompressionLevel.Optimal).Open();
+                ZipArchiveEntry npy = zip.CreateEntry("probabilities.npy", CompressionLevel.Optimal);
+
+                // A fixed timestamp (the zip epoch) makes the file a function of the prediction alone, so reruns are byte-identical.
+                npy.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                using Stream entry = npy.Open();
                 Npy.WriteHeader(entry, NpyType.Float32, [plan.Classes, original.Z, original.Y, original.X]);
                 for (int k = 0; k < plan.Classes; k++)
                 {

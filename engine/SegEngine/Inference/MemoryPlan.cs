@@ -16,9 +16,10 @@ public sealed class MemoryPlan
 {
     private const int MaxPlannedBatch = 8;
 
-    private MemoryPlan(IReadOnlyList<(string Item, long Bytes)> items, int batchSize, int streamingDepth, double budgetGb)
+    private MemoryPlan(IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, int batchSize, int streamingDepth, double budgetGb)
     {
         Items = items;
+        PerCaseBytes = perCaseBytes;
         BatchSize = batchSize;
         StreamingDepth = streamingDepth;
         BudgetGb = budgetGb;
@@ -28,6 +29,12 @@ public sealed class MemoryPlan
     public IReadOnlyList<(string Item, long Bytes)> Items { get; }
 
     public long TotalBytes => Items.Sum(i => i.Bytes);
+
+    /// <summary>
+    /// The part each case holds between reading and writing (image, preprocessed volume, logits kept for probabilities,
+    /// label map); the rest belongs to the network stage, which serves one case at a time.
+    /// </summary>
+    public long PerCaseBytes { get; }
 
     /// <summary>Tiles per network run.</summary>
     public int BatchSize { get; }
@@ -132,18 +139,20 @@ public sealed class MemoryPlan
         long imageSlice = (long)grid.Image.Y * grid.Image.X;
         int depth = grid.Patch.Z;
         long tilesPerRun = options.BatchMirrors ? (long)batch * passes : batch;
+        long preprocessedBytes = channels * grid.Image.Voxels * sizeof(float);
+        long logitBytes = collectsWholeVolume ? classes * grid.Image.Voxels * 2 : 0;
         var items = new List<(string, long)>
         {
             ("input image", inputImageBytes),
-            ("preprocessed volume (f32)", channels * grid.Image.Voxels * sizeof(float)),
+            ("preprocessed volume (f32)", preprocessedBytes),
             ("aggregation slab (f16)", (((long)folds * classes) + 1) * depth * paddedSlice * 2),
             ("output slab (f16)", classes * depth * imageSlice * 2),
             ("tile buffers (f32)", batch * (channels + classes) * patchVoxels * sizeof(float)),
             ("network batch buffers (f32)", folds * tilesPerRun * (channels + classes) * patchVoxels * sizeof(float)),
             ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
-            ("output (f16 logits)", collectsWholeVolume ? classes * grid.Image.Voxels * 2 : 0),
+            ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),
         };
-        return new MemoryPlan(items, batch, depth, options.MemoryBudgetGb);
+        return new MemoryPlan(items, inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes, batch, depth, options.MemoryBudgetGb);
     }
 }

@@ -133,7 +133,13 @@ public sealed class SegModel : IDisposable
     }
 
     /// <summary>The read and preprocess stages: safe to run for several cases at once, beside the network stage.</summary>
-    internal PreparedCase Prepare(IReadOnlyList<string> channelFiles, string? previousStageFile, bool withProbabilities, CaseTimings timings)
+    internal PreparedCase Prepare(
+        IReadOnlyList<string> channelFiles,
+        string? previousStageFile,
+        bool withProbabilities,
+        CaseTimings timings,
+        Action<CaseStage>? stageStarted = null,
+        ICollection<string>? warnings = null)
     {
         long start = Stopwatch.GetTimestamp();
         ImageVolume image = reader.ReadImage(channelFiles);
@@ -141,10 +147,16 @@ public sealed class SegModel : IDisposable
         {
             using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
             timings.Read = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            stageStarted?.Invoke(CaseStage.Preprocess);
             start = Stopwatch.GetTimestamp();
             VolumeBuffer<float> data = image.DetachData();
             CheckMemoryBudget(data, image.Spacing, withProbabilities);
             PreprocessedCase preprocessed = reader.Preprocess(data, image, previous);
+            if (warnings is not null)
+            {
+                WarnAboutSpacing(preprocessed.Properties, warnings);
+            }
+
             try
             {
                 ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
@@ -203,17 +215,29 @@ public sealed class SegModel : IDisposable
     }
 
     /// <summary>The export and write stages: the label map (exported here from logits when probabilities are wanted) written atomically.</summary>
-    internal void Finish(PredictedCase predicted, string outputFile, string? probabilitiesFile, CaseTimings timings)
+    internal void Finish(
+        PredictedCase predicted,
+        string outputFile,
+        string? probabilitiesFile,
+        CaseTimings timings,
+        Action<CaseStage>? stageStarted = null,
+        ICollection<string>? warnings = null)
     {
         long start = Stopwatch.GetTimestamp();
         LabelMap? fused = predicted.TakeLabels();
         using LabelMap labels = fused ?? SegmentationExport.Export(predicted.Logits!, predicted.Plan);
+        if (warnings is not null && IsBackgroundOnly(labels))
+        {
+            warnings.Add("the segmentation is empty: every voxel is background");
+        }
+
         if (probabilitiesFile is not null)
         {
             ProbabilityWriter.Write(probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson);
         }
 
         timings.Export += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        stageStarted?.Invoke(CaseStage.Write);
         start = Stopwatch.GetTimestamp();
         ReaderWriter.WriteSegmentation(outputFile, labels, predicted.Image.Geometry);
         timings.Write = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -249,6 +273,30 @@ public sealed class SegModel : IDisposable
             fold.Dispose();
         }
     }
+
+    /// <summary>
+    /// Flags a case whose voxel spacing is far from the model's: nnU-Net resamples it silently, but a factor above
+    /// four on an axis usually means the wrong model or a wrong header.
+    /// </summary>
+    private void WarnAboutSpacing(PreprocessingProperties properties, ICollection<string> warnings)
+    {
+        const double Factor = 4;
+        double[] spacing = properties.TransposedSpacing(Folder.Plans.TransposeForward);
+        double[] target = ResamplingPlan.TargetSpacing(spacing, Folder.Configuration.Spacing);
+        for (int axis = 0; axis < 3; axis++)
+        {
+            double ratio = spacing[axis] / target[axis];
+            if (ratio > Factor || ratio < 1 / Factor)
+            {
+                warnings.Add(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"axis {axis} spacing {spacing[axis]:G6} mm is {ratio:G3} x the model's {target[axis]:G6} mm; the network sees a strongly resampled image"));
+            }
+        }
+    }
+
+    private static bool IsBackgroundOnly(LabelMap labels) =>
+        labels.IsUInt16 ? !labels.UInt16.ContainsAnyExcept((ushort)0) : !labels.Bytes.ContainsAnyExcept((byte)0);
 
     /// <summary>Refuses a case before preprocessing when its plan cannot fit the budget (the plan depends only on the shapes).</summary>
     private void CheckMemoryBudget(VolumeBuffer<float> data, IReadOnlyList<double> spacing, bool withProbabilities)

@@ -6,32 +6,6 @@ public class PredictCommandTests
     private static readonly string Model = TestPaths.SampleModel("3d_fullres");
 
     [Fact]
-    public void ABadCaseFailsAloneAndTheBatchExitsNonZero()
-    {
-        string input = TestPaths.NewTempFolder();
-        string output = TestPaths.NewTempFolder();
-        File.Copy(TestPaths.SampleCase("case_003"), Path.Combine(input, "good_0000.nii.gz"));
-        byte[] whole = File.ReadAllBytes(TestPaths.SampleCase("case_003"));
-        File.WriteAllBytes(Path.Combine(input, "truncated_0000.nii.gz"), whole[..(whole.Length / 2)]);
-        File.Copy(TestPaths.SampleCase("case_003"), Path.Combine(input, "twochannels_0000.nii.gz"));
-        File.Copy(TestPaths.SampleCase("case_003"), Path.Combine(input, "twochannels_0001.nii.gz"));
-
-        (int exitCode, _, string stderr) = SegEngineProcess.Run("predict", "-i", input, "-o", output, "-m", Model, "--disable_tta", "-device", "cpu");
-
-        Assert.Equal(1, exitCode);
-        Assert.True(File.Exists(Path.Combine(output, "good.nii.gz")), stderr);
-        Assert.False(File.Exists(Path.Combine(output, "truncated.nii.gz")));
-        Assert.False(File.Exists(Path.Combine(output, "twochannels.nii.gz")));
-        Assert.Empty(Directory.GetFiles(output, ".*.tmp"));
-        Assert.Contains("truncated: failed:", stderr, StringComparison.Ordinal);
-        Assert.Contains("truncated_0000.nii.gz", stderr, StringComparison.Ordinal);
-        Assert.Contains("twochannels: failed:", stderr, StringComparison.Ordinal);
-        Assert.Contains("1 predicted, 0 skipped, 2 failed", stderr, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(output, "plans.json")));
-        Assert.True(File.Exists(Path.Combine(output, "dataset.json")));
-    }
-
-    [Fact]
     public void ContinuePredictionSkipsFinishedCasesAndNeedsTheNpzWhenAsked()
     {
         string input = TestPaths.NewTempFolder();

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+using SegEngine.Pipeline;
+using SegEngine.Pipeline.Batch;
+using Spectre.Console;
+
+namespace SegEngine.Cli.Batch;
+
+/// <summary>A live progress display on a terminal: cases done of total, the stage each case in flight is in, throughput and ETA.</summary>
+internal sealed class LiveBatchProgress(IAnsiConsole console, int total) : IBatchObserver
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, CaseStage> inFlight = [];
+    private readonly long started = Stopwatch.GetTimestamp();
+    private ProgressTask? task;
+    private int finished;
+
+    /// <summary>Shows the display while <paramref name="run"/> works.</summary>
+    public async Task<T> RunAsync<T>(Func<Task<T>> run)
+    {
+        T result = default!;
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                lock (gate)
+                {
+                    task = context.AddTask(Describe(), maxValue: Math.Max(total, 1));
+                }
+
+                result = await run().ConfigureAwait(false);
+            })
+            .ConfigureAwait(false);
+        return result;
+    }
+
+    public void StageStarted(BatchCase batchCase, CaseStage stage)
+    {
+        lock (gate)
+        {
+            inFlight[batchCase.CaseId] = stage;
+            Refresh();
+        }
+    }
+
+    public void CaseFinished(CaseReport report)
+    {
+        lock (gate)
+        {
+            inFlight.Remove(report.Case.CaseId);
+            finished++;
+            task?.Increment(1);
+            if (report.Status == CaseStatus.Failed)
+            {
+                console.MarkupLineInterpolated($"[red]{BatchSummary.Describe(report)}[/]");
+            }
+
+            Refresh();
+        }
+    }
+
+    private void Refresh()
+    {
+        if (task is not null)
+        {
+            task.Description = Describe();
+        }
+    }
+
+    private string Describe()
+    {
+        double minutes = Stopwatch.GetElapsedTime(started).TotalMinutes;
+        string rate = minutes > 0 && finished > 0 ? string.Create(CultureInfo.InvariantCulture, $"{finished / minutes:F1} cases/min") : "starting";
+        string stages = string.Join(", ", inFlight.Take(3).Select(entry => $"{entry.Key}: {entry.Value.ToString().ToLowerInvariant()}"));
+        return Markup.Escape($"{finished}/{total} cases · {rate}{(stages.Length > 0 ? " · " + stages : "")}");
+    }
+}
