@@ -98,12 +98,19 @@ public sealed class SegModel : IDisposable
     /// Segments an image; the caller keeps <paramref name="image"/>. Returns the label map in the image's array order
     /// (uint8, or uint16 for labels of 255 and above), which the caller disposes.
     /// </summary>
-    public LabelMap Predict(ImageVolume image, CancellationToken cancellationToken = default)
+    public LabelMap Predict(ImageVolume image, CancellationToken cancellationToken = default) =>
+        Predict(image, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Predict(ImageVolume, CancellationToken)"/>, reporting each stage to <paramref name="progress"/>.
+    /// Cancellation is honoured at every stage start and between batches of tiles.
+    /// </summary>
+    public LabelMap Predict(ImageVolume image, IProgress<SegProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         VolumeBuffer<float> copy = VolumeBuffer<float>.Allocate(image.Data.Channels, image.Data.Shape);
         image.Data.Span.CopyTo(copy.Span);
-        return PredictOwned(copy, image, previousStage: null, probabilitiesPath: null, cancellationToken);
+        return PredictOwned(copy, image, previousStage: null, probabilitiesPath: null, progress, cancellationToken);
     }
 
     /// <summary>
@@ -116,13 +123,31 @@ public sealed class SegModel : IDisposable
         string outputFile,
         string? probabilitiesFile = null,
         string? previousStageFile = null,
+        CancellationToken cancellationToken = default) =>
+        PredictFile(channelFiles, outputFile, probabilitiesFile, previousStageFile, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PredictFile(IReadOnlyList{string}, string, string?, string?, CancellationToken)"/>, reporting each stage to
+    /// <paramref name="progress"/>. Cancellation is honoured up to the start of <see cref="SegStage.Write"/>; once that
+    /// stage has started the segmentation is written.
+    /// </summary>
+    public void PredictFile(
+        IReadOnlyList<string> channelFiles,
+        string outputFile,
+        string? probabilitiesFile,
+        string? previousStageFile,
+        IProgress<SegProgress>? progress,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputFile);
+        StartStage(progress, SegStage.Read, cancellationToken);
         using ImageVolume image = reader.ReadImage(channelFiles);
         using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
-        using LabelMap labels = PredictOwned(image.DetachData(), image, previous, probabilitiesFile, cancellationToken);
+        progress?.Report(new SegProgress(SegStage.Read, 1));
+        using LabelMap labels = PredictOwned(image.DetachData(), image, previous, probabilitiesFile, progress, cancellationToken);
+        StartStage(progress, SegStage.Write, cancellationToken);
         ReaderWriter.WriteSegmentation(outputFile, labels, image.Geometry);
+        progress?.Report(new SegProgress(SegStage.Write, 1));
     }
 
     /// <summary>
@@ -139,7 +164,7 @@ public sealed class SegModel : IDisposable
         double[] transposedSpacing = Transposition.TransposeSpacing(spacing, transposeForward);
         double[] target = ResamplingPlan.TargetSpacing(transposedSpacing, Folder.Configuration.Spacing);
         Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
-        long labelBytes = imageShape.Voxels * (Folder.Labels.MaxLabel < 255 ? sizeof(byte) : sizeof(ushort));
+        long labelBytes = imageShape.Voxels * LabelBytesPerVoxel;
         long imageBytes = Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes);
     }
@@ -152,7 +177,48 @@ public sealed class SegModel : IDisposable
         }
     }
 
-    private LabelMap PredictOwned(VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage, string? probabilitiesPath, CancellationToken cancellationToken)
+    /// <summary>Bytes per voxel of the label maps this model produces: 1 (uint8), or 2 (uint16) for labels of 255 and above.</summary>
+    internal int LabelBytesPerVoxel => Folder.Labels.MaxLabel < 255 ? sizeof(byte) : sizeof(ushort);
+
+    /// <summary>
+    /// Segments an image handed over in memory: <paramref name="voxels"/> (C, z, y, x; x fastest, copied) with its
+    /// <paramref name="spacing"/> (z, y, x) and optional NIfTI-style <paramref name="affine"/> (see <see cref="ImageGeometry.FromAffine"/>).
+    /// </summary>
+    internal LabelMap PredictVoxels(
+        ReadOnlySpan<float> voxels, int channels, Shape3 shape, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine,
+        IProgress<SegProgress>? progress, CancellationToken cancellationToken)
+    {
+        const string Source = "(image in memory)";
+        if (channels != ChannelNames.Count)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{Source}: the image has {channels} channel(s); the model was trained on {ChannelNames.Count} ({string.Join(", ", ChannelNames)})");
+        }
+
+        if (voxels.Length != channels * shape.Voxels)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"{Source}: {channels} channel(s) of {shape} need {channels * shape.Voxels} voxels, got {voxels.Length}");
+        }
+
+        ImageGeometry geometry = ImageGeometry.FromAffine(ReaderWriter.Name, shape, spacing, affine, Source);
+        VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(channels, shape);
+        voxels.CopyTo(data.Span);
+        using var image = new ImageVolume(data, [.. spacing], geometry, [Source]);
+        return PredictOwned(image.DetachData(), image, previousStage: null, probabilitiesPath: null, progress, cancellationToken);
+    }
+
+    /// <summary>Reports the start of a stage, then honours a cancellation the report (or anything before it) asked for.</summary>
+    private static void StartStage(IProgress<SegProgress>? progress, SegStage stage, CancellationToken cancellationToken)
+    {
+        progress?.Report(new SegProgress(stage, 0));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private LabelMap PredictOwned(
+        VolumeBuffer<float> data, ImageVolume image, VolumeBuffer<short>? previousStage, string? probabilitiesPath,
+        IProgress<SegProgress>? progress, CancellationToken cancellationToken)
     {
         if (Inference.MemoryBudgetGb > 0)
         {
@@ -168,23 +234,44 @@ public sealed class SegModel : IDisposable
             }
         }
 
+        try
+        {
+            StartStage(progress, SegStage.Preprocess, cancellationToken);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+
         using PreprocessedCase preprocessed = reader.Preprocess(data, image, previousStage);
         ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
-        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new SegProgress(SegStage.Preprocess, 1));
         lock (predictionLock)
         {
+            StartStage(progress, SegStage.Predict, cancellationToken);
+            IProgress<double>? tiles = progress is null ? null : new StageProgress(progress, SegStage.Predict);
+            LabelMap labels;
             if (probabilitiesPath is not null)
             {
                 using var collector = new LogitVolumeSink();
-                predictor.Predict(preprocessed.Data, folds, collector, cancellationToken);
+                predictor.Predict(preprocessed.Data, folds, collector, tiles, cancellationToken);
                 using VolumeBuffer<Half> logits = collector.TakeVolume();
+                StartStage(progress, SegStage.Export, cancellationToken);
                 ProbabilityWriter.Write(probabilitiesPath, logits, plan, preprocessed.Properties.WriteJson());
-                return SegmentationExport.Export(logits, plan);
+                labels = SegmentationExport.Export(logits, plan);
+            }
+            else
+            {
+                // The export runs slab by slab inside the sliding window; its own stage is only the hand-over of the labels.
+                using var exporter = new SegmentationExporter(plan);
+                predictor.Predict(preprocessed.Data, folds, exporter, tiles, cancellationToken);
+                StartStage(progress, SegStage.Export, cancellationToken);
+                labels = exporter.DetachLabels();
             }
 
-            using var exporter = new SegmentationExporter(plan);
-            predictor.Predict(preprocessed.Data, folds, exporter, cancellationToken);
-            return exporter.DetachLabels();
+            progress?.Report(new SegProgress(SegStage.Export, 1));
+            return labels;
         }
     }
 
@@ -205,5 +292,11 @@ public sealed class SegModel : IDisposable
             ExpectedPatchSize = folder.Configuration.PatchSize,
             ExpectedClasses = folder.Labels.HeadCount,
         };
+    }
+
+    /// <summary>Forwards a stage's own fraction done as that stage's <see cref="SegProgress"/>, synchronously.</summary>
+    private sealed class StageProgress(IProgress<SegProgress> progress, SegStage stage) : IProgress<double>
+    {
+        public void Report(double value) => progress.Report(new SegProgress(stage, value));
     }
 }
