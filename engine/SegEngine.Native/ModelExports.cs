@@ -67,7 +67,7 @@ internal static unsafe class ModelExports
             SegModel model = lease.Model.Model;
             *info = new NativeModelInfo
             {
-                Device = model.Device == InferenceDevice.Cuda ? 2 : 1,
+                Device = model.Device == InferenceDevice.Cuda ? NativeDevice.Cuda : NativeDevice.Cpu,
                 Channels = model.ChannelNames.Count,
                 LabelType = model.LabelBytesPerVoxel,
                 Folds = model.Folder.Folds.Count,
@@ -90,7 +90,7 @@ internal static unsafe class ModelExports
             return NativeText.Write(warnings, buffer, capacity, needed)
                 ? NativeStatus.Ok
                 : throw new NativeCallException(
-                    NativeStatus.BufferTooSmall, $"the warnings need {warnings.Length + 1} or more bytes; the buffer holds {capacity}");
+                    NativeStatus.BufferTooSmall, $"the warnings need {NativeText.SizeOf(warnings)} bytes; the buffer holds {capacity}");
         }
         catch (Exception e)
         {
@@ -246,9 +246,9 @@ internal static unsafe class ModelExports
 
         InferenceDevice device = given.Device switch
         {
-            0 => InferenceDevice.Auto,
-            1 => InferenceDevice.Cpu,
-            2 => InferenceDevice.Cuda,
+            NativeDevice.Auto => InferenceDevice.Auto,
+            NativeDevice.Cpu => InferenceDevice.Cpu,
+            NativeDevice.Cuda => InferenceDevice.Cuda,
             _ => throw new NativeCallException(NativeStatus.InvalidArgument, $"options->device is {given.Device}; expected SEG_DEVICE_AUTO (0), SEG_DEVICE_CPU (1) or SEG_DEVICE_CUDA (2)"),
         };
         var inference = new InferenceOptions
@@ -283,7 +283,7 @@ internal static unsafe class ModelExports
     private static NativeOptions Defaults => new()
     {
         Version = NativeOptions.CurrentVersion,
-        Device = 0,
+        Device = NativeDevice.Auto,
         UseMirroring = 1,
         StepSize = 0.5,
     };

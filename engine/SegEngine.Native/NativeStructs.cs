@@ -4,6 +4,14 @@ namespace SegEngine.Native;
 
 // The layouts of segengine.h's structs, field for field; the C side is the definition.
 
+/// <summary><c>SEG_DEVICE_*</c>.</summary>
+internal static class NativeDevice
+{
+    public const int Auto = 0;
+    public const int Cpu = 1;
+    public const int Cuda = 2;
+}
+
 /// <summary><c>seg_options</c>, version 1.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeOptions

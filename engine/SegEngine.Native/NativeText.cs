@@ -19,6 +19,9 @@ internal static unsafe class NativeText
         return pointer is not null ? pointer : throw new NativeCallException(NativeStatus.InvalidArgument, $"{parameter} is NULL");
     }
 
+    /// <summary>The bytes <paramref name="text"/> takes in a caller buffer: UTF-8 plus the NUL.</summary>
+    public static nuint SizeOf(string text) => (nuint)Encoding.UTF8.GetByteCount(text) + 1;
+
     /// <summary>
     /// Copies <paramref name="text"/> into a caller buffer: what fits, cut at a character boundary and NUL-terminated when
     /// <paramref name="capacity"/> is non-zero. <paramref name="needed"/> (optional) gets the full size with the NUL.

@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -70,6 +72,12 @@ int main(int argc, char** argv) {
         std::string warnings = model.warnings();
         if (!warnings.empty()) {
             std::fprintf(stderr, "warning: %s\n", warnings.c_str());
+        }
+        std::filesystem::path output_folder = std::filesystem::path(positional[1]).parent_path();
+        std::error_code folder_error;
+        if (!output_folder.empty() && !std::filesystem::create_directories(output_folder, folder_error) && folder_error) {
+            std::fprintf(stderr, "segment_nifti: %s: %s\n", output_folder.c_str(), folder_error.message().c_str());
+            return EXIT_FAILURE;
         }
         std::vector<std::string> channels(positional.begin() + 2, positional.end());
         model.predict_file(channels, positional[1], [](seg::Stage stage, double fraction) {

@@ -94,6 +94,7 @@ typedef struct seg_model seg_model;
  * after every batch of tiles. Return 0 to go on, non-zero to cancel: the prediction stops at the next stage start or
  * tile batch and returns SEG_ECANCELLED without writing any output. A cancel requested in the report that starts
  * SEG_STAGE_WRITE still counts; later reports cannot cancel (the file is being written). Must not throw or longjmp.
+ * It may call the library (even seg_model_free on the model in use), but must not start a prediction on that model.
  */
 typedef int (*seg_progress_fn)(int32_t stage, double fraction, void* payload);
 
