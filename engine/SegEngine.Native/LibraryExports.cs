@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using SegEngine.Pipeline;
@@ -17,7 +18,18 @@ internal static unsafe class LibraryExports
     public static uint AbiVersionExport() => AbiVersion;
 
     [UnmanagedCallersOnly(EntryPoint = "seg_version")]
-    public static byte* VersionExport() => Version;
+    public static byte* VersionExport()
+    {
+        try
+        {
+            return Version;
+        }
+        catch (Exception)
+        {
+            // Only running out of memory in the one-time allocation gets here; a static answer beats a crash.
+            return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("unknown"u8));
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "seg_status_name")]
     public static byte* StatusName(int status) => NativeStatus.Name(status);
