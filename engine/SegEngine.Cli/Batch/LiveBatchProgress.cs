@@ -10,7 +10,7 @@ namespace SegEngine.Cli.Batch;
 internal sealed class LiveBatchProgress(IAnsiConsole console, int total) : IBatchObserver
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<string, CaseStage> inFlight = [];
+    private readonly Dictionary<string, SegStage> inFlight = [];
     private readonly long started = Stopwatch.GetTimestamp();
     private ProgressTask? task;
     private int finished;
@@ -35,7 +35,7 @@ internal sealed class LiveBatchProgress(IAnsiConsole console, int total) : IBatc
         return result;
     }
 
-    public void StageStarted(BatchCase batchCase, CaseStage stage)
+    public void StageStarted(BatchCase batchCase, SegStage stage)
     {
         lock (gate)
         {

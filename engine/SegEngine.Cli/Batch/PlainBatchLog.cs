@@ -10,7 +10,7 @@ internal sealed class PlainBatchLog(int total) : IBatchObserver
     private readonly Lock gate = new();
     private int finished;
 
-    public void StageStarted(BatchCase batchCase, CaseStage stage)
+    public void StageStarted(BatchCase batchCase, SegStage stage)
     {
     }
 

@@ -30,7 +30,7 @@ internal sealed class SlidingWindowPredictor
         this.options = options;
     }
 
-    /// <summary>The plan <see cref="Predict"/> will follow for this image, for printing or checking up front.</summary>
+    /// <summary>The plan the prediction will follow for this image, for printing or checking up front.</summary>
     public MemoryPlan Plan(Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, long inputImageBytes = 0, long labelMapBytes = 0)
     {
         ITileNetwork first = CheckFolds(folds);
@@ -40,7 +40,15 @@ internal sealed class SlidingWindowPredictor
     }
 
     /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>
-    public void Predict(VolumeBuffer<float> preprocessed, IReadOnlyList<ITileNetwork> folds, ILogitSlabSink sink, CancellationToken cancellationToken)
+    public void Predict(VolumeBuffer<float> preprocessed, IReadOnlyList<ITileNetwork> folds, ILogitSlabSink sink, CancellationToken cancellationToken) =>
+        Predict(preprocessed, folds, sink, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Predict(VolumeBuffer{float}, IReadOnlyList{ITileNetwork}, ILogitSlabSink, CancellationToken)"/>, reporting the
+    /// share of tile positions done (every fold run on them) to <paramref name="progress"/> after each batch.
+    /// </summary>
+    public void Predict(
+        VolumeBuffer<float> preprocessed, IReadOnlyList<ITileNetwork> folds, ILogitSlabSink sink, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(preprocessed);
         ArgumentNullException.ThrowIfNull(sink);
@@ -55,7 +63,7 @@ internal sealed class SlidingWindowPredictor
         var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
         Mirror[] passes = MirrorCombinations.Passes(options.MirrorAxes, first.PatchSize.Count, options.UseMirroring);
         using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, sink);
-        run.Execute(cancellationToken);
+        run.Execute(progress, cancellationToken);
     }
 
     private static ITileNetwork CheckFolds(IReadOnlyList<ITileNetwork> folds)
@@ -145,10 +153,12 @@ internal sealed class SlidingWindowPredictor
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
         }
 
-        public void Execute(CancellationToken cancellationToken)
+        public void Execute(IProgress<double>? progress, CancellationToken cancellationToken)
         {
             sink.Begin(classes, grid.Image);
             int[] zOffsets = grid.Offsets[0];
+            long positions = (long)zOffsets.Length * rowTiles.Length;
+            long positionsDone = 0;
             for (int zi = 0; zi < zOffsets.Length; zi++)
             {
                 int z = zOffsets[zi];
@@ -174,6 +184,9 @@ internal sealed class SlidingWindowPredictor
                     {
                         AccumulateWeights(z, rowTiles[start + t]);
                     }
+
+                    positionsDone += count;
+                    progress?.Report((double)positionsDone / positions);
                 }
 
                 int end = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;

@@ -105,6 +105,53 @@ public sealed class ImageGeometry
         }
     }
 
+    /// <summary>
+    /// The geometry of an image handed over in memory rather than read from a file. <paramref name="affine"/> is the
+    /// NIfTI-style voxel-to-world matrix (row-major 4x4, RAS, voxel index (x, y, z), i.e. the array axes reversed), or null
+    /// for one that only scales by <paramref name="spacing"/> (z, y, x). It does not change the labels (nnU-Net never
+    /// reorients); the case keeps it as the reader would have, converted to <c>sitk_stuff</c> (LPS) for SimpleITKIO.
+    /// </summary>
+    internal static ImageGeometry FromAffine(string readerName, Shape3 shape, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, string source)
+    {
+        ArgumentNullException.ThrowIfNull(spacing);
+        if (spacing.Count != 3 || spacing.Any(s => !double.IsFinite(s) || s <= 0))
+        {
+            throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: the spacing must be three positive finite numbers (z, y, x), got ({string.Join(", ", spacing)})");
+        }
+
+        double[] zooms = [spacing[2], spacing[1], spacing[0]];
+        double[] matrix = affine is null
+            ? [zooms[0], 0, 0, 0, 0, zooms[1], 0, 0, 0, 0, zooms[2], 0, 0, 0, 0, 1]
+            : [.. affine];
+        if (matrix.Length != 16 || matrix.Any(v => !double.IsFinite(v)) || matrix[12] != 0 || matrix[13] != 0 || matrix[14] != 0 || matrix[15] != 1)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"{source}: an affine is 16 finite numbers, row-major, with a last row of 0 0 0 1; got ({string.Join(", ", matrix)})");
+        }
+
+        return FromProperties(readerName, shape, matrix, SitkStuffOf(matrix, zooms), source);
+    }
+
+    /// <summary>ITK's view of a RAS affine: spacing as given, unit direction columns and origin, both flipped to LPS.</summary>
+    private static SitkStuff SitkStuffOf(double[] affine, double[] zooms)
+    {
+        double[] toLps = [-1, -1, 1];
+        var direction = new double[9];
+        var origin = new double[3];
+        for (int row = 0; row < 3; row++)
+        {
+            origin[row] = toLps[row] * affine[(row * 4) + 3];
+            for (int column = 0; column < 3; column++)
+            {
+                double length = Math.Sqrt(
+                    (affine[column] * affine[column]) + (affine[4 + column] * affine[4 + column]) + (affine[8 + column] * affine[8 + column]));
+                direction[(row * 3) + column] = length == 0 ? 0 : toLps[row] * affine[(row * 4) + column] / length;
+            }
+        }
+
+        return new SitkStuff(zooms, origin, direction);
+    }
+
     private static SegEngineException Missing(string source, string key, string readerName) =>
         new(SegErrorCode.InvalidInput, $"{source}: the key '{key}' is missing; {readerName} needs it to write the segmentation with the input's geometry");
 }

@@ -5,16 +5,6 @@ using SegEngine.Preprocessing;
 
 namespace SegEngine.Pipeline;
 
-/// <summary>The pipeline stages a case goes through, in order; reports and failures name them.</summary>
-public enum CaseStage
-{
-    Read,
-    Preprocess,
-    Network,
-    Export,
-    Write,
-}
-
 /// <summary>Seconds one case spent in each stage (network = inside ONNX Runtime, aggregation = the sliding window around it).</summary>
 public sealed class CaseTimings
 {

@@ -99,17 +99,19 @@ public sealed class SegModel : IDisposable
     /// Segments an image; the caller keeps <paramref name="image"/>. Returns the label map in the image's array order
     /// (uint8, or uint16 for labels of 255 and above), which the caller disposes.
     /// </summary>
-    public LabelMap Predict(ImageVolume image, CancellationToken cancellationToken = default)
+    public LabelMap Predict(ImageVolume image, CancellationToken cancellationToken = default) =>
+        Predict(image, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Predict(ImageVolume, CancellationToken)"/>, reporting each stage to <paramref name="progress"/>.
+    /// Cancellation is honoured at every stage start and between batches of tiles.
+    /// </summary>
+    public LabelMap Predict(ImageVolume image, IProgress<SegProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         VolumeBuffer<float> copy = VolumeBuffer<float>.Allocate(image.Data.Channels, image.Data.Shape);
         image.Data.Span.CopyTo(copy.Span);
-        CheckMemoryBudget(copy, image.Spacing, withProbabilities: false);
-        using PreprocessedCase preprocessed = reader.Preprocess(copy, image, previousStage: null);
-        ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
-        using var exporter = new SegmentationExporter(plan);
-        RunSlidingWindow(preprocessed.Data, exporter, cancellationToken);
-        return exporter.DetachLabels();
+        return PredictInMemory(copy, image, progress, cancellationToken);
     }
 
     /// <summary>
@@ -117,18 +119,34 @@ public sealed class SegModel : IDisposable
     /// With <paramref name="probabilitiesFile"/>, also writes nnU-Net's <c>.npz</c> probabilities and a properties
     /// <c>.json</c> beside it. <paramref name="previousStageFile"/> is the previous stage's segmentation for a cascade.
     /// </summary>
+    /// <returns>The seconds each stage took.</returns>
     public CaseTimings PredictFile(
         IReadOnlyList<string> channelFiles,
         string outputFile,
         string? probabilitiesFile = null,
         string? previousStageFile = null,
+        CancellationToken cancellationToken = default) =>
+        PredictFile(channelFiles, outputFile, probabilitiesFile, previousStageFile, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PredictFile(IReadOnlyList{string}, string, string?, string?, CancellationToken)"/>, reporting each stage to
+    /// <paramref name="progress"/>. Cancellation is honoured up to the start of <see cref="SegStage.Write"/>; once that
+    /// stage has started the segmentation is written.
+    /// </summary>
+    public CaseTimings PredictFile(
+        IReadOnlyList<string> channelFiles,
+        string outputFile,
+        string? probabilitiesFile,
+        string? previousStageFile,
+        IProgress<SegProgress>? progress,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputFile);
         var timings = new CaseTimings();
-        using PreparedCase prepared = Prepare(channelFiles, previousStageFile, probabilitiesFile is not null, timings);
-        using PredictedCase predicted = RunNetwork(prepared, probabilitiesFile is not null, timings, cancellationToken);
-        Finish(predicted, outputFile, probabilitiesFile, timings);
+        bool withProbabilities = probabilitiesFile is not null;
+        using PreparedCase prepared = Prepare(channelFiles, previousStageFile, withProbabilities, timings, progress, warnings: null, cancellationToken);
+        using PredictedCase predicted = RunNetwork(prepared, withProbabilities, timings, progress, cancellationToken);
+        Finish(predicted, outputFile, probabilitiesFile, timings, progress, warnings: null, cancellationToken);
         return timings;
     }
 
@@ -138,16 +156,19 @@ public sealed class SegModel : IDisposable
         string? previousStageFile,
         bool withProbabilities,
         CaseTimings timings,
-        Action<CaseStage>? stageStarted = null,
-        ICollection<string>? warnings = null)
+        IProgress<SegProgress>? progress,
+        ICollection<string>? warnings,
+        CancellationToken cancellationToken)
     {
+        StartStage(progress, SegStage.Read, cancellationToken);
         long start = Stopwatch.GetTimestamp();
         ImageVolume image = reader.ReadImage(channelFiles);
         try
         {
             using VolumeBuffer<short>? previous = previousStageFile is null ? null : reader.ReadPreviousStage(previousStageFile);
             timings.Read = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            stageStarted?.Invoke(CaseStage.Preprocess);
+            progress?.Report(new SegProgress(SegStage.Read, 1));
+            StartStage(progress, SegStage.Preprocess, cancellationToken);
             start = Stopwatch.GetTimestamp();
             VolumeBuffer<float> data = image.DetachData();
             CheckMemoryBudget(data, image.Spacing, withProbabilities);
@@ -161,6 +182,7 @@ public sealed class SegModel : IDisposable
             {
                 ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
                 timings.Preprocess = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                progress?.Report(new SegProgress(SegStage.Preprocess, 1));
                 return new PreparedCase(image, preprocessed, plan);
             }
             catch
@@ -180,9 +202,9 @@ public sealed class SegModel : IDisposable
     /// The network stage (one case at a time per model): the sliding window with the export fused into it, or, with
     /// <paramref name="keepLogits"/>, the whole fp16 logits for a later export. Releases the preprocessed volume.
     /// </summary>
-    internal PredictedCase RunNetwork(PreparedCase prepared, bool keepLogits, CaseTimings timings, CancellationToken cancellationToken)
+    internal PredictedCase RunNetwork(PreparedCase prepared, bool keepLogits, CaseTimings timings, IProgress<SegProgress>? progress, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        StartStage(progress, SegStage.Predict, cancellationToken);
         ImageVolume image = prepared.Image;
         string propertiesJson = prepared.Preprocessed.Properties.WriteJson();
         TimeSpan networkBefore = NetworkTime;
@@ -193,15 +215,19 @@ public sealed class SegModel : IDisposable
         if (keepLogits)
         {
             using var collector = new LogitVolumeSink();
-            RunSlidingWindow(prepared.Preprocessed.Data, collector, cancellationToken);
+            RunSlidingWindow(prepared.Preprocessed.Data, collector, progress, cancellationToken);
             logits = collector.TakeVolume();
         }
         else
         {
             using var exporter = new SegmentationExporter(prepared.Plan);
             var timed = new TimedSink(exporter);
-            RunSlidingWindow(prepared.Preprocessed.Data, timed, cancellationToken);
+            RunSlidingWindow(prepared.Preprocessed.Data, timed, progress, cancellationToken);
+
+            // The export ran slab by slab inside the sliding window; its own stage is only the hand-over of the labels.
+            StartStage(progress, SegStage.Export, cancellationToken);
             labels = exporter.DetachLabels();
+            progress?.Report(new SegProgress(SegStage.Export, 1));
             exportSeconds = timed.Seconds;
         }
 
@@ -220,11 +246,17 @@ public sealed class SegModel : IDisposable
         string outputFile,
         string? probabilitiesFile,
         CaseTimings timings,
-        Action<CaseStage>? stageStarted = null,
-        ICollection<string>? warnings = null)
+        IProgress<SegProgress>? progress,
+        ICollection<string>? warnings,
+        CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
         LabelMap? fused = predicted.TakeLabels();
+        if (fused is null)
+        {
+            StartStage(progress, SegStage.Export, cancellationToken);
+        }
+
         using LabelMap labels = fused ?? SegmentationExport.Export(predicted.Logits!, predicted.Plan);
         if (warnings is not null && IsBackgroundOnly(labels))
         {
@@ -237,10 +269,16 @@ public sealed class SegModel : IDisposable
         }
 
         timings.Export += Stopwatch.GetElapsedTime(start).TotalSeconds;
-        stageStarted?.Invoke(CaseStage.Write);
+        if (fused is null)
+        {
+            progress?.Report(new SegProgress(SegStage.Export, 1));
+        }
+
+        StartStage(progress, SegStage.Write, cancellationToken);
         start = Stopwatch.GetTimestamp();
         ReaderWriter.WriteSegmentation(outputFile, labels, predicted.Image.Geometry);
         timings.Write = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        progress?.Report(new SegProgress(SegStage.Write, 1));
     }
 
     /// <summary>Sliding-window tiles of one fold and one mirror pass for a preprocessed shape.</summary>
@@ -261,7 +299,7 @@ public sealed class SegModel : IDisposable
         double[] transposedSpacing = Transposition.TransposeSpacing(spacing, transposeForward);
         double[] target = ResamplingPlan.TargetSpacing(transposedSpacing, Folder.Configuration.Spacing);
         Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
-        long labelBytes = imageShape.Voxels * (Folder.Labels.MaxLabel < 255 ? sizeof(byte) : sizeof(ushort));
+        long labelBytes = imageShape.Voxels * LabelBytesPerVoxel;
         long imageBytes = Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes);
     }
@@ -317,11 +355,77 @@ public sealed class SegModel : IDisposable
         }
     }
 
-    private void RunSlidingWindow(VolumeBuffer<float> preprocessed, ILogitSlabSink sink, CancellationToken cancellationToken)
+    /// <summary>Bytes per voxel of the label maps this model produces: 1 (uint8), or 2 (uint16) for labels of 255 and above.</summary>
+    internal int LabelBytesPerVoxel => Folder.Labels.MaxLabel < 255 ? sizeof(byte) : sizeof(ushort);
+
+    /// <summary>
+    /// Segments an image handed over in memory: <paramref name="voxels"/> (C, z, y, x; x fastest, copied) with its
+    /// <paramref name="spacing"/> (z, y, x) and optional NIfTI-style <paramref name="affine"/> (see <see cref="ImageGeometry.FromAffine"/>).
+    /// </summary>
+    internal LabelMap PredictVoxels(
+        ReadOnlySpan<float> voxels, int channels, Shape3 shape, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine,
+        IProgress<SegProgress>? progress, CancellationToken cancellationToken)
     {
+        const string Source = "(image in memory)";
+        if (channels != ChannelNames.Count)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{Source}: the image has {channels} channel(s); the model was trained on {ChannelNames.Count} ({string.Join(", ", ChannelNames)})");
+        }
+
+        if (voxels.Length != channels * shape.Voxels)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"{Source}: {channels} channel(s) of {shape} need {channels * shape.Voxels} voxels, got {voxels.Length}");
+        }
+
+        ImageGeometry geometry = ImageGeometry.FromAffine(ReaderWriter.Name, shape, spacing, affine, Source);
+        VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(channels, shape);
+        voxels.CopyTo(data.Span);
+        using var image = new ImageVolume(data, [.. spacing], geometry, [Source]);
+        return PredictInMemory(image.DetachData(), image, progress, cancellationToken);
+    }
+
+    /// <summary>Preprocess (taking <paramref name="data"/> over), slide and export with the export fused, all in memory.</summary>
+    private LabelMap PredictInMemory(VolumeBuffer<float> data, ImageVolume image, IProgress<SegProgress>? progress, CancellationToken cancellationToken)
+    {
+        CheckMemoryBudget(data, image.Spacing, withProbabilities: false);
+        try
+        {
+            StartStage(progress, SegStage.Preprocess, cancellationToken);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+
+        using PreprocessedCase preprocessed = reader.Preprocess(data, image, previousStage: null);
+        ExportPlan plan = CaseExportPlan.Create(Folder, preprocessed.Properties, preprocessed.Data.Shape);
+        progress?.Report(new SegProgress(SegStage.Preprocess, 1));
+        StartStage(progress, SegStage.Predict, cancellationToken);
+        using var exporter = new SegmentationExporter(plan);
+        RunSlidingWindow(preprocessed.Data, exporter, progress, cancellationToken);
+        StartStage(progress, SegStage.Export, cancellationToken);
+        LabelMap labels = exporter.DetachLabels();
+        progress?.Report(new SegProgress(SegStage.Export, 1));
+        return labels;
+    }
+
+    /// <summary>Reports the start of a stage, then honours a cancellation the report (or anything before it) asked for.</summary>
+    private static void StartStage(IProgress<SegProgress>? progress, SegStage stage, CancellationToken cancellationToken)
+    {
+        progress?.Report(new SegProgress(stage, 0));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void RunSlidingWindow(VolumeBuffer<float> preprocessed, ILogitSlabSink sink, IProgress<SegProgress>? progress, CancellationToken cancellationToken)
+    {
+        IProgress<double>? tiles = progress is null ? null : new StageProgress(progress, SegStage.Predict);
         lock (predictionLock)
         {
-            predictor.Predict(preprocessed, folds, sink, cancellationToken);
+            predictor.Predict(preprocessed, folds, sink, tiles, cancellationToken);
         }
     }
 
@@ -342,5 +446,11 @@ public sealed class SegModel : IDisposable
             ExpectedPatchSize = folder.Configuration.PatchSize,
             ExpectedClasses = folder.Labels.HeadCount,
         };
+    }
+
+    /// <summary>Forwards a stage's own fraction done as that stage's <see cref="SegProgress"/>, synchronously.</summary>
+    private sealed class StageProgress(IProgress<SegProgress> progress, SegStage stage) : IProgress<double>
+    {
+        public void Report(double value) => progress.Report(new SegProgress(stage, value));
     }
 }

@@ -60,6 +60,21 @@ public class SlidingWindowPredictorTests
     }
 
     [Fact]
+    public void ProgressCountsTilePositionsUpToOne()
+    {
+        var network = new FakeTileNetwork(1, 2, [4, 8, 8], dynamicBatch: false, 0f);
+        using VolumeBuffer<float> image = RandomImage(1, new Shape3(13, 9, 10), 5);
+        using var sink = new LogitVolumeSink();
+        var fractions = new List<double>();
+        int positions = SlidingWindowGrid.Create(image.Shape, [4, 8, 8], 0.5).Offsets.Aggregate(1, (n, axis) => n * axis.Length);
+
+        new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }).Predict(image, [network], sink, new ListProgress(fractions), CancellationToken.None);
+
+        Assert.Equal(positions, fractions.Count);
+        Assert.Equal(Enumerable.Range(1, positions).Select(done => (double)done / positions), fractions);
+    }
+
+    [Fact]
     public void InfiniteLogitsAbort()
     {
         var network = new ScaledNetwork(new FakeTileNetwork(1, 2, [4, 8, 8], dynamicBatch: false, 0f), 1e30f);
@@ -178,5 +193,11 @@ public class SlidingWindowPredictorTests
 
             return result;
         }
+    }
+
+    /// <summary>Records reports synchronously (<see cref="Progress{T}"/> would post them to the thread pool).</summary>
+    private sealed class ListProgress(List<double> reports) : IProgress<double>
+    {
+        public void Report(double value) => reports.Add(value);
     }
 }

@@ -127,6 +127,46 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
     }
 
     [Fact]
+    public void ProgressReportsEveryStageInOrder()
+    {
+        SegModel model = models.Get("3d_fullres", tta: false);
+        string output = Path.Combine(TestPaths.NewTempFolder(), "case_003.nii.gz");
+        var reports = new List<SegProgress>();
+
+        model.PredictFile([TestPaths.SampleCase("case_003")], output, null, null, new CallbackProgress(reports.Add));
+
+        Assert.Equal(new SegProgress(SegStage.Read, 0), reports[0]);
+        Assert.Equal(new SegProgress(SegStage.Write, 1), reports[^1]);
+        for (int i = 1; i < reports.Count; i++)
+        {
+            Assert.True(
+                reports[i].Stage > reports[i - 1].Stage || (reports[i].Stage == reports[i - 1].Stage && reports[i].Fraction >= reports[i - 1].Fraction),
+                $"report {i}: {reports[i]} after {reports[i - 1]}");
+        }
+
+        Assert.All(Enum.GetValues<SegStage>(), stage => Assert.Contains(new SegProgress(stage, 1), reports));
+    }
+
+    [Fact]
+    public void CancellingFromTheProgressWritesNothing()
+    {
+        SegModel model = models.Get("3d_fullres", tta: false);
+        string folder = TestPaths.NewTempFolder();
+        using var cancellation = new CancellationTokenSource();
+        var progress = new CallbackProgress(report =>
+        {
+            if (report.Stage == SegStage.Write)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => model.PredictFile([TestPaths.SampleCase("case_003")], Path.Combine(folder, "case_003.nii.gz"), null, null, progress, cancellation.Token));
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    [Fact]
     public void AMemoryBudgetTooSmallIsRefusedBeforeAnyWork()
     {
         using SegModel model = SegModel.Load(
@@ -165,5 +205,11 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
         var error = Assert.Throws<SegEngineException>(() => SegModel.Load(model));
 
         Assert.Contains(onnx, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Reports synchronously (<see cref="Progress{T}"/> would post them to the thread pool).</summary>
+    private sealed class CallbackProgress(Action<SegProgress> callback) : IProgress<SegProgress>
+    {
+        public void Report(SegProgress value) => callback(value);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
                 await admission.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var work = new CaseWork(cases[i], reports[i] = new CaseReport(cases[i]));
                 long stageStart = Stopwatch.GetTimestamp();
-                bool prepared = Attempt(work, CaseStage.Read, () => Prepare(work));
+                bool prepared = Attempt(work, SegStage.Read, () => Prepare(work));
                 CaseTimings timings = work.Report.Timings;
 
                 // The stage's bookkeeping (channel checks, shapes) counts as reading, so the stages cover the case's time.
@@ -55,7 +55,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
             {
                 work.Report.WaitingSeconds += Stopwatch.GetElapsedTime(work.QueuedAt).TotalSeconds;
                 long stageStart = Stopwatch.GetTimestamp();
-                bool ran = Attempt(work, CaseStage.Network, () => RunNetwork(work, cancellationToken));
+                bool ran = Attempt(work, SegStage.Predict, () => RunNetwork(work, cancellationToken));
                 work.Prepared?.Dispose();
                 work.Prepared = null;
                 CaseTimings timings = work.Report.Timings;
@@ -79,7 +79,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
                 work.Report.WaitingSeconds += Stopwatch.GetElapsedTime(work.QueuedAt).TotalSeconds;
                 long stageStart = Stopwatch.GetTimestamp();
                 double exportBefore = work.Report.Timings.Export;
-                Attempt(work, CaseStage.Export, () => Write(work));
+                Attempt(work, SegStage.Export, () => Write(work));
                 work.Predicted?.Dispose();
                 work.Predicted = null;
                 CaseTimings timings = work.Report.Timings;
@@ -114,7 +114,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
     }
 
     /// <summary>Runs a stage's work for one case; any failure but cancellation is the case's, recorded with its stage.</summary>
-    private static bool Attempt(CaseWork work, CaseStage firstStage, Action action)
+    private static bool Attempt(CaseWork work, SegStage firstStage, Action action)
     {
         work.Stage = firstStage;
         try
@@ -134,19 +134,9 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
     private void Prepare(CaseWork work)
     {
         BatchCase item = work.Case;
-        observer.StageStarted(item, CaseStage.Read);
         CaseDiscovery.CheckChannels(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
         work.Prepared = model.Prepare(
-            item.ChannelFiles,
-            item.PreviousStageFile,
-            item.ProbabilitiesFile is not null,
-            work.Report.Timings,
-            stage =>
-            {
-                work.Stage = stage;
-                observer.StageStarted(item, stage);
-            },
-            work.Report.Warnings);
+            item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Report.Timings, new StageTracker(work, observer), work.Report.Warnings, CancellationToken.None);
         work.Report.InputShape = work.Prepared.Image.Geometry.OriginalShape;
         work.Report.NetworkShape = work.Prepared.Preprocessed.Data.Shape;
         work.Report.Tiles = model.TileCount(work.Prepared.Preprocessed.Data.Shape);
@@ -154,24 +144,13 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
 
     private void RunNetwork(CaseWork work, CancellationToken cancellationToken)
     {
-        observer.StageStarted(work.Case, CaseStage.Network);
-        work.Predicted = model.RunNetwork(work.Prepared!, work.Case.ProbabilitiesFile is not null, work.Report.Timings, cancellationToken);
+        work.Predicted = model.RunNetwork(work.Prepared!, work.Case.ProbabilitiesFile is not null, work.Report.Timings, new StageTracker(work, observer), cancellationToken);
     }
 
     private void Write(CaseWork work)
     {
-        observer.StageStarted(work.Case, CaseStage.Export);
         model.Finish(
-            work.Predicted!,
-            work.Case.OutputFile,
-            work.Case.ProbabilitiesFile,
-            work.Report.Timings,
-            stage =>
-            {
-                work.Stage = stage;
-                observer.StageStarted(work.Case, stage);
-            },
-            work.Report.Warnings);
+            work.Predicted!, work.Case.OutputFile, work.Case.ProbabilitiesFile, work.Report.Timings, new StageTracker(work, observer), work.Report.Warnings, CancellationToken.None);
     }
 
     private void Finish(CaseWork work, SemaphoreSlim admission)
@@ -198,7 +177,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
 
         public CaseReport Report { get; } = report;
 
-        public CaseStage Stage { get; set; }
+        public SegStage Stage { get; set; }
 
         public long StartedAt { get; set; } = Stopwatch.GetTimestamp();
 
@@ -207,5 +186,18 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
         public PreparedCase? Prepared { get; set; }
 
         public PredictedCase? Predicted { get; set; }
+    }
+
+    /// <summary>Turns a case's stage starts into the stage a failure is blamed on and into the observer's notices.</summary>
+    private sealed class StageTracker(CaseWork work, IBatchObserver observer) : IProgress<SegProgress>
+    {
+        public void Report(SegProgress value)
+        {
+            if (value.Fraction == 0)
+            {
+                work.Stage = value.Stage;
+                observer.StageStarted(work.Case, value.Stage);
+            }
+        }
     }
 }

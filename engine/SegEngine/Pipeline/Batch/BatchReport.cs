@@ -166,7 +166,7 @@ internal static class BatchReport
         json.WriteString("case_id", report.Case.CaseId);
         json.WriteString("status", report.Status.ToString().ToLowerInvariant());
         json.WriteString("output", report.Case.OutputFile);
-        if (report.FailedStage is CaseStage stage)
+        if (report.FailedStage is SegStage stage)
         {
             json.WriteString("failed_stage", stage.ToString().ToLowerInvariant());
             json.WriteString("error", report.Error);

@@ -16,7 +16,7 @@ internal sealed class CaseReport(BatchCase batchCase)
     public CaseStatus Status { get; set; } = CaseStatus.Succeeded;
 
     /// <summary>The stage a failed case stopped in.</summary>
-    public CaseStage? FailedStage { get; set; }
+    public SegStage? FailedStage { get; set; }
 
     /// <summary>The reason a case failed, one line.</summary>
     public string? Error { get; set; }

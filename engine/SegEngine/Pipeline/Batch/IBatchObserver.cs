@@ -4,7 +4,7 @@ namespace SegEngine.Pipeline.Batch;
 internal interface IBatchObserver
 {
     /// <summary>A case entered a stage.</summary>
-    void StageStarted(BatchCase batchCase, CaseStage stage);
+    void StageStarted(BatchCase batchCase, SegStage stage);
 
     /// <summary>A case finished, failed or was skipped.</summary>
     void CaseFinished(CaseReport report);
