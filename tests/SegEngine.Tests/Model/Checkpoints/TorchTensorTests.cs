@@ -122,6 +122,28 @@ public class TorchTensorTests
         Assert.Contains("not bytes", Assert.Throws<SegEngineException>(() => NumPyValues.Decode(scalar, "logging.x")).Message);
     }
 
+    [Fact]
+    public void BigEndianStoragesAreUnsupported()
+    {
+        string path = Path.Combine(TestPaths.NewTempFolder(), "checkpoint_final.pth");
+        var pickle = new PickleWriter();
+        pickle.EmptyDict();
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            using (Stream stream = zip.CreateEntry("checkpoint_final/data.pkl").Open())
+            {
+                stream.Write(pickle.Finish());
+            }
+
+            using Stream order = zip.CreateEntry("checkpoint_final/byteorder").Open();
+            order.Write("big"u8);
+        }
+
+        var error = Assert.Throws<SegEngineException>(() => CheckpointMetadata.Read(path));
+        Assert.Equal(SegErrorCode.Unsupported, error.Code);
+        Assert.Contains("checkpoint_final/byteorder", error.Message, StringComparison.Ordinal);
+    }
+
     private static void Tuple(PickleWriter pickle, long[] values)
     {
         pickle.Mark();
