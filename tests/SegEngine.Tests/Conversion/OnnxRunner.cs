@@ -2,16 +2,33 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace SegEngine.Tests.Conversion;
 
-/// <summary>Runs an ONNX file once on the CPU, for comparing two exports of one network.</summary>
-internal static class OnnxRunner
+/// <summary>An ONNX file in an ORT session on the CPU, for comparing two exports of one network.</summary>
+internal sealed class OnnxRunner : IDisposable
 {
+    private readonly SessionOptions options = new() { IntraOpNumThreads = Environment.ProcessorCount, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+    private readonly InferenceSession session;
+
+    public OnnxRunner(string onnxPath) => session = new InferenceSession(onnxPath, options);
+
+    /// <summary>Opens <paramref name="onnxPath"/>, runs it once and closes it.</summary>
     public static float[] Run(string onnxPath, float[] input, long[] shape)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        using var session = new InferenceSession(onnxPath, options);
+        using var runner = new OnnxRunner(onnxPath);
+        return runner.Run(input, shape);
+    }
+
+    public float[] Run(float[] input, long[] shape)
+    {
         using OrtValue value = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [session.InputNames[0]], [value], [session.OutputNames[0]]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        session.Dispose();
+        options.Dispose();
     }
 
     /// <summary>Uniform random values in [-2, 2), roughly the range of CT-normalised inputs.</summary>
