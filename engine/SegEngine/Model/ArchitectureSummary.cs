@@ -1,8 +1,8 @@
 namespace SegEngine.Model;
 
 /// <summary>
-/// The network topology a configuration was trained with (plans <c>architecture.arch_kwargs</c>). Inference runs the
-/// ONNX export, so this is used for reporting and for the patch-divisibility check.
+/// The network topology a configuration was trained with (plans <c>architecture.arch_kwargs</c>): reported, checked
+/// against the patch size, and rebuilt as an ONNX graph when a checkpoint is converted.
 /// </summary>
 /// <remarks>
 /// Legacy plans without <c>architecture</c> are converted as nnU-Net's <c>ConfigurationManager.__init__</c> does
@@ -183,8 +183,7 @@ internal sealed record ArchitectureSummary(
         };
     }
 
-    private static string? OptionalString(JsonField parent, string key) =>
-        parent.Optional(key) is JsonField value && !value.IsNull ? value.AsString() : null;
+    private static string? OptionalString(JsonField parent, string key) => NonNull(parent, key)?.AsString();
 
     private void Validate(JsonField where, int spatialDims)
     {

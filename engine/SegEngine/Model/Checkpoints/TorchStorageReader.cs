@@ -61,7 +61,6 @@ internal sealed class TorchStorageReader : IDisposable
         }
 
         int size = tensor.ElementType.Size;
-        long firstByte = tensor.StorageOffset * size;
         long byteCount = (tensor.StorageEnd - tensor.StorageOffset) * size;
         // torch stores records uncompressed, so no honest view is larger than the file that holds it.
         if (byteCount > Math.Min(Array.MaxLength, fileLength))
@@ -77,6 +76,8 @@ internal sealed class TorchStorageReader : IDisposable
             throw Invalid(key, $"storage record {recordName} has {record.Length} bytes, but the pickle declares {tensor.Storage.ElementCount} {tensor.ElementType.StorageClass} elements ({expectedBytes} bytes)");
         }
 
+        // Cannot overflow: the offset lies inside the storage, whose byte size was just checked to fit a long.
+        long firstByte = tensor.StorageOffset * size;
         byte[] bytes = ArrayPool<byte>.Shared.Rent((int)byteCount);
         float[]? values = null;
         try
