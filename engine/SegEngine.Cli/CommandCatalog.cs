@@ -12,5 +12,7 @@ internal static class CommandCatalog
         yield return PreprocessCommand.Create();
         yield return PredictCommand.Create();
         yield return ExportCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return SynthModelCommand.Create();
     }
 }

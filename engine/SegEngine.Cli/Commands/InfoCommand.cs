@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SegEngine.Conversion;
 using SegEngine.Inference;
 using SegEngine.Model;
 using SegEngine.Pipeline;
@@ -130,11 +131,17 @@ internal static class InfoCommand
         Line("folds", string.Join(", ", folder.Folds.Select(fold => fold.Name)));
         foreach (FoldInfo fold in folder.Folds)
         {
-            string onnx = fold.OnnxPath is null ? "no ONNX" : $"ONNX {Path.GetFileName(fold.OnnxPath)}";
+            string onnx = fold.OnnxPath is null
+                ? fold.CheckpointPath is null ? "no ONNX" : "no ONNX (predict converts the checkpoint on first use)"
+                : $"ONNX {Path.GetFileName(fold.OnnxPath)}{DescribeOrigin(fold.Onnx)}";
             string checkpoint = fold.Checkpoint is { } meta
                 ? $"checkpoint {Path.GetFileName(meta.Path)} (trainer {meta.TrainerName ?? "?"}, configuration {meta.Configuration ?? "?"}, epoch {meta.Epoch?.ToString(CultureInfo.InvariantCulture) ?? "?"})"
                 : "no checkpoint";
-            Line($"  {fold.Name}", $"{onnx}, {checkpoint}");
+            if (fold.Checkpoint?.BestEmaDice is double ema)
+            {
+                checkpoint += string.Create(CultureInfo.InvariantCulture, $", best EMA Dice {ema:F4}");
+            }
+            Line($"  {fold.Name}", $"{Contents(fold)}: {onnx}, {checkpoint}");
             if (fold.Onnx is OnnxModelInfo info)
             {
                 foreach (OnnxTensorInfo input in info.Inputs)
@@ -249,6 +256,7 @@ internal static class InfoCommand
                 json.WriteString("name", fold.Name);
                 json.WriteString("onnx", fold.OnnxPath);
                 json.WriteString("checkpoint", fold.CheckpointPath);
+                json.WriteString("contents", Contents(fold));
                 if (fold.Onnx is OnnxModelInfo info)
                 {
                     json.WriteBoolean("dynamic_batch", info.DynamicBatch);
@@ -280,6 +288,21 @@ internal static class InfoCommand
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
+
+    /// <summary>Whether a fold has an ONNX model, a checkpoint, or both.</summary>
+    private static string Contents(FoldInfo fold) =>
+        (fold.OnnxPath, fold.CheckpointPath) switch
+        {
+            (not null, not null) => "ONNX and checkpoint",
+            (not null, null) => "ONNX only",
+            (null, not null) => "checkpoint only",
+            _ => "neither",
+        };
+
+    private static string DescribeOrigin(OnnxModelInfo? onnx) =>
+        onnx?.Metadata.GetValueOrDefault(OnnxMetadataKeys.Source) is string source
+            ? $" (made by {onnx.ProducerName} from {source})"
+            : onnx is { ProducerName.Length: > 0 } ? $" (made by {onnx.ProducerName})" : "";
 
     private static void WriteTensors(Utf8JsonWriter json, string name, IReadOnlyList<OnnxTensorInfo> tensors)
     {

@@ -1,8 +1,8 @@
 namespace SegEngine.Model;
 
 /// <summary>
-/// The network topology a configuration was trained with (plans <c>architecture.arch_kwargs</c>). Inference runs the
-/// ONNX export, so this is used for reporting and for the patch-divisibility check.
+/// The network topology a configuration was trained with (plans <c>architecture.arch_kwargs</c>): reported, checked
+/// against the patch size, and rebuilt as an ONNX graph when a checkpoint is converted.
 /// </summary>
 /// <remarks>
 /// Legacy plans without <c>architecture</c> are converted as nnU-Net's <c>ConfigurationManager.__init__</c> does
@@ -35,6 +35,36 @@ internal sealed record ArchitectureSummary(
     bool ConvBias,
     bool ConvertedFromLegacyPlans)
 {
+    /// <summary>Where the architecture was read from, for error messages, e.g. <c>plans.json: configurations.2d.architecture.arch_kwargs</c>.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary><c>norm_op_kwargs.eps</c> (torch's default 1e-5).</summary>
+    public double NormEpsilon { get; init; } = 1e-5;
+
+    /// <summary><c>norm_op_kwargs.affine</c> (torch's InstanceNorm default: false).</summary>
+    public bool NormAffine { get; init; }
+
+    /// <summary><c>norm_op_kwargs.track_running_stats</c>: running statistics would replace the per-tile ones at inference.</summary>
+    public bool NormTracksRunningStats { get; init; }
+
+    /// <summary><c>nonlin_kwargs.negative_slope</c> of LeakyReLU (torch's default 0.01).</summary>
+    public double NonlinNegativeSlope { get; init; } = 0.01;
+
+    /// <summary><c>dropout_op</c>, or null; an identity at inference, but it shifts the <c>all_modules</c> indices.</summary>
+    public string? DropoutOp { get; init; }
+
+    /// <summary><c>nonlin_first</c> (PlainConvUNet): conv → nonlin → norm instead of conv → norm → nonlin.</summary>
+    public bool NonlinFirst { get; init; }
+
+    /// <summary><c>stem_channels</c> of a residual encoder; null means <c>features_per_stage[0]</c>.</summary>
+    public int? StemChannels { get; init; }
+
+    /// <summary><c>block</c> of a residual encoder; null means BasicBlockD.</summary>
+    public string? Block { get; init; }
+
+    /// <summary>arch_kwargs keys that neither network class of dynamic-network-architectures takes.</summary>
+    public IReadOnlyList<string> UnknownKwargs { get; init; } = [];
+
     /// <summary>The class name without its module, e.g. <c>ResidualEncoderUNet</c>.</summary>
     public string ShortClassName => NetworkClassName[(NetworkClassName.LastIndexOf('.') + 1)..];
 
@@ -65,9 +95,18 @@ internal sealed record ArchitectureSummary(
         return summary;
     }
 
+    private static readonly HashSet<string> KnownKwargs =
+    [
+        "n_stages", "features_per_stage", "conv_op", "kernel_sizes", "strides", "n_blocks_per_stage", "n_conv_per_stage",
+        "n_conv_per_stage_decoder", "conv_bias", "norm_op", "norm_op_kwargs", "dropout_op", "dropout_op_kwargs", "nonlin",
+        "nonlin_kwargs", "nonlin_first", "stem_channels", "block", "bottleneck_channels",
+    ];
+
     private static ArchitectureSummary FromArchitecture(JsonField architecture)
     {
         JsonField kwargs = architecture.Required("arch_kwargs");
+        JsonField? normKwargs = NonNull(kwargs, "norm_op_kwargs");
+        JsonField? nonlinKwargs = NonNull(kwargs, "nonlin_kwargs");
         JsonField blocks = kwargs.Optional("n_blocks_per_stage") ?? kwargs.Optional("n_conv_per_stage")
             ?? throw kwargs.Error("has neither n_blocks_per_stage nor n_conv_per_stage");
         return new ArchitectureSummary(
@@ -82,8 +121,23 @@ internal sealed record ArchitectureSummary(
             OptionalString(kwargs, "norm_op"),
             OptionalString(kwargs, "nonlin"),
             kwargs.Optional("conv_bias") is JsonField bias && bias.AsBool(),
-            ConvertedFromLegacyPlans: false);
+            ConvertedFromLegacyPlans: false)
+        {
+            Source = $"{kwargs.File}: {kwargs.Path}",
+            NormEpsilon = normKwargs?.Optional("eps")?.AsDouble() ?? 1e-5,
+            NormAffine = normKwargs?.Optional("affine")?.AsBool() ?? false,
+            NormTracksRunningStats = normKwargs?.Optional("track_running_stats")?.AsBool() ?? false,
+            NonlinNegativeSlope = nonlinKwargs?.Optional("negative_slope")?.AsDouble() ?? 0.01,
+            DropoutOp = OptionalString(kwargs, "dropout_op"),
+            NonlinFirst = NonNull(kwargs, "nonlin_first")?.AsBool() ?? false,
+            StemChannels = NonNull(kwargs, "stem_channels")?.AsInt(),
+            Block = OptionalString(kwargs, "block"),
+            UnknownKwargs = kwargs.Properties().Select(p => p.Key).Where(key => !KnownKwargs.Contains(key)).ToArray(),
+        };
     }
+
+    private static JsonField? NonNull(JsonField parent, string key) =>
+        parent.Optional(key) is JsonField value && !value.IsNull ? value : null;
 
     private static ArchitectureSummary FromLegacy(IReadOnlyDictionary<string, JsonField> configuration, JsonField where, int spatialDims)
     {
@@ -122,11 +176,14 @@ internal sealed record ArchitectureSummary(
             $"torch.nn.modules.instancenorm.InstanceNorm{dims}",
             "torch.nn.LeakyReLU",
             ConvBias: true,
-            ConvertedFromLegacyPlans: true);
+            ConvertedFromLegacyPlans: true)
+        {
+            Source = $"{where.File}: {where.Path}",
+            NormAffine = true,
+        };
     }
 
-    private static string? OptionalString(JsonField parent, string key) =>
-        parent.Optional(key) is JsonField value && !value.IsNull ? value.AsString() : null;
+    private static string? OptionalString(JsonField parent, string key) => NonNull(parent, key)?.AsString();
 
     private void Validate(JsonField where, int spatialDims)
     {

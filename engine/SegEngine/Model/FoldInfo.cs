@@ -5,7 +5,7 @@ namespace SegEngine.Model;
 /// <summary>One fold of a trained model: <c>fold_N/</c> or <c>fold_all/</c>, with its ONNX export and checkpoint.</summary>
 /// <param name="Name">The folder name, e.g. <c>fold_0</c>.</param>
 /// <param name="Directory">The folder's full path.</param>
-/// <param name="OnnxPath">The ONNX export, or null when absent (only allowed with <see cref="ModelFolderOptions.AllowIncompleteFolds"/>).</param>
+/// <param name="OnnxPath">The ONNX export, or null when absent (the checkpoint is then converted on first use).</param>
 /// <param name="CheckpointPath">The checkpoint, or null when absent (same condition).</param>
 /// <param name="Checkpoint">The checkpoint's metadata when the checkpoint exists.</param>
 /// <param name="Onnx">The ONNX graph's inputs and outputs when the export exists; already checked against the plans.</param>

@@ -122,7 +122,11 @@ internal sealed class ModelFolder
         for (int i = 0; i < foldFolders.Count; i++)
         {
             (string name, string foldDirectory) = foldFolders[i];
-            string? onnxPath = RequireFile(Path.Combine(foldDirectory, options.OnnxName), options, warnings);
+            // A fold with only its checkpoint is complete: the checkpoint converts to ONNX on first use.
+            string onnxCandidate = Path.Combine(foldDirectory, options.OnnxName);
+            string? onnxPath = options.IgnoreOnnx || (!File.Exists(onnxCandidate) && checkpoints[i].Path is not null)
+                ? null
+                : RequireFile(onnxCandidate, options, warnings);
             OnnxModelInfo? onnx = null;
             if (onnxPath is not null)
             {

@@ -24,4 +24,7 @@ internal sealed record ModelFolderOptions
     /// inspection; prediction needs complete folds.
     /// </summary>
     public bool AllowIncompleteFolds { get; init; }
+
+    /// <summary>Leave the folds' ONNX exports unread (<c>segengine convert</c> replaces them, so a broken one must not stop it).</summary>
+    public bool IgnoreOnnx { get; init; }
 }

@@ -29,11 +29,13 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
 /// </remarks>
 internal sealed class OnnxModelInfo
 {
-    private OnnxModelInfo(string path, IReadOnlyList<OnnxTensorInfo> inputs, IReadOnlyList<OnnxTensorInfo> outputs)
+    private OnnxModelInfo(string path, IReadOnlyList<OnnxTensorInfo> inputs, IReadOnlyList<OnnxTensorInfo> outputs, string producerName, IReadOnlyDictionary<string, string> metadata)
     {
         Path = path;
         Inputs = inputs;
         Outputs = outputs;
+        ProducerName = producerName;
+        Metadata = metadata;
     }
 
     public string Path { get; }
@@ -41,6 +43,12 @@ internal sealed class OnnxModelInfo
     public IReadOnlyList<OnnxTensorInfo> Inputs { get; }
 
     public IReadOnlyList<OnnxTensorInfo> Outputs { get; }
+
+    /// <summary>The tool that wrote the file (<c>pytorch</c>, <c>SegEngine</c>, …).</summary>
+    public string ProducerName { get; }
+
+    /// <summary>The model's <c>metadata_props</c>.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     public string InputName => Inputs[0].Name;
 
@@ -73,7 +81,9 @@ internal sealed class OnnxModelInfo
             return new OnnxModelInfo(
                 path,
                 session.InputNames.Select(name => Describe(name, session.InputMetadata[name])).ToArray(),
-                session.OutputNames.Select(name => Describe(name, session.OutputMetadata[name])).ToArray());
+                session.OutputNames.Select(name => Describe(name, session.OutputMetadata[name])).ToArray(),
+                session.ModelMetadata.ProducerName,
+                new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal));
         }
         catch (OnnxRuntimeException e)
         {

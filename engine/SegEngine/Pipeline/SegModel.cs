@@ -56,7 +56,10 @@ public sealed class SegModel : IDisposable
     /// <summary>Time spent inside ONNX Runtime's <c>Run</c> over every fold since loading.</summary>
     public TimeSpan NetworkTime => TimeSpan.FromTicks(folds.Sum(f => f.RunTime.Ticks));
 
-    /// <summary>Loads a model folder (or the matching one in a dataset folder) and opens one session per fold.</summary>
+    /// <summary>
+    /// Loads a model folder (or the matching one in a dataset folder) and opens one session per fold. A fold that has only
+    /// its checkpoint is converted to ONNX first, and the result kept beside the checkpoint for the next load.
+    /// </summary>
     /// <exception cref="SegEngineException">A file is missing or inconsistent; the message names it.</exception>
     public static SegModel Load(string modelDirectory, SegModelOptions? options = null)
     {
@@ -75,8 +78,7 @@ public sealed class SegModel : IDisposable
         {
             foreach (FoldInfo fold in folder.Folds)
             {
-                string onnx = fold.OnnxPath ?? throw new SegEngineException(SegErrorCode.InvalidModel, $"{fold.Directory}: the fold has no ONNX export");
-                sessions.Add(OrtModel.Open(onnx, inference));
+                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), inference));
             }
 
             return new SegModel(folder, [.. sessions], inference);

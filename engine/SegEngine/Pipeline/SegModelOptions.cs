@@ -16,6 +16,12 @@ public sealed record SegModelOptions
     public string CheckpointName { get; init; } = ModelFolderOptions.DefaultCheckpointName;
 
     /// <summary>
+    /// Where conversions of checkpoint-only folds go when their fold folder cannot be written; null means a folder under
+    /// the system temp folder. Writable folds keep their conversion beside the checkpoint.
+    /// </summary>
+    public string? ConversionCacheDirectory { get; init; }
+
+    /// <summary>
     /// Device, threads, TTA, step size and memory budget. The model facts in it (mirroring axes, expected patch size
     /// and head count) are filled in from the model folder.
     /// </summary>

@@ -15,4 +15,13 @@ internal static class Tolerances
 
     /// <summary>Minimum share of bit-identical values: most voxels must see no rounding flip at all.</summary>
     public const double MinIdenticalFraction = 0.8;
+
+    /// <summary>
+    /// Largest difference between the logits of our converted ONNX and of torch's own export, relative to the logit range:
+    /// the same float32 arithmetic in ORT, only fused or ordered differently (the sample shows about 1e-6).
+    /// </summary>
+    public const double ConvertedLogitsRelative = 1e-4;
+
+    /// <summary>Minimum voxel agreement of segmentations from a converted model and from torch's export (contract §0: 99.99 %).</summary>
+    public const double MinVoxelAgreement = 0.9999;
 }

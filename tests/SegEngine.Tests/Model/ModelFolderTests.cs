@@ -114,7 +114,6 @@ public class ModelFolderTests
     [Theory]
     [InlineData("dataset.json")]
     [InlineData("fold_0/checkpoint_final.pth")]
-    [InlineData("fold_0/model.onnx")]
     public void MissingFileIsNamed(string relative)
     {
         string path = ModelFixtures.CopySample("2d");
@@ -141,15 +140,38 @@ public class ModelFolderTests
     public void IncompleteFoldsAreReportedWhenAllowed()
     {
         string path = ModelFixtures.CopySample("2d");
-        string onnx = Path.Combine(path, "fold_0", "model.onnx");
-        File.Delete(onnx);
+        string checkpoint = Path.Combine(path, "fold_0", "checkpoint_final.pth");
+        File.Delete(checkpoint);
 
         ModelFolder model = ModelFolder.Load(path, new ModelFolderOptions { AllowIncompleteFolds = true });
 
+        Assert.Null(model.Folds[0].CheckpointPath);
+        Assert.Null(model.Folds[0].Checkpoint);
+        Assert.NotNull(model.Folds[0].Onnx);
+        Assert.Contains(model.Warnings, w => w.Contains(checkpoint, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ACheckpointOnlyFoldIsCompleteBecauseItConverts()
+    {
+        string path = ModelFixtures.CopySample("2d");
+        File.Delete(Path.Combine(path, "fold_0", "model.onnx"));
+
+        ModelFolder model = ModelFolder.Load(path);
+
         Assert.Null(model.Folds[0].OnnxPath);
-        Assert.Null(model.Folds[0].Onnx);
         Assert.NotNull(model.Folds[0].Checkpoint);
-        Assert.Contains(model.Warnings, w => w.Contains(onnx, StringComparison.Ordinal));
+        Assert.Empty(model.Warnings);
+    }
+
+    [Fact]
+    public void ConvertIgnoresABrokenOnnx()
+    {
+        string path = ModelFixtures.CopySample("2d");
+        File.WriteAllBytes(Path.Combine(path, "fold_0", "model.onnx"), [1, 2, 3]);
+
+        Assert.Throws<SegEngineException>(() => ModelFolder.Load(path));
+        Assert.Null(ModelFolder.Load(path, new ModelFolderOptions { IgnoreOnnx = true }).Folds[0].OnnxPath);
     }
 
     [Fact]

@@ -196,15 +196,16 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
     }
 
     [Fact]
-    public void AFoldWithoutItsOnnxIsAnErrorNamingIt()
+    public void AFoldWithNeitherOnnxNorCheckpointIsAnErrorNamingIt()
     {
         string model = ModelFixtures.CopySample("3d_fullres");
-        string onnx = Path.Combine(model, "fold_0", "model.onnx");
-        File.Delete(onnx);
+        string checkpoint = Path.Combine(model, "fold_0", "checkpoint_final.pth");
+        File.Delete(Path.Combine(model, "fold_0", "model.onnx"));
+        File.Delete(checkpoint);
 
         var error = Assert.Throws<SegEngineException>(() => SegModel.Load(model));
 
-        Assert.Contains(onnx, error.Message, StringComparison.Ordinal);
+        Assert.Contains(checkpoint, error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Reports synchronously (<see cref="Progress{T}"/> would post them to the thread pool).</summary>

@@ -15,6 +15,9 @@ namespace SegEngine.Model.Checkpoints;
 /// <param name="Epoch"><c>current_epoch</c>.</param>
 internal sealed record CheckpointMetadata(string Path, int[]? MirroringAxes, string? TrainerName, string? Configuration, string? Fold, long? Epoch)
 {
+    /// <summary><c>_best_ema</c>: the best exponential moving average of the validation foreground Dice (a NumPy float in nnU-Net's files).</summary>
+    public double? BestEmaDice { get; init; }
+
     /// <summary>Reads the metadata; a malformed file is an <see cref="SegErrorCode.InvalidModel"/> error naming it.</summary>
     public static CheckpointMetadata Read(string path) => FromCheckpoint(TorchCheckpoint.Open(path));
 
@@ -39,7 +42,10 @@ internal sealed record CheckpointMetadata(string Path, int[]? MirroringAxes, str
             OptionalString(root, "trainer_name", path),
             initArgs is null ? null : OptionalString(initArgs, "configuration", path),
             initArgs is null ? null : ReadFold(initArgs, path),
-            root.TryGetValue("current_epoch", out object? epoch) && epoch is long epochNumber ? epochNumber : null);
+            root.TryGetValue("current_epoch", out object? epoch) && epoch is long epochNumber ? epochNumber : null)
+        {
+            BestEmaDice = root.TryGetValue("_best_ema", out object? ema) ? NumPyValues.AsReal(ema, $"{path}: _best_ema") : null,
+        };
     }
 
     private static int[]? ReadMirroringAxes(PickleDict root, string path)

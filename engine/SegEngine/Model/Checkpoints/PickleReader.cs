@@ -250,7 +250,7 @@ internal sealed class PickleReader
                 dict.State = state;
                 break;
             default:
-                throw Malformed($"BUILD applied to {Describe(target)}");
+                throw Malformed($"BUILD applied to {PickleValues.Describe(target)}");
         }
     }
 
@@ -267,7 +267,7 @@ internal sealed class PickleReader
             return new PickleStorage(storageType.Name, key, location, elementCount);
         }
 
-        throw Malformed($"unsupported persistent id {Describe(persistentId)} (expected ('storage', type, key, location, numel))");
+        throw Malformed($"unsupported persistent id {PickleValues.Describe(persistentId)} (expected ('storage', type, key, location, numel))");
     }
 
     private void AddPairs(PickleDict dict, List<object?> pairs)
@@ -288,7 +288,7 @@ internal sealed class PickleReader
         {
             PickleDict dict => dict,
             PickleCall call => call.DictItems ??= new PickleDict(),
-            var other => throw Malformed($"SETITEM applied to {Describe(other)}"),
+            var other => throw Malformed($"SETITEM applied to {PickleValues.Describe(other)}"),
         };
 
     private List<object?> ListTarget() =>
@@ -296,7 +296,7 @@ internal sealed class PickleReader
         {
             List<object?> list => list,
             PickleCall call => call.ListItems ??= [],
-            var other => throw Malformed($"APPEND applied to {Describe(other)}"),
+            var other => throw Malformed($"APPEND applied to {PickleValues.Describe(other)}"),
         };
 
     private PickleTuple PopTuple(string opcodeName) =>
@@ -308,7 +308,7 @@ internal sealed class PickleReader
         {
             PickleGlobal global => global,
             PickleCall call => call,
-            var other => throw Malformed($"{opcodeName} calls {Describe(other)}, which is not a global"),
+            var other => throw Malformed($"{opcodeName} calls {PickleValues.Describe(other)}, which is not a global"),
         };
 
     private object? MemoGet(long index) =>
@@ -414,15 +414,6 @@ internal sealed class PickleReader
         position = end + 1;
         return line;
     }
-
-    private static string Describe(object? value) =>
-        value switch
-        {
-            null => "None",
-            string text => $"the string '{(text.Length <= 40 ? text : text[..40] + "...")}'",
-            PickleTuple tuple => $"a tuple of {tuple.Count}",
-            _ => $"a {value.GetType().Name}",
-        };
 
     private SegEngineException Malformed(string problem) =>
         new(SegErrorCode.InvalidModel, string.Create(CultureInfo.InvariantCulture, $"{source}: malformed pickle at byte {opcodeStart}: {problem}"));

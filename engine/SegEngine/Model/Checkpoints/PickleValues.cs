@@ -109,3 +109,33 @@ internal sealed class PickleCall(object callable, PickleTuple arguments, bool is
 /// <param name="Location">The device it was saved from, e.g. <c>cpu</c> or <c>cuda:0</c>.</param>
 /// <param name="ElementCount">Elements of the storage type (bytes for <c>UntypedStorage</c>).</param>
 internal sealed record PickleStorage(string StorageType, string Key, string Location, long ElementCount);
+
+/// <summary>Reading helpers shared by the interpreters of unpickled trees.</summary>
+internal static class PickleValues
+{
+    /// <summary>A short description of a value for error messages, e.g. <c>the string 'abc'</c> or <c>a tuple of 3</c>.</summary>
+    public static string Describe(object? value) =>
+        value switch
+        {
+            null => "None",
+            string text => $"the string '{(text.Length <= 40 ? text : text[..40] + "...")}'",
+            PickleTuple tuple => $"a tuple of {tuple.Count}",
+            PickleGlobal global => $"the global {global.FullName}",
+            PickleCall { CallableName: string name } => $"a call of {name}",
+            _ => $"a {value.GetType().Name}",
+        };
+
+    /// <summary>
+    /// A Python bytes value: <c>bytes</c> itself, or (protocol 2, which has no bytes opcode) the recorded call
+    /// <c>_codecs.encode(text, 'latin1')</c> that Python pickles in its place. Null for anything else.
+    /// </summary>
+    public static byte[]? AsBytes(object? value) =>
+        value switch
+        {
+            byte[] bytes => bytes,
+            PickleCall { CallableName: "_codecs.encode", Arguments: { Count: 2 } arguments }
+                when arguments[0] is string text && arguments[1] is "latin1" or "latin-1" && text.All(c => c <= '\u00ff')
+                => System.Text.Encoding.Latin1.GetBytes(text),
+            _ => null,
+        };
+}

@@ -53,6 +53,7 @@ internal sealed class TorchCheckpoint
             ZipArchiveEntry pickle = FindPickle(zip, path);
             string archiveName = pickle.FullName[..pickle.FullName.IndexOf('/', StringComparison.Ordinal)];
             string source = $"{path}:{pickle.FullName}";
+            CheckByteOrder(zip, archiveName, path);
             byte[] bytes = ReadEntry(pickle, source);
             return new TorchCheckpoint(path, archiveName, PickleReader.Read(bytes, source));
         }
@@ -77,6 +78,26 @@ internal sealed class TorchCheckpoint
         }
 
         return found ?? throw new SegEngineException(SegErrorCode.InvalidModel, $"{path}: no <archive>/data.pkl inside; not a torch.save checkpoint");
+    }
+
+    /// <summary>torch ≥ 1.13 may record the storages' byte order; only little-endian storages are read.</summary>
+    private static void CheckByteOrder(ZipArchive zip, string archiveName, string path)
+    {
+        if (zip.GetEntry($"{archiveName}/byteorder") is not { } record)
+        {
+            return;
+        }
+
+        if (record.Length > 16)
+        {
+            throw new SegEngineException(SegErrorCode.InvalidModel, $"{path}: {record.FullName}: {record.Length} bytes, expected 'little' or 'big'");
+        }
+
+        string order = System.Text.Encoding.ASCII.GetString(ReadEntry(record, $"{path}:{record.FullName}")).Trim();
+        if (order != "little")
+        {
+            throw new SegEngineException(SegErrorCode.Unsupported, $"{path}: {record.FullName}: the storages are '{order}'-endian; only little-endian checkpoints are read");
+        }
     }
 
     private static byte[] ReadEntry(ZipArchiveEntry entry, string source)
