@@ -37,15 +37,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
 
                 // The stage's bookkeeping (channel checks, shapes) counts as reading, so the stages cover the case's time.
                 timings.Read = Stopwatch.GetElapsedTime(stageStart).TotalSeconds - timings.Preprocess;
-                if (prepared)
-                {
-                    work.QueuedAt = Stopwatch.GetTimestamp();
-                    await toNetwork.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    Finish(work, admission);
-                }
+                await PassOn(work, prepared, toNetwork.Writer).ConfigureAwait(false);
             }
         }
 
@@ -60,16 +52,21 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
                 work.Prepared = null;
                 CaseTimings timings = work.Report.Timings;
                 timings.Aggregation = Math.Max(0, Stopwatch.GetElapsedTime(stageStart).TotalSeconds - timings.Network - timings.Export);
-                if (ran)
-                {
-                    work.QueuedAt = Stopwatch.GetTimestamp();
-                    await toExport.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    Finish(work, admission);
-                }
+                await PassOn(work, ran, toExport.Writer).ConfigureAwait(false);
             }
+        }
+
+        // A case that succeeded in a stage queues for the next; a failed one is finished here, so its slot frees at once.
+        async ValueTask PassOn(CaseWork work, bool succeeded, ChannelWriter<CaseWork> next)
+        {
+            if (!succeeded)
+            {
+                Finish(work, admission);
+                return;
+            }
+
+            work.QueuedAt = Stopwatch.GetTimestamp();
+            await next.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         }
 
         async Task ExportWorker()
