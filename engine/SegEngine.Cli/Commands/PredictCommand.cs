@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using SegEngine.Inference;
 using SegEngine.Io;
@@ -93,6 +94,7 @@ internal static class PredictCommand
                 PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
                 parse.GetValue(report),
                 modelArguments.ModelPath(parse));
+            long loadStart = Stopwatch.GetTimestamp();
             using SegModel model = SegModel.Load(
                 modelArguments.ModelPath(parse),
                 new SegModelOptions
@@ -102,12 +104,12 @@ internal static class PredictCommand
                     CheckpointName = folderOptions.CheckpointName,
                     Inference = inference,
                 });
-            return Run(model, request);
+            return Run(model, request, Stopwatch.GetElapsedTime(loadStart).TotalSeconds);
         }));
         return command;
     }
 
-    private static int Run(SegModel model, BatchRequest request)
+    private static int Run(SegModel model, BatchRequest request, double modelLoadSeconds)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string ending = model.FileEnding;
@@ -160,7 +162,7 @@ internal static class PredictCommand
         PrintSummary(reports);
         if (request.ReportPath is string reportPath)
         {
-            BatchReport.Write(reportPath, new BatchReport.Context(started, DateTimeOffset.UtcNow, model, plan, request.Part, Settings(model, request)), reports);
+            BatchReport.Write(reportPath, new BatchReport.Context(modelLoadSeconds, started, DateTimeOffset.UtcNow, model, plan, request.Part, Settings(model, request)), reports);
         }
 
         return reports.Any(r => r.Status == CaseStatus.Failed) ? CommandRunner.Failure : CommandRunner.Success;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using SegEngine.Inference;
 using SegEngine.Io;
@@ -8,8 +9,23 @@ namespace SegEngine.Pipeline.Batch;
 /// The batch's plan before any case is read: the largest case (from the NIfTI headers alone), its memory plan, and from
 /// those and the core count the workers per stage and the number of cases that may be in flight.
 /// </summary>
-internal sealed record BatchPlan(BatchOptions Options, Shape3? LargestImage, MemoryPlan? LargestCasePlan, long BudgetBytes)
+/// <param name="Options">Workers per stage and cases in flight.</param>
+/// <param name="LargestImage">The largest case's shape by its header; null when no header was readable.</param>
+/// <param name="LargestCasePlan">That case's memory plan.</param>
+/// <param name="BudgetBytes">The memory budget; 0 means unlimited.</param>
+/// <param name="ResidentBeforeCasesBytes">The process's resident set when the plan was made: after the model loaded, before any case.</param>
+/// <param name="CasesAtOnce">The cases that can be in flight together: the admission limit, or fewer when the batch is smaller.</param>
+internal sealed record BatchPlan(
+    BatchOptions Options, Shape3? LargestImage, MemoryPlan? LargestCasePlan, long BudgetBytes, long ResidentBeforeCasesBytes, int CasesAtOnce)
 {
+    /// <summary>
+    /// The process's planned high-water resident set: what was resident before the first case, plus the largest case's
+    /// plan, plus the per-case part of every other case that can be in flight with it. Null when no header was readable.
+    /// </summary>
+    public long? PlannedPeakBytes => LargestCasePlan is { } plan
+        ? ResidentBeforeCasesBytes + plan.TotalBytes + ((long)(CasesAtOnce - 1) * plan.PerCaseBytes)
+        : null;
+
     /// <summary>
     /// Plans a batch. <paramref name="preprocessWorkers"/> and <paramref name="exportWorkers"/> are the user's
     /// <c>-npp</c>/<c>-nps</c> (null: chosen here); with a budget, the cases in flight are as many as it covers.
@@ -27,12 +43,13 @@ internal sealed record BatchPlan(BatchOptions Options, Shape3? LargestImage, Mem
             throw new SegEngineException(SegErrorCode.InvalidInput, $"-npp {readers} and -nps {writers}: each stage needs at least one worker");
         }
 
+        long resident = CurrentResidentBytes();
         (Shape3 Shape, double[] Spacing)? largest = FindLargestImage(cases);
         int saturation = BatchOptions.Saturation(readers, writers);
         double budgetGb = model.Inference.MemoryBudgetGb;
         if (largest is not { } image)
         {
-            return new BatchPlan(new BatchOptions(readers, writers, saturation), null, null, 0);
+            return new BatchPlan(new BatchOptions(readers, writers, saturation), null, null, 0, resident, Math.Min(saturation, cases.Count));
         }
 
         bool probabilities = cases.Any(c => c.ProbabilitiesFile is not null);
@@ -53,7 +70,7 @@ internal sealed record BatchPlan(BatchOptions Options, Shape3? LargestImage, Mem
             inFlight = (int)Math.Min(saturation, fits);
         }
 
-        return new BatchPlan(new BatchOptions(readers, writers, inFlight), image.Shape, plan, budget);
+        return new BatchPlan(new BatchOptions(readers, writers, inFlight), image.Shape, plan, budget, resident, Math.Min(inFlight, cases.Count));
     }
 
     public override string ToString()
@@ -62,6 +79,12 @@ internal sealed record BatchPlan(BatchOptions Options, Shape3? LargestImage, Mem
         return LargestCasePlan is null
             ? cases
             : string.Create(CultureInfo.InvariantCulture, $"{cases}; largest case {LargestImage} plans {LargestCasePlan.TotalBytes / 1048576.0:F0} MiB");
+    }
+
+    private static long CurrentResidentBytes()
+    {
+        using Process self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
     }
 
     /// <summary>The case with the most voxels by its first channel's header, and its spacing; unreadable headers are left to the read stage.</summary>

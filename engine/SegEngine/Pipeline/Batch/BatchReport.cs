@@ -14,13 +14,15 @@ internal static class BatchReport
     public const string SchemaId = "segengine-report/1";
 
     /// <summary>What the batch ran with, for the report's header.</summary>
-    /// <param name="Started">When the batch started.</param>
+    /// <param name="ModelLoadSeconds">Loading the model: reading the folder, opening and warming up every fold's session.</param>
+    /// <param name="Started">When the batch started (after the model loaded).</param>
     /// <param name="Finished">When the last case finished.</param>
     /// <param name="Model">The model that predicted.</param>
     /// <param name="Plan">The workers and cases in flight.</param>
     /// <param name="Part">The share of the cases this process took.</param>
     /// <param name="Settings">The command's inputs and flags, name → value (null, string, bool, int, double or strings).</param>
     internal sealed record Context(
+        double ModelLoadSeconds,
         DateTimeOffset Started,
         DateTimeOffset Finished,
         SegModel Model,
@@ -42,7 +44,7 @@ internal static class BatchReport
             WriteSettings(json, context);
             WriteMachine(json);
             WriteRuntime(json, context.Model);
-            WritePipeline(json, context.Plan);
+            WritePipeline(json, context);
             WriteTotals(json, reports);
             json.WriteStartArray("cases");
             foreach (CaseReport report in reports)
@@ -131,9 +133,12 @@ internal static class BatchReport
         json.WriteEndObject();
     }
 
-    private static void WritePipeline(Utf8JsonWriter json, BatchPlan plan)
+    private static void WritePipeline(Utf8JsonWriter json, Context context)
     {
+        BatchPlan plan = context.Plan;
         json.WriteStartObject("pipeline");
+        json.WriteNumber("model_load_seconds", context.ModelLoadSeconds);
+        json.WriteNumber("resident_before_cases_bytes", plan.ResidentBeforeCasesBytes);
         json.WriteNumber("preprocess_workers", plan.Options.PreprocessWorkers);
         json.WriteNumber("export_workers", plan.Options.ExportWorkers);
         json.WriteNumber("max_cases_in_flight", plan.Options.MaxCasesInFlight);
@@ -143,6 +148,8 @@ internal static class BatchReport
             WriteShape(json, "largest_input_shape", image);
             json.WriteNumber("largest_case_planned_bytes", largest.TotalBytes);
             json.WriteNumber("largest_case_per_case_bytes", largest.PerCaseBytes);
+            json.WriteNumber("cases_at_once", plan.CasesAtOnce);
+            json.WriteNumber("planned_peak_bytes", plan.PlannedPeakBytes ?? 0);
         }
 
         json.WriteEndObject();
