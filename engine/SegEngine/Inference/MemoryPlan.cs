@@ -10,16 +10,18 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
-/// <see cref="OrtModel"/> measures the per-tile figure as the working-set growth over its warm-up run.
+/// <see cref="OrtModel"/> measures the per-tile figure as the working-set growth over its warm-up runs.
 /// </remarks>
 public sealed class MemoryPlan
 {
     private const int MaxPlannedBatch = 8;
 
-    private MemoryPlan(IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, int batchSize, int streamingDepth, double budgetGb)
+    private MemoryPlan(
+        IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, long warmedUpBytes, int batchSize, int streamingDepth, double budgetGb)
     {
         Items = items;
         PerCaseBytes = perCaseBytes;
+        WarmedUpBytes = warmedUpBytes;
         BatchSize = batchSize;
         StreamingDepth = streamingDepth;
         BudgetGb = budgetGb;
@@ -35,6 +37,12 @@ public sealed class MemoryPlan
     /// label map); the rest belongs to the network stage, which serves one case at a time.
     /// </summary>
     public long PerCaseBytes { get; }
+
+    /// <summary>
+    /// The part of the ORT working memory every fold's session already holds once loaded (its warm-up ran one tile), so a
+    /// process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus this.
+    /// </summary>
+    public long WarmedUpBytes { get; }
 
     /// <summary>Tiles per network run.</summary>
     public int BatchSize { get; }
@@ -153,6 +161,7 @@ public sealed class MemoryPlan
             ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),
         };
-        return new MemoryPlan(items, inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes, batch, depth, options.MemoryBudgetGb);
+        long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes;
+        return new MemoryPlan(items, perCase, folds * workingBytesPerTile, batch, depth, options.MemoryBudgetGb);
     }
 }

@@ -55,7 +55,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
     public bool DynamicBatch { get; }
 
     /// <summary>
-    /// Growth of the process working set over the warm-up run of one tile (the CPU arena and memory-pattern blocks
+    /// Growth of the process working set over the warm-up runs of one tile (the CPU arena and memory-pattern blocks
     /// ORT keeps), at least the tile's input and output. Used by <see cref="MemoryPlan"/> as per-tile runtime memory.
     /// </summary>
     public long WorkingBytesPerTile { get; private set; }
@@ -66,7 +66,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
     /// <summary>Number of <c>Run</c> calls since opening (warm-up excluded).</summary>
     public int Runs { get; private set; }
 
-    /// <summary>Creates the session, checks the model's input and output against the options, and runs one warm-up tile.</summary>
+    /// <summary>Creates the session, checks the model's input and output against the options, and warms it up on a zero tile.</summary>
     public static OrtModel Open(string onnxPath, InferenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -269,13 +269,18 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
     private static SegEngineException Invalid(string path, string problem) =>
         new(SegErrorCode.InvalidModel, $"{path}: {problem}");
 
-    /// <summary>One run on a zero tile: ORT plans memory and (on CUDA) picks algorithms before any timing starts.</summary>
+    /// <summary>
+    /// Two runs on a zero tile: ORT plans memory and (on CUDA) picks algorithms before any timing starts. The first run
+    /// fills the arena and traces the allocations; the second allocates the memory-pattern block that every later run of
+    /// this shape reuses. Measuring after one run would miss that block, about as large again.
+    /// </summary>
     private void WarmUp()
     {
         EnsureCapacity(1);
         (OrtValue[] inputs, OrtValue[] outputs) = Values(1);
         input.AsSpan(0, InputChannels * inputVoxels).Clear();
         long before = Environment.WorkingSet;
+        session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         long grown = Environment.WorkingSet - before;
         WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + Classes) * inputVoxels * sizeof(float));

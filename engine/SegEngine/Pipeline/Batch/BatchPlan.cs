@@ -19,11 +19,12 @@ internal sealed record BatchPlan(
     BatchOptions Options, Shape3? LargestImage, MemoryPlan? LargestCasePlan, long BudgetBytes, long ResidentBeforeCasesBytes, int CasesAtOnce)
 {
     /// <summary>
-    /// The process's planned high-water resident set: what was resident before the first case, plus the largest case's
-    /// plan, plus the per-case part of every other case that can be in flight with it. Null when no header was readable.
+    /// The process's planned high-water resident set: what was resident before the first case (runtime, weights, warmed-up
+    /// sessions), plus the largest case's plan less what the warm-up already holds, plus the per-case part of every other
+    /// case that can be in flight with it. Null when no header was readable.
     /// </summary>
     public long? PlannedPeakBytes => LargestCasePlan is { } plan
-        ? ResidentBeforeCasesBytes + plan.TotalBytes + ((long)(CasesAtOnce - 1) * plan.PerCaseBytes)
+        ? ResidentBeforeCasesBytes + plan.TotalBytes - plan.WarmedUpBytes + ((long)(CasesAtOnce - 1) * plan.PerCaseBytes)
         : null;
 
     /// <summary>
