@@ -1,5 +1,6 @@
 using SegEngine.Perf.Common;
 using SegEngine.Perf.EndToEnd;
+using SegEngine.Perf.Kernels;
 using SegEngine.Perf.Resampling;
 
 // SegEngine's performance harness; perf/README.md says how to run each benchmark and what it compares.
@@ -7,6 +8,7 @@ string command = args.Length > 0 ? args[0] : string.Empty;
 string[] rest = args.Length > 1 ? args[1..] : [];
 return command switch
 {
+    "kernels" => KernelsCommand.Run(rest),
     "e2e" => EndToEndBenchmark.Run(rest),
     "resample" => ResampleBenchmark.Run(rest),
     _ => Usage(),
@@ -16,9 +18,12 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: SegEngine.Perf COMMAND [options]
+          kernels [--out DIR] [--filter GLOB]... [--quick]
+              BenchmarkDotNet kernel micro-benchmarks: GB/s against copy bandwidth (DIR/kernels.md, .json)
           e2e [--model DIR] [--input DIR] [--out DIR] [--disable_tta] [--name NAME]
-                                                  segengine predict as a user runs it: stages, network share, memory vs plan
-          resample [cubic|separate|all] [z y x]   resampling wall time and peak memory (compare perf/scripts/resample_scipy.py)
+              segengine predict as a user runs it: stages, network share, memory against the plan (DIR/e2e.md, .json, .png)
+          resample [cubic|separate|all] [z y x]
+              resampling wall time and peak memory (compare perf/scripts/resample_scipy.py)
         """);
     return PerfExit.Usage;
 }
