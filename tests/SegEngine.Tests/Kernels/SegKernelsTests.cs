@@ -107,6 +107,25 @@ public class SegKernelsTests
     }
 
     [Fact]
+    public void PrefetchLeavesEveryLengthUnchanged()
+    {
+        var data = new Half[1000];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (Half)i;
+        }
+
+        Half[] before = [.. data];
+        for (int length = 0; length <= 300; length += 7)
+        {
+            SegKernels.Prefetch<Half>(data.AsSpan(data.Length - length, length));
+            SegKernels.Prefetch<Half>(data.AsSpan(3, length));
+        }
+
+        Assert.Equal(before, data);
+    }
+
+    [Fact]
     public void LengthMismatchNamesTheParameter()
     {
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => SegKernels.AccumulateWeighted(new float[3], new Half[2], new Half[3])).ParamName);
