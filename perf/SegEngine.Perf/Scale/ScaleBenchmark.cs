@@ -137,11 +137,14 @@ internal static class ScaleBenchmark
         return new ExportResult(classes, measured, NnUNetReferenceMemory.WorkerBytes(classes, preVoxels, originalVoxels, originalVoxels), failure);
     }
 
-    /// <summary>Runs this harness again with <paramref name="args"/> in a fresh process; returns null on success, else why it failed.</summary>
+    /// <summary>
+    /// Runs this harness again with <paramref name="args"/> in a fresh process, passing its stderr through; returns null on
+    /// success, else why it failed (the child's unhandled exception line when there is one).
+    /// </summary>
     private static string? RunChild(params string[] args)
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("the harness's own executable is unknown");
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardError = true };
 
         // Run as "dotnet SegEngine.Perf.dll": the child needs the assembly path; the apphost needs none.
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
@@ -155,12 +158,22 @@ internal static class ScaleBenchmark
         }
 
         using Process child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {host}");
+        string? exception = null;
+        while (child.StandardError.ReadLine() is string line)
+        {
+            Console.Error.WriteLine("  " + line);
+            if (exception is null && line.StartsWith("Unhandled exception. ", StringComparison.Ordinal))
+            {
+                exception = line["Unhandled exception. ".Length..];
+            }
+        }
+
         child.WaitForExit();
         return child.ExitCode switch
         {
             0 => null,
             137 => "killed (exit code 137), most likely out of memory",
-            int code => $"exit code {code}",
+            int code => exception ?? $"exit code {code}",
         };
     }
 
