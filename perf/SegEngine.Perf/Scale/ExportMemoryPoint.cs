@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using SegEngine.Export;
 using SegEngine.Model;
@@ -7,6 +8,7 @@ using SegEngine.Perf.Common;
 namespace SegEngine.Perf.Scale;
 
 /// <summary>What one fused export in its own process measured.</summary>
+/// <param name="SlabDepth">Input slices per call of the exporter; the whole depth when handed over at once.</param>
 /// <param name="LogitBytes">The fp16 input logits, K·N_pre·2, allocated and filled before the export starts.</param>
 /// <param name="RssBeforeBytes">VmRSS after the logits are filled and the heap collected.</param>
 /// <param name="PeakRssBytes">VmHWM over the export alone (the high-water mark is reset just before it).</param>
@@ -16,6 +18,7 @@ internal sealed record ExportMeasurement(
     int Classes,
     int[] PreprocessedShape,
     int[] OriginalShape,
+    int SlabDepth,
     long LogitBytes,
     long RssBeforeBytes,
     long PeakRssBytes,
@@ -28,10 +31,11 @@ internal sealed record ExportMeasurement(
 }
 
 /// <summary>
-/// <c>scale-export K PRE_z,y,x ORIG_z,y,x RESULT</c> (hidden, run by <c>scale</c> in a fresh process): fills K fp16 logit
-/// volumes on the preprocessed grid, then runs the fused export (order-1 resampling to the original grid, argmax, label
-/// map) over the whole volume, exactly as <see cref="SegmentationExport.Export(VolumeBuffer{Half}, ExportPlan)"/> does, and
-/// writes an <see cref="ExportMeasurement"/>: the export's own memory, separated from its input.
+/// <c>scale-export K PRE_z,y,x ORIG_z,y,x SLAB RESULT</c> (hidden, run by <c>scale</c> in a fresh process): fills K fp16
+/// logit volumes on the preprocessed grid, then runs the fused export (order-1 resampling to the original grid, argmax,
+/// label map) and writes an <see cref="ExportMeasurement"/>: the export's own memory, separated from its input. SLAB 0
+/// hands the whole volume over in one call, exactly as <see cref="SegmentationExport.Export(VolumeBuffer{Half}, ExportPlan)"/>
+/// does; SLAB &gt; 0 hands it over in slabs of that many slices, as the sliding window does in a prediction.
 /// </summary>
 internal static class ExportMemoryPoint
 {
@@ -39,18 +43,23 @@ internal static class ExportMemoryPoint
 
     public static int Run(string[] args)
     {
-        if (args.Length != 4)
+        if (args.Length != 5)
         {
-            Console.Error.WriteLine($"usage: SegEngine.Perf {Command} K PRE_z,y,x ORIG_z,y,x RESULT");
+            Console.Error.WriteLine($"usage: SegEngine.Perf {Command} K PRE_z,y,x ORIG_z,y,x SLAB RESULT");
             return PerfExit.Usage;
         }
 
-        int classes = int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
+        int classes = int.Parse(args[0], CultureInfo.InvariantCulture);
         int[] pre = ScaleOptions.ParseList(args[1]);
         int[] original = ScaleOptions.ParseList(args[2]);
+        int slabDepth = int.Parse(args[3], CultureInfo.InvariantCulture);
         ExportPlan plan = PlanFor(classes, new Shape3(pre[0], pre[1], pre[2]), new Shape3(original[0], original[1], original[2]));
+        Shape3 shape = plan.PreprocessedShape;
+        slabDepth = slabDepth > 0 ? Math.Min(slabDepth, shape.Z) : shape.Z;
 
-        using VolumeBuffer<Half> logits = VolumeBuffer<Half>.Allocate(classes, plan.PreprocessedShape);
+        // The slab buffer belongs to the input side, as the prediction's "output slab" does: allocated before measuring.
+        using VolumeBuffer<Half> logits = VolumeBuffer<Half>.Allocate(classes, shape);
+        using VolumeBuffer<Half>? slabs = slabDepth < shape.Z ? VolumeBuffer<Half>.Allocate(classes, shape with { Z = slabDepth }) : null;
         FillLogits(logits);
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -60,8 +69,13 @@ internal static class ExportMemoryPoint
 
         long start = Stopwatch.GetTimestamp();
         using var exporter = new SegmentationExporter(plan);
-        exporter.Begin(logits.Channels, logits.Shape);
-        exporter.Accept(0, logits.Shape.Z, logits.Span);
+        exporter.Begin(classes, shape);
+        for (int z = 0; z < shape.Z; z += slabDepth)
+        {
+            int count = Math.Min(slabDepth, shape.Z - z);
+            exporter.Accept(z, count, slabs is null ? logits.Span : CopySlab(logits, z, count, slabs.Span));
+        }
+
         exporter.Complete();
         using LabelMap labels = exporter.DetachLabels();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -71,14 +85,27 @@ internal static class ExportMemoryPoint
             classes,
             pre,
             original,
+            slabDepth,
             (long)logits.Length * 2,
             before,
             peak,
             labels.Shape.Voxels * (labels.IsUInt16 ? 2 : 1),
             exporter.PeakWorkingBytes,
             seconds);
-        File.WriteAllText(args[3], JsonSerializer.Serialize(measurement));
+        File.WriteAllText(args[4], JsonSerializer.Serialize(measurement));
         return PerfExit.Success;
+    }
+
+    /// <summary>Slices [z, z + count) of every class, laid out as the exporter takes a slab: (K, count, y, x).</summary>
+    private static ReadOnlySpan<Half> CopySlab(VolumeBuffer<Half> logits, int z, int count, Span<Half> slab)
+    {
+        int plane = logits.Shape.Y * logits.Shape.X;
+        for (int k = 0; k < logits.Channels; k++)
+        {
+            logits.Channel(k).Slice(z * plane, count * plane).CopyTo(slab.Slice(k * count * plane, count * plane));
+        }
+
+        return slab[..(logits.Channels * count * plane)];
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using SegEngine.Inference;
@@ -86,9 +87,9 @@ internal static class PredictionPoint
         MemoryPlan plan = segModel.PlanMemory(imageShape, [spacing, spacing, spacing]);
         TimeSpan networkBefore = segModel.NetworkTime;
         var stagePeaks = new StagePeaks();
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp();
         CaseTimings timings = segModel.PredictFile([image], output, probabilitiesFile: null, previousStageFile: null, stagePeaks);
-        double wall = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
         stagePeaks.Finish();
         var measurement = new PredictionMeasurement(
             shape,
@@ -99,6 +100,8 @@ internal static class PredictionPoint
             plan.TotalBytes,
             [.. plan.Items.Select(i => new PlannedItem(i.Item, i.Bytes))],
             plan.BatchSize,
+
+            // The image is on the plan's spacing, so the network's grid is the image's.
             segModel.TileCount(imageShape),
             (segModel.NetworkTime - networkBefore).TotalSeconds,
             StageSeconds.From(timings),

@@ -12,8 +12,9 @@ namespace SegEngine.Perf.Scale;
 internal sealed record PredictionResult(int Classes, int Slices, PredictionMeasurement? Measured, long NnUNetBytes, string? Failure, string? SharedWith = null);
 
 /// <summary>One export point: measured, or why not.</summary>
+/// <param name="SlabDepth">Input slices per call of the exporter; 0 for the whole volume at once.</param>
 /// <param name="NnUNetWorkerBytes">nnU-Net's export worker for the same grids (<see cref="NnUNetReferenceMemory.WorkerBytes"/>).</param>
-internal sealed record ExportResult(int Classes, ExportMeasurement? Measured, long NnUNetWorkerBytes, string? Failure);
+internal sealed record ExportResult(int Classes, int SlabDepth, ExportMeasurement? Measured, long NnUNetWorkerBytes, string? Failure);
 
 /// <summary>Everything one <c>scale</c> run produced; written as scale.json.</summary>
 internal sealed record ScaleResults(
@@ -59,7 +60,7 @@ internal static class ScaleBenchmark
                 classSeries.FirstOrDefault(p => p.Classes == ScaleOptions.LengthSeriesClasses && p.Slices == n) is PredictionResult shared
                     ? shared with { SharedWith = "class series" }
                     : Predict(inputs, options, ScaleOptions.LengthSeriesClasses, n))];
-            List<ExportResult> exportSeries = [.. options.Classes.Select(k => Export(work, options, k))];
+            List<ExportResult> exportSeries = [.. new[] { 0, options.ExportSlabDepth }.SelectMany(slab => options.Classes.Select(k => Export(work, options, k, slab)))];
 
             var results = new ScaleResults(
                 DateTimeOffset.Now,
@@ -112,6 +113,15 @@ internal static class ScaleBenchmark
         PredictionMeasurement? measured = failure is null ? JsonSerializer.Deserialize<PredictionMeasurement>(File.ReadAllText(result)) : null;
         File.Delete(output);
 
+        // The engine keeps the aggregation slab (one fold) as one array; say so when that is what a failure ran into.
+        long ringValues = (long)classes * TinyResEncPlans.PatchSize[0] * shape.Y * shape.X;
+        if (failure is not null && ringValues > Array.MaxLength)
+        {
+            failure += string.Create(
+                CultureInfo.InvariantCulture,
+                $"; the aggregation slab of K·{TinyResEncPlans.PatchSize[0]}·{shape.Y}·{shape.X} = {ringValues:E3} fp16 values exceeds .NET's largest array ({Array.MaxLength} elements)");
+        }
+
         // The image is on the plan's spacing and has no zero border, so N_pre = N_crop = N_orig.
         long theoretical = NnUNetReferenceMemory.TotalBytes(classes, shape.Voxels, shape.Voxels, shape.Voxels);
         Console.Error.WriteLine(measured is null
@@ -122,19 +132,19 @@ internal static class ScaleBenchmark
         return new PredictionResult(classes, slices, measured, theoretical, failure);
     }
 
-    private static ExportResult Export(string work, ScaleOptions options, int classes)
+    private static ExportResult Export(string work, ScaleOptions options, int classes, int slabDepth)
     {
         int[] pre = options.ExportGrid;
         int[] original = [.. pre.Select(size => 2 * size)];
         string result = Path.Combine(work, "export.json");
-        string? failure = RunChild(ExportMemoryPoint.Command, classes.ToString(CultureInfo.InvariantCulture), string.Join(',', pre), string.Join(',', original), result);
+        string? failure = RunChild(ExportMemoryPoint.Command, classes.ToString(CultureInfo.InvariantCulture), string.Join(',', pre), string.Join(',', original), slabDepth.ToString(CultureInfo.InvariantCulture), result);
         ExportMeasurement? measured = failure is null ? JsonSerializer.Deserialize<ExportMeasurement>(File.ReadAllText(result)) : null;
         long preVoxels = (long)pre[0] * pre[1] * pre[2];
         long originalVoxels = (long)original[0] * original[1] * original[2];
         Console.Error.WriteLine(measured is null
-            ? $"scale: export K={classes}: failed ({failure})"
-            : string.Create(CultureInfo.InvariantCulture, $"scale: export K={classes}: own memory {measured.ExportBytes / 1048576.0:F0} MiB, {measured.Seconds:F1} s"));
-        return new ExportResult(classes, measured, NnUNetReferenceMemory.WorkerBytes(classes, preVoxels, originalVoxels, originalVoxels), failure);
+            ? $"scale: export K={classes} slab {slabDepth}: failed ({failure})"
+            : string.Create(CultureInfo.InvariantCulture, $"scale: export K={classes} slab {slabDepth}: own memory {measured.ExportBytes / 1048576.0:F0} MiB, {measured.Seconds:F1} s"));
+        return new ExportResult(classes, slabDepth, measured, NnUNetReferenceMemory.WorkerBytes(classes, preVoxels, originalVoxels, originalVoxels), failure);
     }
 
     /// <summary>

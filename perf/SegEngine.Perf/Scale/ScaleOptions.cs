@@ -25,6 +25,12 @@ internal sealed record ScaleOptions
     /// <summary>The export series' preprocessed grid; the original grid is twice as large on every axis.</summary>
     public int[] ExportGrid { get; init; } = [128, 256, 256];
 
+    /// <summary>
+    /// Slices per call when the export series feeds slabs: the sliding window's z step for the 96-slice patch at step 0.5
+    /// (0 is the whole volume at once, which the series always measures too).
+    /// </summary>
+    public int ExportSlabDepth { get; init; } = 48;
+
     public bool Quick { get; init; }
 
     /// <summary>Keep the generated models and volumes (their folder is printed).</summary>
@@ -51,7 +57,7 @@ internal sealed record ScaleOptions
                 case "--quick":
                     options = options with
                     {
-                        Quick = true, Classes = [2, 14], Lengths = [64, 128], ClassSeriesLength = 64, ExportGrid = [32, 128, 128],
+                        Quick = true, Classes = [2, 14], Lengths = [64, 128], ClassSeriesLength = 64, ExportGrid = [32, 128, 128], ExportSlabDepth = 8,
                     };
                     break;
                 case "--keep":

@@ -46,7 +46,7 @@ internal static class ScaleReport
         md.AppendLine();
         md.AppendLine("- **peak RSS**: VmHWM of the process at the end (load and prediction). **after load**: VmRSS right after `SegModel.Load`.");
         md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`; **planned peak** = after load + planned; **ratio** = peak RSS / planned peak.");
-        md.AppendLine("- **nnU-Net**: contract §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume.");
+        md.AppendLine("- **nnU-Net**: contract §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume. Its sliding-window accumulators (fp16, K·N_pre·2 + N_pre·2 bytes) sit on the GPU and are not counted; in a CPU run they would add to host memory.");
         md.AppendLine("- Stage seconds are `CaseTimings`; **ORT Run** is `SegModel.NetworkTime`; **Mvox/s** = image voxels / wall seconds of `PredictFile`.");
         md.AppendLine();
     }
@@ -119,7 +119,7 @@ internal static class ScaleReport
         md.AppendLine("|---|" + string.Concat(measured.Select(_ => "---:|")));
         foreach (string stage in measured[0].StagePeakRssBytes.Keys)
         {
-            Line(md, $"| {stage} | {string.Join(" | ", measured.Select(m => m.StagePeakRssBytes.TryGetValue(stage, out long bytes) ? Mebibytes(bytes) : "–"))} |");
+            Line(md, $"| {stage} | {string.Join(" | ", measured.Select(m => StagePeak(m, stage)))} |");
         }
 
         md.AppendLine();
@@ -132,11 +132,21 @@ internal static class ScaleReport
         md.AppendLine();
         if (first is not null)
         {
-            Line(md, $"fp16 logits K×{Shape(first.PreprocessedShape)} exported to {Shape(first.OriginalShape)} (order-1 resampling, ×2 per axis, argmax, uint8 label map) through `SegmentationExporter` with the calls of `SegmentationExport.Export` (the whole volume in one slab), one fresh process per K.");
-            md.AppendLine("The logits are allocated and filled first; then the heap is collected, VmHWM is reset (`/proc/self/clear_refs`) and **export** = VmHWM after the export − VmRSS before it: what the export itself allocated and touched, its label map included. **engine count** is the exporter's own `PeakWorkingBytes` (without the label map).");
+            Line(md, $"fp16 logits K×{Shape(first.PreprocessedShape)} exported to {Shape(first.OriginalShape)} (order-1 resampling, ×2 per axis, argmax, uint8 label map) by `SegmentationExporter`, one fresh process per point.");
+            md.AppendLine("The logits (and, for slabs, one slab buffer) are allocated and filled first; then the heap is collected, VmHWM is reset (`/proc/self/clear_refs`) and **export** = VmHWM after the export − VmRSS before it: what the export itself allocated and touched, its label map included. **engine count** is the exporter's own `PeakWorkingBytes` (without the label map).");
             md.AppendLine();
         }
 
+        foreach (IGrouping<int, ExportResult> group in points.GroupBy(p => p.SlabDepth))
+        {
+            Line(md, $"### {(group.Key == 0 ? "Whole volume in one call (the calls of `SegmentationExport.Export`)" : $"Slabs of {group.Key} slices (as the sliding window feeds it in a prediction)")}");
+            md.AppendLine();
+            ExportTable(md, [.. group]);
+        }
+    }
+
+    private static void ExportTable(StringBuilder md, IReadOnlyList<ExportResult> points)
+    {
         md.AppendLine("| K | input logits MiB | RSS before MiB | export MiB | label map MiB | export − label map MiB | engine count MiB | s | nnU-Net worker MiB |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (ExportResult point in points)
@@ -168,6 +178,9 @@ internal static class ScaleReport
             md.AppendLine();
         }
     }
+
+    private static string StagePeak(PredictionMeasurement m, string stage) =>
+        m.StagePeakRssBytes.TryGetValue(stage, out long rss) ? Mebibytes(rss) : "–";
 
     private static string Mebibytes(long bytes) => (bytes / MiB).ToString("N1", CultureInfo.InvariantCulture);
 
