@@ -2,6 +2,7 @@ using SegEngine.Perf.Common;
 using SegEngine.Perf.EndToEnd;
 using SegEngine.Perf.Kernels;
 using SegEngine.Perf.Resampling;
+using SegEngine.Perf.Scale;
 
 // SegEngine's performance harness; perf/README.md says how to run each benchmark and what it compares.
 string command = args.Length > 0 ? args[0] : string.Empty;
@@ -11,6 +12,9 @@ return command switch
     "kernels" => KernelsCommand.Run(rest),
     "e2e" => EndToEndBenchmark.Run(rest),
     "resample" => ResampleBenchmark.Run(rest),
+    ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
+    PredictionPoint.Command => PredictionPoint.Run(rest),
+    ExportMemoryPoint.Command => ExportMemoryPoint.Run(rest),
     _ => Usage(),
 };
 
@@ -24,6 +28,8 @@ static int Usage()
               segengine predict as a user runs it: stages, network share, memory against the plan (DIR/e2e.md, .json, .png)
           resample [cubic|separate|all] [z y x]
               resampling wall time and peak memory (compare perf/scripts/resample_scipy.py)
+          scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--quick] [--keep]
+              peak memory and stage times against class count and volume length (DIR/scale.md, .json, .png)
         """);
     return PerfExit.Usage;
 }

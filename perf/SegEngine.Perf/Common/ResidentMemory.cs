@@ -17,7 +17,7 @@ internal static class ResidentMemory
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                string[] parts = line[field.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                string[] parts = line[field.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024;
             }
         }

@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace SegEngine.Perf.Scale;
+
+/// <summary>The options of <c>scale</c>; <c>--quick</c> shrinks every default to a development run of about a minute.</summary>
+internal sealed record ScaleOptions
+{
+    /// <summary>Heads of the length series (a typical organ model) and of the class series' shared point.</summary>
+    public const int LengthSeriesClasses = 14;
+
+    public string OutputDirectory { get; init; } = Path.Combine("perf", "results");
+
+    /// <summary>K of the class series and of the export series.</summary>
+    public IReadOnlyList<int> Classes { get; init; } = [2, 14, 64, 118];
+
+    /// <summary>Slices N of the length series (512×512×N).</summary>
+    public IReadOnlyList<int> Lengths { get; init; } = [250, 500, 1000];
+
+    /// <summary>Slices of every class-series volume.</summary>
+    public int ClassSeriesLength { get; init; } = 250;
+
+    /// <summary>In-plane size of every volume.</summary>
+    public int InPlane { get; init; } = 512;
+
+    /// <summary>The export series' preprocessed grid; the original grid is twice as large on every axis.</summary>
+    public int[] ExportGrid { get; init; } = [128, 256, 256];
+
+    /// <summary>
+    /// Slices per call when the export series feeds slabs: the sliding window's z step for the 96-slice patch at step 0.5
+    /// (0 is the whole volume at once, which the series always measures too).
+    /// </summary>
+    public int ExportSlabDepth { get; init; } = 48;
+
+    public bool Quick { get; init; }
+
+    /// <summary>Keep the generated models and volumes (their folder is printed).</summary>
+    public bool Keep { get; init; }
+
+    public static ScaleOptions? Parse(string[] args)
+    {
+        var options = new ScaleOptions();
+        int[]? classes = null;
+        int[]? lengths = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--out" when i + 1 < args.Length:
+                    options = options with { OutputDirectory = args[++i] };
+                    break;
+                case "--classes" when i + 1 < args.Length:
+                    classes = ParseList(args[++i]);
+                    break;
+                case "--lengths" when i + 1 < args.Length:
+                    lengths = ParseList(args[++i]);
+                    break;
+                case "--quick":
+                    options = options with
+                    {
+                        Quick = true, Classes = [2, 14], Lengths = [64, 128], ClassSeriesLength = 64, ExportGrid = [32, 128, 128], ExportSlabDepth = 8,
+                    };
+                    break;
+                case "--keep":
+                    options = options with { Keep = true };
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        if (classes is not null)
+        {
+            options = options with { Classes = classes };
+        }
+
+        if (lengths is not null)
+        {
+            options = options with { Lengths = lengths };
+        }
+
+        return options.Classes.All(k => k >= 2) && options.Lengths.All(n => n >= 1) ? options : null;
+    }
+
+    /// <summary>Comma-separated integers, e.g. <c>2,14,64</c>.</summary>
+    public static int[] ParseList(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item => int.Parse(item, CultureInfo.InvariantCulture))];
+}
