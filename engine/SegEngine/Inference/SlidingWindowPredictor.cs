@@ -120,9 +120,14 @@ internal sealed class SlidingWindowPredictor
         private readonly int tileVoxels;
         private readonly int depth;
         private readonly int paddedSlice;
-        private readonly MemoryOwner<Half> logitRing;
+        // One ring per fold and class: a single buffer of K·depth·Y·X values passes .NET's 2^31 array limit at about 85
+        // classes on a 512² CT with a 96-slice patch (TotalSegmentator has 118).
+        private readonly MemoryOwner<Half>[] logitRings;
         private readonly MemoryOwner<Half> weightRing;
         private readonly MemoryOwner<Half> staging;
+
+        /// <summary>Slices handed to the sink at most at once, so the staging slab of every class stays one .NET array.</summary>
+        private readonly int emitSlices;
         private readonly MemoryOwner<Half> quotientRow;
         private readonly MemoryOwner<float> tiles;
         private readonly MemoryOwner<float> predictions;
@@ -146,9 +151,16 @@ internal sealed class SlidingWindowPredictor
             tileVoxels = (int)grid.Patch.Voxels;
             depth = grid.Patch.Z;
             paddedSlice = grid.Padded.Y * grid.Padded.X;
-            logitRing = MemoryOwner<Half>.Allocate(folds.Count * classes * depth * paddedSlice, AllocationMode.Clear);
+            if ((long)depth * paddedSlice > int.MaxValue || (long)classes * grid.Image.Y * grid.Image.X > int.MaxValue)
+            {
+                throw new SegEngineException(
+                    SegErrorCode.Unsupported, $"a {depth}-slice ring of {grid.Padded.Y}x{grid.Padded.X} slices for {classes} classes exceeds .NET's largest array");
+            }
+
+            logitRings = [.. Enumerable.Range(0, folds.Count * classes).Select(_ => MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear))];
+            emitSlices = (int)Math.Min(depth, int.MaxValue / ((long)classes * grid.Image.Y * grid.Image.X));
             weightRing = MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear);
-            staging = MemoryOwner<Half>.Allocate(classes * depth * grid.Image.Y * grid.Image.X);
+            staging = MemoryOwner<Half>.Allocate(classes * emitSlices * grid.Image.Y * grid.Image.X);
             quotientRow = MemoryOwner<Half>.Allocate(grid.Padded.X);
             tiles = MemoryOwner<float>.Allocate(batch * channels * tileVoxels);
             predictions = MemoryOwner<float>.Allocate(batch * classes * tileVoxels);
@@ -193,7 +205,10 @@ internal sealed class SlidingWindowPredictor
                 }
 
                 int end = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;
-                Emit(z, end);
+                for (int from = z; from < end; from += emitSlices)
+                {
+                    Emit(from, Math.Min(end, from + emitSlices));
+                }
             }
 
             sink.Complete();
@@ -201,7 +216,11 @@ internal sealed class SlidingWindowPredictor
 
         public void Dispose()
         {
-            logitRing.Dispose();
+            foreach (MemoryOwner<Half> ring in logitRings)
+            {
+                ring.Dispose();
+            }
+
             weightRing.Dispose();
             staging.Dispose();
             quotientRow.Dispose();
@@ -311,12 +330,11 @@ internal sealed class SlidingWindowPredictor
         private void AccumulateLogits(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction)
         {
             Shape3 patch = grid.Patch;
-            Span<Half> ring = logitRing.Span;
-            int RingRow(int k, int dz, int dy) =>
-                (((((fold * classes) + k) * depth) + ((z0 + dz) % depth)) * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X;
+            int RingRow(int dz, int dy) => (((z0 + dz) % depth) * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X;
 
             for (int k = 0; k < classes; k++)
             {
+                Span<Half> ring = logitRings[(fold * classes) + k].Span;
                 for (int dz = 0; dz < patch.Z; dz++)
                 {
                     for (int dy = 0; dy < patch.Y; dy++)
@@ -326,12 +344,12 @@ internal sealed class SlidingWindowPredictor
                         int aheadZ = dz + (aheadY / patch.Y);
                         if (aheadZ < patch.Z)
                         {
-                            SegKernels.Prefetch<Half>(ring.Slice(RingRow(k, aheadZ, aheadY % patch.Y), patch.X));
+                            SegKernels.Prefetch<Half>(ring.Slice(RingRow(aheadZ, aheadY % patch.Y), patch.X));
                         }
 
                         int tileRow = ((dz * patch.Y) + dy) * patch.X;
                         SegKernels.AccumulateWeighted(
-                            prediction.Slice((k * tileVoxels) + tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), ring.Slice(RingRow(k, dz, dy), patch.X));
+                            prediction.Slice((k * tileVoxels) + tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), ring.Slice(RingRow(dz, dy), patch.X));
                     }
                 }
             }
@@ -367,7 +385,6 @@ internal sealed class SlidingWindowPredictor
             int imageSlice = shape.Y * shape.X;
             Span<Half> slab = staging.Span[..(classes * count * imageSlice)];
             Span<Half> quotient = quotientRow.Span;
-            Span<Half> logits = logitRing.Span;
             Span<Half> weights = weightRing.Span;
 
             for (int zp = from; zp < to; zp++)
@@ -379,7 +396,8 @@ internal sealed class SlidingWindowPredictor
                 {
                     for (int k = 0; k < classes; k++)
                     {
-                        int sliceStart = ((((f * classes) + k) * depth) + slot) * paddedSlice;
+                        Span<Half> logits = logitRings[(f * classes) + k].Span;
+                        int sliceStart = slot * paddedSlice;
                         for (int yp = 0; yp < grid.Padded.Y; yp++)
                         {
                             int rowStart = yp * grid.Padded.X;
@@ -413,12 +431,9 @@ internal sealed class SlidingWindowPredictor
                     }
                 }
 
-                for (int f = 0; f < folds.Count; f++)
+                foreach (MemoryOwner<Half> ring in logitRings)
                 {
-                    for (int k = 0; k < classes; k++)
-                    {
-                        logits.Slice(((((f * classes) + k) * depth) + slot) * paddedSlice, paddedSlice).Clear();
-                    }
+                    ring.Span.Slice(slot * paddedSlice, paddedSlice).Clear();
                 }
 
                 weights.Slice(slot * paddedSlice, paddedSlice).Clear();
