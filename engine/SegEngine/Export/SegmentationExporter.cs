@@ -35,6 +35,22 @@ namespace SegEngine.Export;
 /// </remarks>
 internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
 {
+    /// <summary>A slice summary per input voxel: key (8), best (4), runner-up (4) and label (2).</summary>
+    private const int SummaryBytesPerVoxel = 18;
+
+    /// <summary>
+    /// The working memory the export will hold for a preprocessed grid, for the memory plan: the summaries of every slice
+    /// of a slab of <paramref name="slabSlices"/> plus the two neighbour slices retained with all classes, or of every
+    /// slice when the logits come as one volume.
+    /// </summary>
+    public static long PlannedWorkingBytes(Shape3 preprocessed, int classes, int slabSlices, bool wholeVolume)
+    {
+        long slice = (long)preprocessed.Y * preprocessed.X;
+        long slices = wholeVolume ? preprocessed.Z : Math.Min(preprocessed.Z, slabSlices + 2);
+        long retained = wholeVolume ? 0 : 2L * classes * slice * sizeof(ushort);
+        return (slices * slice * SummaryBytesPerVoxel) + retained;
+    }
+
     /// <summary>A head is on iff its fp16 logit exceeds 2⁻²⁴: float32 sigmoid(2⁻²⁴) rounds to exactly 0.5 (contract §5.2.4).</summary>
     internal const float RegionThreshold = 5.9604645E-08f;
 

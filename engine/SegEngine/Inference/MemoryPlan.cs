@@ -56,7 +56,8 @@ public sealed class MemoryPlan
     /// <summary>
     /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
-    /// <paramref name="labelMapBytes"/> is the export's output label map (0 when planned elsewhere).
+    /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
+    /// memory (0 when planned elsewhere).
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,
@@ -69,7 +70,8 @@ public sealed class MemoryPlan
         InferenceOptions options,
         long inputImageBytes = 0,
         bool collectsWholeVolume = false,
-        long labelMapBytes = 0)
+        long labelMapBytes = 0,
+        long exportWorkingBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -88,17 +90,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
+            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
+        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes);
+            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
             if (!candidate.Fits)
             {
                 break;
@@ -140,7 +142,7 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int classes, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes)
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes)
     {
         long patchVoxels = grid.Patch.Voxels;
         long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
@@ -160,6 +162,7 @@ public sealed class MemoryPlan
             ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
             ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),
+            ("export working memory", exportWorkingBytes),
         };
         long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes;
         return new MemoryPlan(items, perCase, folds * workingBytesPerTile, batch, depth, options.MemoryBudgetGb);

@@ -303,7 +303,10 @@ public sealed class SegModel : IDisposable
         Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
         long labelBytes = imageShape.Voxels * LabelBytesPerVoxel;
         long imageBytes = Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
-        return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes);
+        // The fused export takes slabs as deep as the patch (one slice for a 2-D configuration).
+        int slabSlices = folds[0].PatchSize.Count == 3 ? folds[0].PatchSize[0] : 1;
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, folds[0].Classes, slabSlices, wholeVolume: withProbabilities);
+        return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes, exportBytes);
     }
 
     public void Dispose()
