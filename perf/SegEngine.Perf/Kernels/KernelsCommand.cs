@@ -57,7 +57,7 @@ internal static class KernelsCommand
         }
 
         KernelSizes.Current = quick ? KernelSizes.Quick : KernelSizes.Full;
-        string output = Path.GetFullPath(outDirectory ?? Path.Combine(RepositoryRoot(), "perf", "results"));
+        string output = Path.GetFullPath(outDirectory ?? RepositoryPaths.DefaultResults);
         string artifacts = Path.Combine(output, "kernels-artifacts");
         Directory.CreateDirectory(artifacts);
         // BenchmarkDotNet's logs and exports are scratch: keep them out of git wherever --out points.
@@ -98,19 +98,5 @@ internal static class KernelsCommand
             .AddFilter(new SimpleFilter(c => c.Descriptor.Type == typeof(MemoryCopyBenchmark) || glob.Predicate(c)))
             .WithArtifactsPath(artifacts)
             .WithOptions(ConfigOptions.JoinSummary);
-    }
-
-    /// <summary>The checkout's root (the folder holding Engine.sln above the binaries), or the current folder outside one.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Engine.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SegEngine.Perf.Common;
 
 namespace SegEngine.Perf.Scale;
 
@@ -8,7 +9,7 @@ internal sealed record ScaleOptions
     /// <summary>Heads of the length series (a typical organ model) and of the class series' shared point.</summary>
     public const int LengthSeriesClasses = 14;
 
-    public string OutputDirectory { get; init; } = Path.Combine("perf", "results");
+    public string OutputDirectory { get; init; } = RepositoryPaths.DefaultResults;
 
     /// <summary>K of the class series and of the export series.</summary>
     public IReadOnlyList<int> Classes { get; init; } = [2, 14, 64, 118];
