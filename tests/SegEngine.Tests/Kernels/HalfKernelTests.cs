@@ -1,23 +1,28 @@
 using SegEngine.Kernels;
 using SegEngine.Tests.Reference;
+using static SegEngine.Tests.Kernels.KernelTestData;
 
 namespace SegEngine.Tests.Kernels;
 
-/// <summary>Every fp16 kernel against its naive twin, bit for bit, on lengths 0..300 at misaligned offsets.</summary>
-public class SegKernelsTests
+/// <summary>
+/// The fp16 kernels against their naive twins, bit for bit, at every vector width, on every length 0..300 at
+/// misaligned offsets, in place, and over every fp16 value.
+/// </summary>
+public class HalfKernelTests
 {
     private const int Seed = 20261123;
 
-    public static IEnumerable<object[]> Offsets => [[0], [1], [3]];
+    private const int MaxLength = 300;
 
     [Theory]
-    [MemberData(nameof(Offsets))]
-    public void AccumulateWeightedMatchesTwin(int offset)
+    [MemberData(nameof(KernelWidths.AllWithOffsets), MemberType = typeof(KernelWidths))]
+    public void AccumulateWeightedMatchesTwin(int width, int offset)
     {
         var random = new Random(Seed + offset);
-        for (int length = 0; length <= 300; length++)
+        using var forced = KernelWidths.Force(width);
+        for (int length = 0; length <= MaxLength; length++)
         {
-            float[] prediction = RandomFloats(random, length + offset);
+            float[] prediction = RandomSingles(random, length + offset);
             Half[] weights = RandomHalves(random, length + offset);
             Half[] accumulator = RandomHalves(random, length + offset);
             Half[] expected = (Half[])accumulator.Clone();
@@ -25,16 +30,17 @@ public class SegKernelsTests
             SegKernels.AccumulateWeighted(prediction.AsSpan(offset), weights.AsSpan(offset), accumulator.AsSpan(offset));
             NaiveKernels.AccumulateWeighted(prediction.AsSpan(offset), weights.AsSpan(offset), expected.AsSpan(offset));
 
-            AssertBits(expected, accumulator, length, offset);
+            AssertBits(expected, accumulator, offset, length, Context(width, length, offset));
         }
     }
 
     [Theory]
-    [MemberData(nameof(Offsets))]
-    public void AddHalfMatchesTwin(int offset)
+    [MemberData(nameof(KernelWidths.AllWithOffsets), MemberType = typeof(KernelWidths))]
+    public void AddHalfMatchesTwin(int width, int offset)
     {
         var random = new Random(Seed + 10 + offset);
-        for (int length = 0; length <= 300; length++)
+        using var forced = KernelWidths.Force(width);
+        for (int length = 0; length <= MaxLength; length++)
         {
             Half[] addend = RandomHalves(random, length + offset);
             Half[] accumulator = RandomHalves(random, length + offset);
@@ -43,28 +49,31 @@ public class SegKernelsTests
             SegKernels.AddHalf(addend.AsSpan(offset), accumulator.AsSpan(offset));
             NaiveKernels.AddHalf(addend.AsSpan(offset), expected.AsSpan(offset));
 
-            AssertBits(expected, accumulator, length, offset);
+            AssertBits(expected, accumulator, offset, length, Context(width, length, offset));
         }
     }
 
-    [Fact]
-    public void AddHalfInPlaceDoubles()
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void AddHalfInPlaceDoubles(int width)
     {
-        Half[] values = RandomHalves(new Random(Seed + 20), 300);
+        Half[] values = RandomHalves(new Random(Seed + 20), MaxLength);
         Half[] expected = (Half[])values.Clone();
         NaiveKernels.AddHalf((Half[])values.Clone(), expected);
+        using var forced = KernelWidths.Force(width);
 
         SegKernels.AddHalf(values, values);
 
-        AssertBits(expected, values, 300, 0);
+        AssertBits(expected, values, 0, MaxLength, Context(width, MaxLength, 0));
     }
 
     [Theory]
-    [MemberData(nameof(Offsets))]
-    public void DivideHalfMatchesTwin(int offset)
+    [MemberData(nameof(KernelWidths.AllWithOffsets), MemberType = typeof(KernelWidths))]
+    public void DivideHalfMatchesTwin(int width, int offset)
     {
         var random = new Random(Seed + 30 + offset);
-        for (int length = 0; length <= 300; length++)
+        using var forced = KernelWidths.Force(width);
+        for (int length = 0; length <= MaxLength; length++)
         {
             Half[] numerator = RandomHalves(random, length + offset);
             Half[] denominator = RandomHalves(random, length + offset);
@@ -73,56 +82,75 @@ public class SegKernelsTests
 
             SegKernels.DivideHalf(numerator.AsSpan(offset), denominator.AsSpan(offset), actual.AsSpan(offset));
             NaiveKernels.DivideHalf(numerator.AsSpan(offset), denominator.AsSpan(offset), expected.AsSpan(offset));
-            AssertBits(expected, actual, length, offset);
+            AssertBits(expected, actual, offset, length, Context(width, length, offset));
 
-            Half divisor = (Half)(1 + random.Next(5));
+            Half divisor = random.Next(8) == 0 ? HalfSpecials[random.Next(HalfSpecials.Length)] : (Half)(1 + random.Next(5));
             NaiveKernels.DivideHalf(denominator.AsSpan(offset), divisor, expected.AsSpan(offset));
             SegKernels.DivideHalf(denominator.AsSpan(offset), divisor, actual.AsSpan(offset));
-            AssertBits(expected, actual, length, offset);
+            AssertBits(expected, actual, offset, length, $"{Context(width, length, offset)}, divisor {divisor}");
+
+            // In place: the quotient overwrites the numerator.
+            NaiveKernels.DivideHalf(numerator.AsSpan(offset), denominator.AsSpan(offset), expected.AsSpan(offset));
+            SegKernels.DivideHalf(numerator.AsSpan(offset), denominator.AsSpan(offset), numerator.AsSpan(offset));
+            AssertBits(expected, numerator, offset, length, $"{Context(width, length, offset)}, in place");
         }
     }
 
+    /// <summary>Every fp16 value as accumulator, addend, numerator and denominator: all conversions and roundings once.</summary>
     [Theory]
-    [MemberData(nameof(Offsets))]
-    public void IndexOfInfinityMatchesTwin(int offset)
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void EveryHalfValueMatchesTwin(int width)
     {
-        var random = new Random(Seed + 40 + offset);
-        for (int length = 0; length <= 300; length++)
+        Half[] every = Enumerable.Range(0, 1 << 16).Select(bits => BitConverter.UInt16BitsToHalf((ushort)bits)).ToArray();
+        Half[] other = RandomHalves(new Random(Seed + 50), every.Length);
+        float[] prediction = RandomSingles(new Random(Seed + 60), every.Length);
+        using var forced = KernelWidths.Force(width);
+        foreach ((Half[] x, Half[] y) in new[] { (every, other), (other, every) })
         {
-            Half[] values = new Half[length + offset];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = (Half)(random.NextSingle() * 100 - 50);
-            }
+            Half[] actual = (Half[])x.Clone();
+            Half[] expected = (Half[])x.Clone();
+            SegKernels.AddHalf(y, actual);
+            NaiveKernels.AddHalf(y, expected);
+            AssertBits(expected, actual, 0, every.Length, $"AddHalf, width {width}");
 
-            if (length > 0 && random.Next(3) > 0)
-            {
-                int where = offset + random.Next(length);
-                values[where] = random.Next(2) == 0 ? Half.PositiveInfinity : Half.NegativeInfinity;
-                values[offset + random.Next(length)] = Half.NaN;
-            }
+            actual = (Half[])x.Clone();
+            expected = (Half[])x.Clone();
+            SegKernels.AccumulateWeighted(prediction, y, actual);
+            NaiveKernels.AccumulateWeighted(prediction, y, expected);
+            AssertBits(expected, actual, 0, every.Length, $"AccumulateWeighted, width {width}");
 
-            Assert.Equal(NaiveKernels.IndexOfInfinity(values.AsSpan(offset)), SegKernels.IndexOfInfinity(values.AsSpan(offset)));
+            SegKernels.DivideHalf(x, y, actual);
+            NaiveKernels.DivideHalf(x, y, expected);
+            AssertBits(expected, actual, 0, every.Length, $"DivideHalf, width {width}");
         }
     }
 
+    /// <summary>The widths differ in nothing, not even NaN payloads, so the machine never changes an output byte.</summary>
     [Fact]
-    public void PrefetchLeavesEveryLengthUnchanged()
+    public void VectorWidthsAgreeOnNaNPayloads()
     {
-        var data = new Half[1000];
-        for (int i = 0; i < data.Length; i++)
+        var random = new Random(Seed + 70);
+        Half[] addend = RandomHalves(random, 1000);
+        Half[] weights = RandomHalves(random, 1000);
+        float[] prediction = RandomSingles(random, 1000);
+        for (int i = 0; i < 1000; i += 7)
         {
-            data[i] = (Half)i;
+            prediction[i] = BitConverter.UInt32BitsToSingle(0x7FC00000u | (uint)random.Next(1 << 22) | ((uint)random.Next(2) << 31));
         }
 
-        Half[] before = [.. data];
-        for (int length = 0; length <= 300; length += 7)
+        Half[] Run(int width)
         {
-            SegKernels.Prefetch<Half>(data.AsSpan(data.Length - length, length));
-            SegKernels.Prefetch<Half>(data.AsSpan(3, length));
+            using var forced = KernelWidths.Force(width);
+            Half[] accumulator = (Half[])addend.Clone();
+            SegKernels.AccumulateWeighted(prediction, weights, accumulator);
+            SegKernels.AddHalf(weights, accumulator);
+            SegKernels.DivideHalf(accumulator, weights, accumulator);
+            return accumulator;
         }
 
-        Assert.Equal(before, data);
+        Half[] reference = Run((int)VectorWidth.Vector256);
+        AssertBits(reference, Run((int)VectorWidth.Vector512), 0, 1000, "Vector512 against Vector256", nanPayloads: true);
+        AssertBits(reference, Run((int)VectorWidth.Scalar), 0, 1000, "scalar against Vector256", nanPayloads: true);
     }
 
     [Fact]
@@ -132,49 +160,9 @@ public class SegKernelsTests
         Assert.Equal("accumulator", Assert.Throws<ArgumentException>(() => SegKernels.AccumulateWeighted(new float[3], new Half[3], new Half[4])).ParamName);
         Assert.Equal("accumulator", Assert.Throws<ArgumentException>(() => SegKernels.AddHalf(new Half[3], new Half[2])).ParamName);
         Assert.Equal("denominator", Assert.Throws<ArgumentException>(() => SegKernels.DivideHalf(new Half[3], new Half[2], new Half[3])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => SegKernels.DivideHalf(new Half[3], new Half[3], new Half[2])).ParamName);
         Assert.Equal("destination", Assert.Throws<ArgumentException>(() => SegKernels.DivideHalf(new Half[3], Half.One, new Half[2])).ParamName);
     }
 
-    /// <summary>Mostly ordinary values, with special values (±0, ±Inf, NaN, subnormals, extremes) sprinkled in.</summary>
-    private static Half[] RandomHalves(Random random, int length)
-    {
-        Half[] specials = [Half.Zero, Half.NegativeZero, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN, Half.Epsilon, Half.MaxValue, Half.MinValue, (Half)6.1e-5f];
-        var values = new Half[length];
-        for (int i = 0; i < length; i++)
-        {
-            values[i] = random.Next(16) == 0
-                ? specials[random.Next(specials.Length)]
-                : BitConverter.UInt16BitsToHalf((ushort)random.Next(0x7C00)) * (random.Next(2) == 0 ? Half.One : Half.NegativeOne);
-        }
-
-        return values;
-    }
-
-    private static float[] RandomFloats(Random random, int length)
-    {
-        float[] specials = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.Epsilon, float.MaxValue, 65504f, 1e-8f];
-        var values = new float[length];
-        for (int i = 0; i < length; i++)
-        {
-            values[i] = random.Next(16) == 0 ? specials[random.Next(specials.Length)] : (random.NextSingle() - 0.5f) * MathF.Pow(2, random.Next(-20, 12));
-        }
-
-        return values;
-    }
-
-    private static void AssertBits(Half[] expected, Half[] actual, int length, int offset)
-    {
-        for (int i = offset; i < offset + length; i++)
-        {
-            // NaN payloads are not part of the contract; every other value must match bit for bit.
-            if (Half.IsNaN(expected[i]) && Half.IsNaN(actual[i]))
-            {
-                continue;
-            }
-
-            Assert.True(
-                BitConverter.HalfToUInt16Bits(expected[i]) == BitConverter.HalfToUInt16Bits(actual[i]),
-                $"length {length}, offset {offset}, index {i}: expected 0x{BitConverter.HalfToUInt16Bits(expected[i]):X4}, got 0x{BitConverter.HalfToUInt16Bits(actual[i]):X4} (seed {Seed})");
-        }
-    }
+    private static string Context(int width, int length, int offset) => $"width {width}, length {length}, offset {offset} (seed {Seed})";
 }
