@@ -59,6 +59,7 @@ public class SplineKernelTests
 
     [Theory]
     [InlineData(2)]
+    [InlineData(3)]
     [InlineData(25)]
     [InlineData(536)]
     public void InterleavedPrefilterMatchesTheScalarLine(int length)
@@ -81,8 +82,16 @@ public class SplineKernelTests
             }
         }
 
-        SegKernels.CubicSplinePrefilterInterleaved(lines, length);
-        AssertBits(expected, lines, $"8 interleaved lines of {length} (seed {length})");
+        foreach (VectorWidth width in new[] { VectorWidth.Vector512, VectorWidth.Vector256 })
+        {
+            double[] actual = (double[])lines.Clone();
+            using (SegKernels.ForceWidth(width))
+            {
+                SegKernels.CubicSplinePrefilterInterleaved(actual, length);
+            }
+
+            AssertBits(expected, actual, $"8 interleaved lines of {length} at {width} (seed {length})");
+        }
     }
 
     [Theory]
