@@ -12,8 +12,11 @@ internal static partial class SegKernels
     [ThreadStatic]
     private static VectorWidth? forcedWidth;
 
+    /// <summary>Set by the first <see cref="ForceWidth"/>; until then no kernel call pays for the thread-local read.</summary>
+    private static bool anyWidthForced;
+
     /// <summary>The widest vectors the kernels use on this thread: the hardware's, unless <see cref="ForceWidth"/> chose another.</summary>
-    internal static VectorWidth Width => forcedWidth ?? HardwareWidth;
+    internal static VectorWidth Width => anyWidthForced ? forcedWidth ?? HardwareWidth : HardwareWidth;
 
     /// <summary>
     /// Test hook: this thread's kernels use exactly <paramref name="width"/> until the result is disposed, so every path
@@ -24,6 +27,7 @@ internal static partial class SegKernels
     {
         var previous = new ForcedWidth(forcedWidth);
         forcedWidth = width;
+        anyWidthForced = true;
         return previous;
     }
 
