@@ -127,7 +127,7 @@ public class HalfKernelTests
 
     /// <summary>The widths differ in nothing, not even NaN payloads, so the machine never changes an output byte.</summary>
     [Fact]
-    public void VectorWidthsAgreeOnNaNPayloads()
+    public void WidthsAgreeOnNaNPayloads()
     {
         var random = new Random(Seed + 70);
         Half[] addend = RandomHalves(random, 1000);
