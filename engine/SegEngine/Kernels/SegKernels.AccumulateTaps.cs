@@ -50,12 +50,13 @@ internal static partial class SegKernels
         double w0 = hasFirst ? outerWeights[0] : 0.0;
         double w1 = hasSecond ? outerWeights[1] : 0.0;
         ref double acc = ref MemoryMarshal.GetReference(accumulator);
+        VectorWidth width = Width;
         for (int c = 0; c < taps; c++)
         {
             ref double values = ref Unsafe.Add(ref MemoryMarshal.GetReference(tapValues), c * n);
             ref double weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(weightsX), c * n);
             int i = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (width == VectorWidth.Vector512)
             {
                 Vector512<double> v0 = Vector512.Create(w0);
                 Vector512<double> v1 = Vector512.Create(w1);
@@ -76,7 +77,8 @@ internal static partial class SegKernels
                     (Vector512.LoadUnsafe(ref acc, (nuint)i) + v).StoreUnsafe(ref acc, (nuint)i);
                 }
             }
-            else if (Vector256.IsHardwareAccelerated)
+
+            if (width >= VectorWidth.Vector256)
             {
                 Vector256<double> v0 = Vector256.Create(w0);
                 Vector256<double> v1 = Vector256.Create(w1);

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
@@ -13,7 +14,6 @@ internal static partial class SegKernels
     /// <remarks>
     /// nnU-Net on the CPU: <c>prediction *= gaussian</c> (fp32 × fp16 → fp32) then <c>predicted_logits[sl] += prediction</c>
     /// (fp16 destination) in <c>_internal_predict_sliding_window_return_logits</c>; contract §0 and §4.4.
-    /// The vector work is TensorPrimitives' (Vector512 where accelerated, scalar tail), chunked through the stack.
     /// </remarks>
     public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<Half> weights, Span<Half> accumulator)
     {
@@ -27,20 +27,38 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(accumulator), prediction.Length, accumulator.Length);
         }
 
-        Span<float> sum = stackalloc float[HalfChunk];
-        Span<float> product = stackalloc float[HalfChunk];
-        for (int start = 0; start < prediction.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, prediction.Length - start);
-            Span<float> chunkProduct = product[..count];
-            Span<float> chunkSum = sum[..count];
-            Span<Half> chunkAccumulator = accumulator.Slice(start, count);
+        InvokeHalf(accumulator, weights, prediction, accumulator, default(AccumulateWeightedOperator));
+    }
 
-            TensorPrimitives.ConvertToSingle(weights.Slice(start, count), chunkProduct);
-            TensorPrimitives.Multiply(prediction.Slice(start, count), chunkProduct, chunkProduct);
-            TensorPrimitives.ConvertToSingle(chunkAccumulator, chunkSum);
-            TensorPrimitives.Add(chunkSum, chunkProduct, chunkSum);
-            TensorPrimitives.ConvertToHalf(chunkSum, chunkAccumulator);
+    /// <summary>
+    /// x = accumulator, y = weight, z = prediction: <c>x + (z · y)</c>, the product rounded to float32 before the add.
+    /// Written as a separate multiply and add, which .NET never contracts into a fused multiply-add.
+    /// </summary>
+    private readonly struct AccumulateWeightedOperator : IHalfOperator
+    {
+        public static bool ReadsY => true;
+
+        public static bool ReadsZ => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y, float z)
+        {
+            float product = z * y;
+            return x + product;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z)
+        {
+            Vector256<float> product = z * y;
+            return x + product;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z)
+        {
+            Vector512<float> product = z * y;
+            return x + product;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
@@ -29,26 +30,49 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(winner));
         }
 
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        ref float values = ref MemoryMarshal.GetReference(x);
+        ref float bests = ref MemoryMarshal.GetReference(best);
+        ref float runnersUp = ref MemoryMarshal.GetReference(runnerUp);
+        ref float winners = ref MemoryMarshal.GetReference(winner);
+        nuint length = (nuint)x.Length;
+        nuint i = 0;
+        VectorWidth width = Width;
+        if (width == VectorWidth.Vector512)
         {
-            Vector256<float> index = Vector256.Create(classIndex);
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            Vector512<float> index = Vector512.Create(classIndex);
+            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
             {
-                Vector256<float> v = Vector256.Create(x.Slice(i, Vector256<float>.Count));
-                Vector256<float> b = Vector256.Create(best.Slice(i, Vector256<float>.Count));
-                Vector256<float> r = Vector256.Create(runnerUp.Slice(i, Vector256<float>.Count));
-                Vector256<float> w = Vector256.Create(winner.Slice(i, Vector256<float>.Count));
-                Vector256<float> wins = Vector256.GreaterThan(v, b);
-                Vector256.ConditionalSelect(wins, b, Vector256.Max(r, v)).CopyTo(runnerUp.Slice(i));
-                Vector256.ConditionalSelect(wins, v, b).CopyTo(best.Slice(i));
-                Vector256.ConditionalSelect(wins, index, w).CopyTo(winner.Slice(i));
+                Vector512<float> v = Vector512.LoadUnsafe(ref values, i);
+                Vector512<float> b = Vector512.LoadUnsafe(ref bests, i);
+                Vector512<float> r = Vector512.LoadUnsafe(ref runnersUp, i);
+                Vector512<float> w = Vector512.LoadUnsafe(ref winners, i);
+                Vector512<float> wins = Vector512.GreaterThan(v, b);
+                Vector512.ConditionalSelect(wins, b, Vector512.Max(r, v)).StoreUnsafe(ref runnersUp, i);
+                Vector512.ConditionalSelect(wins, v, b).StoreUnsafe(ref bests, i);
+                Vector512.ConditionalSelect(wins, index, w).StoreUnsafe(ref winners, i);
             }
         }
 
-        for (; i < x.Length; i++)
+        if (width >= VectorWidth.Vector256)
         {
-            ArgmaxUpdateOperator.Invoke(x[i], classIndex, ref best[i], ref runnerUp[i], ref winner[i]);
+            Vector256<float> index = Vector256.Create(classIndex);
+            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref values, i);
+                Vector256<float> b = Vector256.LoadUnsafe(ref bests, i);
+                Vector256<float> r = Vector256.LoadUnsafe(ref runnersUp, i);
+                Vector256<float> w = Vector256.LoadUnsafe(ref winners, i);
+                Vector256<float> wins = Vector256.GreaterThan(v, b);
+                Vector256.ConditionalSelect(wins, b, Vector256.Max(r, v)).StoreUnsafe(ref runnersUp, i);
+                Vector256.ConditionalSelect(wins, v, b).StoreUnsafe(ref bests, i);
+                Vector256.ConditionalSelect(wins, index, w).StoreUnsafe(ref winners, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            ArgmaxUpdateOperator.Invoke(
+                Unsafe.Add(ref values, i), classIndex, ref Unsafe.Add(ref bests, i), ref Unsafe.Add(ref runnersUp, i), ref Unsafe.Add(ref winners, i));
         }
     }
 

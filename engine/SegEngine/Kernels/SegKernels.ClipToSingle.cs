@@ -11,7 +11,10 @@ internal static partial class SegKernels
     /// <c>y = x &gt; min || NaN(x) ? x : min; y = y &lt; max || NaN(y) ? y : max; destination[i] = (float)y</c>
     /// (round to nearest even). NaN passes through; a +0 result clipped at a −0 minimum becomes −0, as in NumPy.
     /// </summary>
-    /// <remarks>Contract §3.5: skimage's <c>_clip_warp_output</c>, then storing into the float32 output array.</remarks>
+    /// <remarks>
+    /// Contract §3.5: skimage's <c>_clip_warp_output</c>, then storing into the float32 output array. Each vector step
+    /// clips two vectors of doubles and narrows them into one vector of floats (the same rounding as the scalar cast).
+    /// </remarks>
     public static void ClipToSingle(ReadOnlySpan<double> x, double min, double max, Span<float> destination)
     {
         if (destination.Length < x.Length)
@@ -19,23 +22,36 @@ internal static partial class SegKernels
             throw new ArgumentException($"destination holds {destination.Length} elements, {x.Length} needed", nameof(destination));
         }
 
-        int n = x.Length;
-        int i = 0;
         ref double source = ref MemoryMarshal.GetReference(x);
         ref float target = ref MemoryMarshal.GetReference(destination);
-        if (Vector512.IsHardwareAccelerated)
+        nuint length = (nuint)x.Length;
+        nuint i = 0;
+        VectorWidth width = Width;
+        if (width == VectorWidth.Vector512)
         {
             Vector512<double> lo = Vector512.Create(min);
             Vector512<double> hi = Vector512.Create(max);
-            for (; i <= n - 2 * Vector512<double>.Count; i += 2 * Vector512<double>.Count)
+            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
             {
-                Vector512<double> a = Clip(Vector512.LoadUnsafe(ref source, (nuint)i), lo, hi);
-                Vector512<double> b = Clip(Vector512.LoadUnsafe(ref source, (nuint)(i + Vector512<double>.Count)), lo, hi);
-                Vector512.Narrow(a, b).StoreUnsafe(ref target, (nuint)i);
+                Vector512<double> a = Clip(Vector512.LoadUnsafe(ref source, i), lo, hi);
+                Vector512<double> b = Clip(Vector512.LoadUnsafe(ref source, i + (nuint)Vector512<double>.Count), lo, hi);
+                Vector512.Narrow(a, b).StoreUnsafe(ref target, i);
             }
         }
 
-        for (; i < n; i++)
+        if (width >= VectorWidth.Vector256)
+        {
+            Vector256<double> lo = Vector256.Create(min);
+            Vector256<double> hi = Vector256.Create(max);
+            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
+            {
+                Vector256<double> a = Clip(Vector256.LoadUnsafe(ref source, i), lo, hi);
+                Vector256<double> b = Clip(Vector256.LoadUnsafe(ref source, i + (nuint)Vector256<double>.Count), lo, hi);
+                Vector256.Narrow(a, b).StoreUnsafe(ref target, i);
+            }
+        }
+
+        for (; i < length; i++)
         {
             Unsafe.Add(ref target, i) = (float)Clip(Unsafe.Add(ref source, i), min, max);
         }
@@ -54,5 +70,12 @@ internal static partial class SegKernels
     {
         Vector512<double> y = Vector512.ConditionalSelect(Vector512.GreaterThan(x, min) | ~Vector512.Equals(x, x), x, min);
         return Vector512.ConditionalSelect(Vector512.LessThan(y, max) | ~Vector512.Equals(y, y), y, max);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Clip(Vector256<double> x, Vector256<double> min, Vector256<double> max)
+    {
+        Vector256<double> y = Vector256.ConditionalSelect(Vector256.GreaterThan(x, min) | ~Vector256.Equals(x, x), x, min);
+        return Vector256.ConditionalSelect(Vector256.LessThan(y, max) | ~Vector256.Equals(y, y), y, max);
     }
 }

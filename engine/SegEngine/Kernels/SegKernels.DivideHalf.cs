@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
@@ -24,16 +25,7 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(destination), numerator.Length, destination.Length);
         }
 
-        Span<float> quotient = stackalloc float[HalfChunk];
-        Span<float> divisor = stackalloc float[HalfChunk];
-        for (int start = 0; start < numerator.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, numerator.Length - start);
-            TensorPrimitives.ConvertToSingle(numerator.Slice(start, count), quotient[..count]);
-            TensorPrimitives.ConvertToSingle(denominator.Slice(start, count), divisor[..count]);
-            TensorPrimitives.Divide(quotient[..count], divisor[..count], quotient[..count]);
-            TensorPrimitives.ConvertToHalf(quotient[..count], destination.Slice(start, count));
-        }
+        InvokeHalf(numerator, denominator, default, destination, default(DivideHalfOperator));
     }
 
     /// <summary>
@@ -47,14 +39,40 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(destination), x.Length, destination.Length);
         }
 
-        float wideDivisor = (float)divisor;
-        Span<float> quotient = stackalloc float[HalfChunk];
-        for (int start = 0; start < x.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, x.Length - start);
-            TensorPrimitives.ConvertToSingle(x.Slice(start, count), quotient[..count]);
-            TensorPrimitives.Divide(quotient[..count], wideDivisor, quotient[..count]);
-            TensorPrimitives.ConvertToHalf(quotient[..count], destination.Slice(start, count));
-        }
+        InvokeHalf(x, default, default, destination, new DivideHalfByScalarOperator((float)divisor));
+    }
+
+    /// <summary>x = numerator, y = denominator: <c>x / y</c> in float32.</summary>
+    private readonly struct DivideHalfOperator : IHalfOperator
+    {
+        public static bool ReadsY => true;
+
+        public static bool ReadsZ => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y, float z) => x / y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => x / y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => x / y;
+    }
+
+    /// <summary><c>x / divisor</c> in float32, the divisor widened from half once.</summary>
+    private readonly struct DivideHalfByScalarOperator(float divisor) : IHalfOperator
+    {
+        public static bool ReadsY => false;
+
+        public static bool ReadsZ => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y, float z) => x / divisor;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => x / Vector256.Create(divisor);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => x / Vector512.Create(divisor);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
@@ -5,26 +6,33 @@ namespace SegEngine.Kernels;
 internal static partial class SegKernels
 {
     /// <summary>The index of the first NaN in <paramref name="values"/>, or -1.</summary>
-    /// <remarks>Images are checked once after reading: a NaN would otherwise travel silently into the network.</remarks>
+    /// <remarks>
+    /// Images are checked once after reading: a NaN would otherwise travel silently into the network. The vector loops
+    /// only find the first block holding a NaN (x ≠ x); the scalar loop then finds its index.
+    /// </remarks>
     public static int IndexOfNaN(ReadOnlySpan<float> values)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        ref float start = ref MemoryMarshal.GetReference(values);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+        VectorWidth width = Width;
+        if (width == VectorWidth.Vector512)
         {
-            for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
             {
-                Vector512<float> block = Vector512.Create(values.Slice(i, Vector512<float>.Count));
+                Vector512<float> block = Vector512.LoadUnsafe(ref start, i);
                 if (!Vector512.EqualsAll(block, block))
                 {
                     break;
                 }
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+
+        if (width >= VectorWidth.Vector256)
         {
-            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
             {
-                Vector256<float> block = Vector256.Create(values.Slice(i, Vector256<float>.Count));
+                Vector256<float> block = Vector256.LoadUnsafe(ref start, i);
                 if (!Vector256.EqualsAll(block, block))
                 {
                     break;
@@ -32,11 +40,11 @@ internal static partial class SegKernels
             }
         }
 
-        for (; i < values.Length; i++)
+        for (; i < length; i++)
         {
-            if (float.IsNaN(values[i]))
+            if (float.IsNaN(values[(int)i]))
             {
-                return i;
+                return (int)i;
             }
         }
 

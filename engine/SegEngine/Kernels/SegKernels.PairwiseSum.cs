@@ -54,7 +54,9 @@ internal static partial class SegKernels
         int whole = n - (n % 8);
         ref float start = ref MemoryMarshal.GetReference(x);
         float sum;
-        if (Vector256.IsHardwareAccelerated)
+
+        // NumPy's eight running sums are one Vector256; a Vector512 path would need sixteen and change the order.
+        if (Width >= VectorWidth.Vector256)
         {
             Vector256<float> running = term.Invoke(Vector256.LoadUnsafe(ref start));
             for (int i = 8; i < whole; i += 8)

@@ -5,9 +5,6 @@ namespace SegEngine.Kernels;
 /// <summary>Span kernels shared by the stages; one operation per file.</summary>
 internal static partial class SegKernels
 {
-    /// <summary>Elements converted per step of the fp16 kernels: small enough for the stack, a multiple of every vector width.</summary>
-    private const int HalfChunk = 256;
-
     [DoesNotReturn]
     private static void ThrowLengthMismatch(string parameterName, int expected, int actual) =>
         throw new ArgumentException($"expected {expected} elements, got {actual}", parameterName);

@@ -16,7 +16,7 @@ internal static partial class SegKernels
         Vector512<float> Invoke(Vector512<float> x);
     }
 
-    /// <summary>The loop of every elementwise kernel: widest vectors first, then a scalar tail. In place is allowed.</summary>
+    /// <summary>The loop of every elementwise float32 kernel: Vector512, then Vector256 (down from <see cref="Width"/>), then a scalar tail. In place is allowed.</summary>
     private static void InvokeSpanIntoSpan<TOperator>(ReadOnlySpan<float> x, Span<float> destination, TOperator op)
         where TOperator : struct, IUnaryFloatOperator
     {
@@ -25,14 +25,16 @@ internal static partial class SegKernels
         ref float target = ref MemoryMarshal.GetReference(destination);
         nuint length = (nuint)x.Length;
         nuint i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        VectorWidth width = Width;
+        if (width == VectorWidth.Vector512)
         {
             for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
             {
                 op.Invoke(Vector512.LoadUnsafe(ref source, i)).StoreUnsafe(ref target, i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+
+        if (width >= VectorWidth.Vector256)
         {
             for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
             {

@@ -5,10 +5,12 @@ namespace SegEngine.Tests.Kernels;
 
 public sealed class ArgmaxUpdateTests
 {
-    [Fact]
-    public void MatchesNaiveTwinOnEveryLength()
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void MatchesNaiveTwinOnEveryLength(int width)
     {
         var random = new Random(11);
+        using var forced = KernelWidths.Force(width);
         float[] specials = [0f, -0f, 1f, 1f, float.Epsilon, float.MaxValue, float.MinValue, float.NegativeInfinity];
         for (int length = 0; length <= 300; length++)
         {

@@ -8,10 +8,12 @@ public class NormalizationKernelTests
     private static readonly float[] Specials =
         [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 84f, 529f, 83.99999f, 529.0001f, 1e-30f, -1e30f, float.Epsilon];
 
-    [Fact]
-    public void ClipSubtractDivideMatchesNaiveTwinOnAllLengthsInPlaceAndMisaligned()
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void ClipSubtractDivideMatchesNaiveTwinOnAllLengthsInPlaceAndMisaligned(int width)
     {
         var random = new Random(11);
+        using var forced = KernelWidths.Force(width);
         for (int length = 0; length <= 300; length++)
         {
             for (int offset = 0; offset <= 3; offset++)
@@ -23,7 +25,7 @@ public class NormalizationKernelTests
 
                 SegKernels.ClipSubtractDivide(backing.AsSpan(offset, length), 84f, 529f, 312.62338f, 133.10928f, backing.AsSpan(offset, length));
 
-                AssertBitsEqual(expected, backing.AsSpan(offset, length).ToArray(), $"length {length}, offset {offset}");
+                AssertBitsEqual(expected, backing.AsSpan(offset, length).ToArray(), $"width {width}, length {length}, offset {offset}");
             }
         }
     }
@@ -42,10 +44,37 @@ public class NormalizationKernelTests
         Assert.True(float.IsNaN(actual[3]));
     }
 
-    [Fact]
-    public void SubtractDivideMaskedMatchesNaiveTwinAndKeepsOutsideBits()
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void SubtractDivideMatchesNaiveTwinOnAllLengthsInPlaceAndMisaligned(int width)
+    {
+        var random = new Random(3);
+        using var forced = KernelWidths.Force(width);
+        for (int length = 0; length <= 300; length++)
+        {
+            for (int offset = 0; offset <= 3; offset++)
+            {
+                float[] backing = RandomValues(random, length + offset);
+                float[] x = backing.AsSpan(offset, length).ToArray();
+                float[] expected = new float[length];
+                NaiveNormalization.SubtractDivide(x, 312.62338f, 133.10928f, expected);
+
+                float[] separate = new float[length + 1];
+                SegKernels.SubtractDivide(x, 312.62338f, 133.10928f, separate.AsSpan(1));
+                AssertBitsEqual(expected, separate[1..], $"width {width}, length {length}, into a separate destination");
+
+                SegKernels.SubtractDivide(backing.AsSpan(offset, length), 312.62338f, 133.10928f, backing.AsSpan(offset, length));
+                AssertBitsEqual(expected, backing.AsSpan(offset, length).ToArray(), $"width {width}, length {length}, offset {offset}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void SubtractDivideMaskedMatchesNaiveTwinAndKeepsOutsideBits(int width)
     {
         var random = new Random(5);
+        using var forced = KernelWidths.Force(width);
         for (int length = 0; length <= 300; length++)
         {
             for (int offset = 0; offset <= 3; offset++)
@@ -58,7 +87,7 @@ public class NormalizationKernelTests
 
                 SegKernels.SubtractDivideMasked(backing.AsSpan(offset, length), mask, -3.25f, 0.3f, backing.AsSpan(offset, length));
 
-                AssertBitsEqual(expected, backing.AsSpan(offset, length).ToArray(), $"length {length}, offset {offset}");
+                AssertBitsEqual(expected, backing.AsSpan(offset, length).ToArray(), $"width {width}, length {length}, offset {offset}");
             }
         }
     }
@@ -71,6 +100,37 @@ public class NormalizationKernelTests
         Assert.Equal("destination", Assert.Throws<ArgumentException>(() => SegKernels.SubtractDivide(data.AsSpan(0, 8), 0f, 1f, data.AsSpan(1, 8))).ParamName);
         Assert.Equal("mask", Assert.Throws<ArgumentException>(() => SegKernels.SubtractDivideMasked(data, new byte[9], 0f, 1f, data)).ParamName);
         Assert.Equal("mask", Assert.Throws<ArgumentException>(() => SegKernels.CompressMasked(data, new byte[3], new float[4], out _)).ParamName);
+    }
+
+    [Fact]
+    public void CompressMaskedMatchesNaiveTwinChunkByChunk()
+    {
+        var random = new Random(17);
+        for (int length = 0; length <= 300; length++)
+        {
+            float[] x = RandomValues(random, length);
+            byte[] mask = Enumerable.Range(0, length).Select(_ => (byte)(random.Next(3) == 0 ? 0 : random.Next(1, 256))).ToArray();
+            int capacity = 1 + random.Next(40);
+            int read = 0;
+            while (true)
+            {
+                float[] expected = new float[capacity];
+                (int expectedWritten, int expectedConsumed) = NaiveNormalization.CompressMasked(x[read..], mask[read..], expected);
+                float[] actual = new float[capacity];
+                int written = SegKernels.CompressMasked(x.AsSpan(read), mask.AsSpan(read), actual, out int consumed);
+
+                string context = $"length {length}, capacity {capacity}, from {read}";
+                Assert.True(expectedWritten == written && expectedConsumed == consumed, context);
+                AssertBitsEqual(expected, actual, context);
+                read += consumed;
+                if (written == 0)
+                {
+                    break;
+                }
+            }
+
+            Assert.Equal(length, read);
+        }
     }
 
     [Fact]

@@ -35,17 +35,4 @@ internal static class NaiveKernels
             destination[i] = (Half)((float)x[i] / (float)divisor);
         }
     }
-
-    public static int IndexOfInfinity(ReadOnlySpan<Half> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (Half.IsInfinity(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

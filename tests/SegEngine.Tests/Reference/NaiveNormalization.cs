@@ -27,4 +27,32 @@ internal static class NaiveNormalization
             destination[i] = mask[i] != 0 ? (x[i] - subtrahend) / divisor : x[i];
         }
     }
+
+    public static void SubtractDivide(float[] x, float subtrahend, float divisor, float[] destination)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float shifted = x[i] - subtrahend;
+            destination[i] = shifted / divisor;
+        }
+    }
+
+    /// <summary>NumPy's <c>x[mask]</c>, stopping as soon as <paramref name="destination"/> is full; returns (written, elements read).</summary>
+    public static (int Written, int Consumed) CompressMasked(float[] x, byte[] mask, float[] destination)
+    {
+        int written = 0;
+        int i = 0;
+        while (i < x.Length && written < destination.Length)
+        {
+            if (mask[i] != 0)
+            {
+                destination[written] = x[i];
+                written++;
+            }
+
+            i++;
+        }
+
+        return (written, i);
+    }
 }
