@@ -86,28 +86,6 @@ public class ResamplingKernelTests
         AssertBits(expected, lines, $"8 interleaved lines of {length} (seed {length})");
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void AxisTapsMatchTheNaiveFormulas(int order)
-    {
-        foreach ((int n, int m) in new[] { (1, 1), (1, 5), (5, 1), (7, 3), (13, 29), (512, 239), (60, 200) })
-        {
-            AxisTaps taps = AxisTaps.Create(n, m, order);
-            for (int o = 0; o < m; o++)
-            {
-                (int start, double[] weights) = NaiveResampling.Taps(o, n, m, order);
-                for (int k = 0; k < taps.TapCount; k++)
-                {
-                    int index = order == 3 ? start + k : Math.Clamp(start + k, 0, n - 1);
-                    Assert.Equal(index, taps.Index(o, k));
-                    Assert.Equal(BitConverter.DoubleToInt64Bits(weights[k]), BitConverter.DoubleToInt64Bits(taps.Weight(o, k)));
-                }
-            }
-        }
-    }
-
     [Fact]
     public void AccumulateTapsKeepsTheTapOrderOnEveryLength()
     {
