@@ -6,8 +6,8 @@ namespace SegEngine.Resampling;
 /// </summary>
 /// <remarks>
 /// Linear taps are SciPy's order-1 <see cref="SplineTaps"/>. A selection (nearest along the separate-z axis, or the
-/// identity) is written as taps (i, i) with weights (1, 0): v·1 is exact and the added terms are ±0, which leave a float64
-/// sum that starts at +0 unchanged, so the 8-tap sum reproduces nnU-Net's 2-D in-plane sum bit for bit.
+/// identity) is written as taps (i, i) with weights (1, 0), which reproduces nnU-Net's 2-D in-plane sum bit for bit
+/// (docs/fused-export.md, section 2).
 /// </remarks>
 internal sealed class TapPairs
 {
