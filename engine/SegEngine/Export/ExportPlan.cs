@@ -1,4 +1,5 @@
 using SegEngine.Model;
+using SegEngine.Resampling;
 
 namespace SegEngine.Export;
 
@@ -48,6 +49,22 @@ internal sealed record ExportPlan(
 
     /// <summary>Whether the logits are resampled at all (nnU-Net returns them untouched when the shape is unchanged).</summary>
     public bool Resamples => PreprocessedShape != ShapeAfterCropping;
+
+    /// <summary>
+    /// The tap pairs that map the preprocessed grid onto the cropped original grid (contract §5 step 1), with nnU-Net's
+    /// separate-z rule decided from the spacings when the shape changes.
+    /// </summary>
+    public ResamplingGrid CreateResamplingGrid()
+    {
+        int? separateZAxis = null;
+        if (Resamples)
+        {
+            (bool separateZ, int axis) = SeparateZRule.Determine(Resampling.ForceSeparateZ, CurrentSpacing, NewSpacing);
+            separateZAxis = separateZ ? axis : null;
+        }
+
+        return ResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis);
+    }
 
     /// <summary>Checks every field; throws <see cref="SegEngineException"/> naming the field, expected vs actual.</summary>
     public void Validate()

@@ -59,12 +59,4 @@ public sealed class LabelMap : IDisposable
     }
 
     internal static LabelMap Allocate(Shape3 shape, bool wide) => new(shape, wide);
-
-    internal Memory<byte> RawMemory => IsUInt16
-        ? throw new InvalidOperationException("uint16 labels")
-        : (bytes ?? throw new ObjectDisposedException(nameof(LabelMap))).Memory;
-
-    internal Memory<ushort> RawWideMemory => IsUInt16
-        ? (words ?? throw new ObjectDisposedException(nameof(LabelMap))).Memory
-        : throw new InvalidOperationException("uint8 labels");
 }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 using SegEngine.Io;
+using SegEngine.Resampling;
 
 namespace SegEngine.Export;
 
@@ -33,7 +34,7 @@ internal static class ProbabilityWriter
                 $"{npzPath}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.Classes} x {plan.PreprocessedShape}");
         }
 
-        var grid = ResamplingGrid.For(plan);
+        var grid = plan.CreateResamplingGrid();
         Shape3 crop = plan.ShapeAfterCropping;
         using var max = MemoryOwnerOf(crop.Voxels);
         using var sum = MemoryOwnerOf(crop.Voxels);
@@ -74,33 +75,14 @@ internal static class ProbabilityWriter
     }
 
     /// <summary>
-    /// The resampled fp16 logit of one class (<paramref name="channel"/>) at a cropped output voxel, as nnU-Net stores it: the §3.5
-    /// float64 sum (taps lexicographic, t += ((v·w_z)·w_y)·w_x) rounded directly to fp16 (the clip is a no-op, see
-    /// <see cref="SegmentationExporter"/>).
+    /// The resampled fp16 logit of one class (<paramref name="channel"/>) at a cropped output voxel, as nnU-Net stores it:
+    /// the order-1 float64 sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md).
     /// </summary>
-    internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, Shape3 input, int oz, int oy, int ox)
+    internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
     {
-        AxisTaps tz = grid.Z, ty = grid.Y, tx = grid.X;
-        long plane = (long)input.Y * input.X;
-        ReadOnlySpan<int> zs = [tz.Low[oz], tz.High[oz]];
-        ReadOnlySpan<int> ys = [ty.Low[oy], ty.High[oy]];
-        ReadOnlySpan<int> xs = [tx.Low[ox], tx.High[ox]];
-        ReadOnlySpan<double> wz = [tz.W0[oz], tz.W1[oz]];
-        ReadOnlySpan<double> wy = [ty.W0[oy], ty.W1[oy]];
-        ReadOnlySpan<double> wx = [tx.W0[ox], tx.W1[ox]];
-        double t = 0.0;
-        for (int a = 0; a < 2; a++)
-        {
-            for (int b = 0; b < 2; b++)
-            {
-                for (int c = 0; c < 2; c++)
-                {
-                    t += (((double)channel[(int)((zs[a] * plane) + ((long)ys[b] * input.X) + xs[c])] * wz[a]) * wy[b]) * wx[c];
-                }
-            }
-        }
-
-        return (Half)t;
+        TrilinearStencil stencil = grid.StencilAt(oz, oy, ox);
+        int plane = grid.InputShape.Y * grid.InputShape.X;
+        return (Half)stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
     }
 
     private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
@@ -119,13 +101,13 @@ internal static class ProbabilityWriter
                 float m = float.NegativeInfinity;
                 for (int k = 0; k < plan.Classes; k++)
                 {
-                    m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, plan.PreprocessedShape, oz, oy, ox));
+                    m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, oz, oy, ox));
                 }
 
                 float s = 0f;
                 for (int k = 0; k < plan.Classes; k++)
                 {
-                    s += MathF.Exp((float)Resampled(logits.Channel(k), grid, plan.PreprocessedShape, oz, oy, ox) - m);
+                    s += MathF.Exp((float)Resampled(logits.Channel(k), grid, oz, oy, ox) - m);
                 }
 
                 rowMax[ox] = m;
@@ -161,7 +143,7 @@ internal static class ProbabilityWriter
                 float value = outside;
                 if (inside)
                 {
-                    float logit = (float)Resampled(channel, grid, plan.PreprocessedShape, t[0], t[1], t[2]);
+                    float logit = (float)Resampled(channel, grid, t[0], t[1], t[2]);
                     if (plan.IsRegions)
                     {
                         value = 1f / (1f + MathF.Exp(-logit));

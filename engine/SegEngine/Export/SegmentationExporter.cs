@@ -1,8 +1,5 @@
 using System.Buffers;
-using System.Numerics;
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using SegEngine.Kernels;
+using SegEngine.Resampling;
 
 namespace SegEngine.Export;
 
@@ -13,30 +10,55 @@ namespace SegEngine.Export;
 /// </summary>
 /// <remarks>
 /// Reproduces <c>convert_predicted_logits_to_segmentation_with_correct_shape</c> (<c>inference/export_prediction.py</c>)
-/// without <c>--save_probabilities</c>, contract §5 and §5.2. Working memory besides the label map: per input slice a
-/// K-independent summary, the cells of the slices in flight, and at most the one or two input slices (all K classes) that
-/// the next output slice still needs after a slab has been consumed.
-///
-/// Why the per-class clip of <c>skimage.transform.resize</c> is not applied (it is a no-op after the fp16 store):
-/// let L and U be the smallest and largest of a class's 8 fp16 taps (all finite, |v| ≤ 65504). The float64 sum
-/// Σ ((v·w_a)·w_b)·w_c has nonnegative weights whose exact products sum to within 3·2⁻⁵³ of 1, and each of its 3 products
-/// and 7 additions errs by at most 2⁻⁵³ relative, so the computed value V lies in [L − e, U + e] with
-/// e ≤ 13·2⁻⁵³·65504 &lt; 1e-10. The clip bounds lo ≤ L and hi ≥ U are fp16 values (global or per-slice minima and
-/// maxima of fp16 data). The clip changes V only if V &gt; hi, which forces hi = U (two fp16 values closer than 1e-10 are
-/// equal; the smallest fp16 spacing is 2⁻²⁴), and then V ∈ (U, U + e] rounds to U in fp16 anyway, as the clipped value
-/// does; symmetrically below. So round_fp16(clip(V)) = round_fp16(V) up to the sign of a zero, which no later step can see
-/// (argmax and "&gt; 0" compare −0 equal to +0). This holds whatever the clip bounds are, so no whole-volume pass is needed.
-///
-/// Why a cell may skip the per-class work (the fast path): the same argument gives round_fp16(V_k) ∈ [L_k, U_k] for every
-/// class k. If all 8 taps have the same winner j and the smallest of j's tap values is strictly greater than the largest
-/// runner-up value over the taps (so L_j &gt; U_k for every k ≠ j), then the output has H_j ≥ L_j &gt; U_k ≥ H_k: j is the
-/// strict maximum and the lowest-index tie rule is never consulted. For regions, a head whose taps are all ≥ 2⁻²³ (all
-/// ≤ 2⁻²⁴) stays on (off), since no fp16 value lies strictly between the two, so equal on-masks at all taps decide the label.
+/// without <c>--save_probabilities</c>, contract §5 and §5.2. Per slab: summarise the new slices
+/// (<see cref="SliceSummarizer"/>), emit every output slice whose taps have all arrived, deciding whole cells from the
+/// summaries (<see cref="CellFastPath"/>) and the rest voxel by voxel (<see cref="ExactVoxel"/>), then keep only what
+/// later output slices need (<see cref="SliceWindow"/>). Why this equals materialising every class:
+/// docs/fused-export.md.
 /// </remarks>
 internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
 {
-    /// <summary>A slice summary per input voxel: key (8), best (4), runner-up (4) and label (2).</summary>
-    private const int SummaryBytesPerVoxel = 18;
+    private readonly ExportPlan plan;
+    private readonly ResamplingGrid grid;
+    private readonly AxisCells cellsZ;
+    private readonly AxisCells cellsY;
+    private readonly AxisCells cellsX;
+    private readonly int classes;
+    private readonly Shape3 input;
+    private readonly int plane;
+    private readonly LabelMapPlacement placement;
+    private readonly WorkingMemory memory = new();
+    private readonly SliceWindow window;
+    private readonly SliceSummarizer summarizer;
+    private LabelMap? labels;
+    private bool begun;
+    private bool completed;
+    private int received;
+    private int nextOutput;
+
+    public SegmentationExporter(ExportPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Validate();
+        this.plan = plan;
+        grid = plan.CreateResamplingGrid();
+        cellsZ = new AxisCells(grid.Z);
+        cellsY = new AxisCells(grid.Y);
+        cellsX = new AxisCells(grid.X);
+        classes = plan.Classes;
+        input = plan.PreprocessedShape;
+        plane = input.Y * input.X;
+        placement = new LabelMapPlacement(plan);
+        window = new SliceWindow(input, classes, memory);
+        summarizer = new SliceSummarizer(classes, plan.RegionsClassOrder, input);
+        labels = LabelMap.Allocate(plan.OriginalShape, !plan.LabelsFitInBytes);
+    }
+
+    /// <summary>The largest working memory held at once (summaries, cells, retained slices), excluding the label map.</summary>
+    internal long PeakWorkingBytes => memory.Peak;
+
+    /// <summary>Bytes of retained input slices (K classes each) at the peak; the rest of the working memory does not depend on K.</summary>
+    internal long PeakRetainedSliceBytes => window.PeakRetainedBytes;
 
     /// <summary>
     /// The working memory the export will hold for a preprocessed grid, for the memory plan: the summaries of every slice
@@ -48,65 +70,8 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         long slice = (long)preprocessed.Y * preprocessed.X;
         long slices = wholeVolume ? preprocessed.Z : Math.Min(preprocessed.Z, slabSlices + 2);
         long retained = wholeVolume ? 0 : 2L * classes * slice * sizeof(ushort);
-        return (slices * slice * SummaryBytesPerVoxel) + retained;
+        return (slices * slice * SliceSummary.BytesPerVoxel) + retained;
     }
-
-    /// <summary>A head is on iff its fp16 logit exceeds 2⁻²⁴: float32 sigmoid(2⁻²⁴) rounds to exactly 0.5 (contract §5.2.4).</summary>
-    internal const float RegionThreshold = 5.9604645E-08f;
-
-    private readonly ExportPlan plan;
-    private readonly ResamplingGrid grid;
-    private readonly int classes;
-    private readonly Shape3 input;
-    private readonly int plane;
-    private readonly long[] outputStride;
-    private readonly long outputOrigin;
-    private readonly SliceSlot?[] slots;
-    private LabelMap? labels;
-    private bool begun;
-    private bool completed;
-    private int received;
-    private int nextOutput;
-    private long workingBytes;
-
-    // Valid only during one Accept call (the slab is borrowed), cleared before it returns.
-    private nint labelAddress;
-    private int[]? cells;
-    private int firstCell;
-
-    public SegmentationExporter(ExportPlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        plan.Validate();
-        this.plan = plan;
-        grid = ResamplingGrid.For(plan);
-        classes = plan.Classes;
-        input = plan.PreprocessedShape;
-        plane = input.Y * input.X;
-        slots = new SliceSlot?[input.Z];
-
-        // Element strides of the original-order label map, per transposed axis: original axis i shows transposed axis tb[i].
-        Shape3 original = plan.OriginalShape;
-        long[] originalStride = [(long)original.Y * original.X, original.X, 1];
-        outputStride = new long[3];
-        for (int i = 0; i < 3; i++)
-        {
-            outputStride[plan.TransposeBackward[i]] = originalStride[i];
-        }
-
-        for (int axis = 0; axis < 3; axis++)
-        {
-            outputOrigin += plan.BoundingBox[axis].Start * outputStride[axis];
-        }
-
-        labels = LabelMap.Allocate(original, !plan.LabelsFitInBytes);
-    }
-
-    /// <summary>The largest working memory held at once (summaries, cells, retained slices), excluding the label map.</summary>
-    internal long PeakWorkingBytes { get; private set; }
-
-    /// <summary>Bytes of retained input slices (K classes each) at the peak; the rest of the working memory does not depend on K.</summary>
-    internal long PeakRetainedSliceBytes { get; private set; }
 
     public void Begin(int classes, Shape3 shape)
     {
@@ -145,26 +110,19 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         }
 
         LabelMap map = labels ?? throw new ObjectDisposedException(nameof(SegmentationExporter));
-        using var labelPin = map.IsUInt16 ? map.RawWideMemory.Pin() : map.RawMemory.Pin();
         fixed (Half* slab = logits)
         {
-            labelAddress = (nint)labelPin.Pointer;
-            try
+            var planes = new InputPlanes(slab, zStart, zCount, plane, window);
+            for (int z = zStart; z < zStart + zCount; z++)
             {
-                for (int z = zStart; z < zStart + zCount; z++)
-                {
-                    slots[z] = new SliceSlot((nint)(slab + ((long)(z - zStart) * plane)), (long)zCount * plane, plane, this);
-                }
+                window.Open(z);
+            }
 
-                Summarize(zStart, zCount);
-                received = zStart + zCount;
-                EmitReadyOutputs();
-                Retain(zStart, zCount);
-            }
-            finally
-            {
-                labelAddress = 0;
-            }
+            summarizer.Summarize(planes, window, zStart, zCount);
+            received = zStart + zCount;
+            EmitReadyOutputs(planes, map);
+            int keepFrom = nextOutput < grid.Z.OutputLength ? grid.Z.Low[nextOutput] : input.Z;
+            window.Retain(planes, keepFrom, zStart, zCount);
         }
     }
 
@@ -181,7 +139,7 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         }
 
         completed = true;
-        ReleaseSlots(input.Z);
+        window.ReleaseBelow(input.Z);
     }
 
     /// <summary>Hands the finished label map to the caller, who must dispose it.</summary>
@@ -199,366 +157,83 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
 
     public void Dispose()
     {
-        ReleaseSlots(input.Z);
+        window.Dispose();
         labels?.Dispose();
         labels = null;
     }
 
-    private void Summarize(int zStart, int zCount)
+    /// <summary>Emits every output slice whose high z tap has arrived: first its cells, then its voxels.</summary>
+    private void EmitReadyOutputs(InputPlanes planes, LabelMap map)
     {
-        int rows = zCount * input.Y;
-        int failures = 0;
-        Parallel.For(
-            0,
-            rows,
-            () => new float[4 * input.X],
-            (row, _, scratch) =>
-            {
-                SliceSlot slot = slots[zStart + (row / input.Y)]!;
-                if (!SummarizeRow(slot, row % input.Y, scratch))
-                {
-                    Interlocked.Increment(ref failures);
-                }
-
-                return scratch;
-            },
-            _ => { });
-        if (failures > 0)
-        {
-            throw new SegEngineException(
-                SegErrorCode.Numeric,
-                $"export: the logits of slices [{zStart}, {zStart + zCount}) contain NaN or infinity ({failures} rows); nnU-Net rejects such predictions");
-        }
-    }
-
-    /// <summary>Per input voxel: the winner, its value and the runner-up (labels) or the on-mask (regions). False if not finite.</summary>
-    private bool SummarizeRow(SliceSlot slot, int y, float[] scratch)
-    {
-        int width = input.X;
-        Span<float> values = scratch.AsSpan(0, width);
-        Span<float> best = scratch.AsSpan(width, width);
-        Span<float> runnerUp = scratch.AsSpan(2 * width, width);
-        Span<float> winner = scratch.AsSpan(3 * width, width);
-        int offset = y * width;
-        Span<ulong> key = slot.Key.AsSpan(offset, width);
-        Span<ushort> label = slot.Label.AsSpan(offset, width);
-        if (plan.RegionsClassOrder is int[] order)
-        {
-            key.Clear();
-            for (int k = 0; k < classes; k++)
-            {
-                TensorPrimitives.ConvertToSingle(slot.Row(k, y, width), values);
-                if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
-                {
-                    return false;
-                }
-
-                for (int x = 0; x < width && k < 64; x++)
-                {
-                    key[x] |= values[x] > RegionThreshold ? 1UL << k : 0;
-                }
-            }
-
-            bool decidable = classes <= 64;
-            for (int x = 0; x < width; x++)
-            {
-                label[x] = key[x] == 0 ? (ushort)0 : (ushort)order[63 - BitOperations.LeadingZeroCount(key[x])];
-            }
-
-            slot.Best.AsSpan(offset, width).Fill(decidable ? float.PositiveInfinity : float.NegativeInfinity);
-            slot.RunnerUp.AsSpan(offset, width).Fill(decidable ? float.NegativeInfinity : float.PositiveInfinity);
-            return true;
-        }
-
-        for (int k = 0; k < classes; k++)
-        {
-            TensorPrimitives.ConvertToSingle(slot.Row(k, y, width), values);
-            if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
-            {
-                return false;
-            }
-
-            if (k == 0)
-            {
-                values.CopyTo(best);
-                runnerUp.Fill(float.NegativeInfinity);
-                winner.Clear();
-            }
-            else
-            {
-                SegKernels.ArgmaxUpdate(values, k, best, runnerUp, winner);
-            }
-        }
-
-        best.CopyTo(slot.Best.AsSpan(offset, width));
-        runnerUp.CopyTo(slot.RunnerUp.AsSpan(offset, width));
-        for (int x = 0; x < width; x++)
-        {
-            label[x] = (ushort)winner[x];
-            key[x] = label[x];
-        }
-
-        return true;
-    }
-
-    private void EmitReadyOutputs()
-    {
-        AxisTaps tz = grid.Z;
-        int end = nextOutput;
+        TapPairs tz = grid.Z;
+        int start = nextOutput;
+        int end = start;
         while (end < tz.OutputLength && tz.High[end] < received)
         {
             end++;
         }
 
-        if (end == nextOutput)
+        if (end == start)
         {
             return;
         }
 
-        firstCell = tz.Cell[nextOutput];
-        int cellSlices = tz.Cell[end - 1] - firstCell + 1;
-        int cellPlane = grid.Y.CellCount * grid.X.CellCount;
-        cells = ArrayPool<int>.Shared.Rent(cellSlices * cellPlane);
-        Track(cells.Length * (long)sizeof(int));
+        int firstCell = cellsZ.OfOutput[start];
+        int cellSlices = cellsZ.OfOutput[end - 1] - firstCell + 1;
+        int[] decided = ArrayPool<int>.Shared.Rent(cellSlices * cellsY.Count * cellsX.Count);
+        memory.Add(decided.Length * (long)sizeof(int));
         try
         {
-            Parallel.For(0, cellSlices * grid.Y.CellCount, DecideCellRow);
-            int start = nextOutput;
+            Parallel.For(0, cellSlices * cellsY.Count, row => DecideCellRow(firstCell, row, decided));
             int height = grid.Y.OutputLength;
-            Parallel.For(0, (end - start) * height, row => EmitRow(start + (row / height), row % height));
+            Parallel.For(0, (end - start) * height, row => EmitRow(start + (row / height), row % height, firstCell, decided, planes, map));
             nextOutput = end;
         }
         finally
         {
-            Track(-cells.Length * (long)sizeof(int));
-            ArrayPool<int>.Shared.Return(cells);
-            cells = null;
+            memory.Add(-decided.Length * (long)sizeof(int));
+            ArrayPool<int>.Shared.Return(decided);
         }
     }
 
-    /// <summary>For one row of cells: the label every output voxel of the cell gets, or −1 if it must be computed.</summary>
-    private void DecideCellRow(int row)
+    /// <summary>Row <paramref name="row"/> of the cells from z cell <paramref name="firstCell"/> on (z, then y).</summary>
+    private void DecideCellRow(int firstCell, int row, int[] decided)
     {
-        int cy = row % grid.Y.CellCount;
-        int cz = firstCell + (row / grid.Y.CellCount);
-        AxisTaps tz = grid.Z;
-        AxisTaps ty = grid.Y;
-        AxisTaps tx = grid.X;
-        SliceSlot s0 = slots[tz.CellLow[cz]]!;
-        SliceSlot s1 = slots[tz.CellHigh[cz]]!;
-        int y0 = ty.CellLow[cy] * input.X;
-        int y1 = ty.CellHigh[cy] * input.X;
-        Span<int> decided = cells.AsSpan(row * tx.CellCount, tx.CellCount);
-        for (int cx = 0; cx < tx.CellCount; cx++)
-        {
-            int x0 = tx.CellLow[cx];
-            int x1 = tx.CellHigh[cx];
-            int first = y0 + x0;
-            ulong key = s0.Key[first];
-            float lowest = float.PositiveInfinity;
-            float highestRunnerUp = float.NegativeInfinity;
-            bool same = true;
-            foreach (SliceSlot s in (ReadOnlySpan<SliceSlot>)[s0, s1])
-            {
-                foreach (int index in (ReadOnlySpan<int>)[y0 + x0, y0 + x1, y1 + x0, y1 + x1])
-                {
-                    same &= s.Key[index] == key;
-                    lowest = Math.Min(lowest, s.Best[index]);
-                    highestRunnerUp = Math.Max(highestRunnerUp, s.RunnerUp[index]);
-                }
-            }
-
-            decided[cx] = same && lowest > highestRunnerUp ? s0.Label[first] : -1;
-        }
+        int cz = firstCell + (row / cellsY.Count);
+        int cy = row % cellsY.Count;
+        CellFastPath.DecideRow(
+            window.Summary(cellsZ.Low[cz]),
+            window.Summary(cellsZ.High[cz]),
+            cellsY.Low[cy] * input.X,
+            cellsY.High[cy] * input.X,
+            cellsX,
+            decided.AsSpan(row * cellsX.Count, cellsX.Count));
     }
 
-    private void EmitRow(int oz, int oy)
+    private void EmitRow(int oz, int oy, int firstCell, int[] decided, InputPlanes planes, LabelMap map)
     {
-        AxisTaps tx = grid.X;
-        int cellRow = ((((grid.Z.Cell[oz] - firstCell) * grid.Y.CellCount) + grid.Y.Cell[oy]) * tx.CellCount);
-        int[] decided = cells!;
-        long offset = outputOrigin + (oz * outputStride[0]) + (oy * outputStride[1]);
-        long step = outputStride[2];
-        bool wide = labels!.IsUInt16;
-        for (int ox = 0; ox < tx.OutputLength; ox++, offset += step)
+        int cellRow = (((cellsZ.OfOutput[oz] - firstCell) * cellsY.Count) + cellsY.OfOutput[oy]) * cellsX.Count;
+        long offset = placement.RowStart(oz, oy);
+        long step = placement.Step;
+        bool wide = map.IsUInt16;
+        Span<byte> bytes = wide ? default : map.Bytes;
+        Span<ushort> words = wide ? map.UInt16 : default;
+        for (int ox = 0; ox < grid.X.OutputLength; ox++, offset += step)
         {
-            int label = decided[cellRow + tx.Cell[ox]];
-            if (label < 0)
+            int label = decided[cellRow + cellsX.OfOutput[ox]];
+            if (label == CellFastPath.Undecided)
             {
-                label = ComputeVoxel(oz, oy, ox);
+                label = ExactVoxel.Label(grid.StencilAt(oz, oy, ox), planes, classes, plan.RegionsClassOrder);
             }
 
             if (wide)
             {
-                ((ushort*)labelAddress)[offset] = (ushort)label;
+                words[(int)offset] = (ushort)label;
             }
             else
             {
-                ((byte*)labelAddress)[offset] = (byte)label;
+                bytes[(int)offset] = (byte)label;
             }
-        }
-    }
-
-    /// <summary>
-    /// The full per-class work for one output voxel: for each class the §3.5 order-1 sum in float64 (taps lexicographic,
-    /// last axis fastest, t += ((v·w_z)·w_y)·w_x), stored to fp16 with NumPy's direct double→half rounding, then the
-    /// argmax (ties to the lowest class) or the region thresholds with later heads winning.
-    /// </summary>
-    private int ComputeVoxel(int oz, int oy, int ox)
-    {
-        AxisTaps tz = grid.Z;
-        AxisTaps ty = grid.Y;
-        AxisTaps tx = grid.X;
-        SliceSlot s0 = slots[tz.Low[oz]]!;
-        SliceSlot s1 = slots[tz.High[oz]]!;
-        double wz0 = tz.W0[oz], wz1 = tz.W1[oz], wy0 = ty.W0[oy], wy1 = ty.W1[oy], wx0 = tx.W0[ox], wx1 = tx.W1[ox];
-        int y0 = ty.Low[oy] * input.X, y1 = ty.High[oy] * input.X, x0 = tx.Low[ox], x1 = tx.High[ox];
-        int[]? order = plan.RegionsClassOrder;
-        int result = 0;
-        float best = float.NegativeInfinity;
-        for (int k = 0; k < classes; k++)
-        {
-            Half* a = s0.Class(k);
-            Half* b = s1.Class(k);
-            double t = 0.0;
-            t += (((double)a[y0 + x0] * wz0) * wy0) * wx0;
-            t += (((double)a[y0 + x1] * wz0) * wy0) * wx1;
-            t += (((double)a[y1 + x0] * wz0) * wy1) * wx0;
-            t += (((double)a[y1 + x1] * wz0) * wy1) * wx1;
-            t += (((double)b[y0 + x0] * wz1) * wy0) * wx0;
-            t += (((double)b[y0 + x1] * wz1) * wy0) * wx1;
-            t += (((double)b[y1 + x0] * wz1) * wy1) * wx0;
-            t += (((double)b[y1 + x1] * wz1) * wy1) * wx1;
-            float value = (float)(Half)t;
-            if (order is not null)
-            {
-                if (value > RegionThreshold)
-                {
-                    result = order[k];
-                }
-            }
-            else if (value > best)
-            {
-                best = value;
-                result = k;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Keeps (copies) the slab's slices that later output slices still need and frees everything older.</summary>
-    private void Retain(int zStart, int zCount)
-    {
-        int keepFrom = nextOutput < grid.Z.OutputLength ? grid.Z.Low[nextOutput] : input.Z;
-        ReleaseSlots(Math.Min(keepFrom, zStart + zCount));
-        for (int z = Math.Max(keepFrom, zStart); z < zStart + zCount; z++)
-        {
-            slots[z]!.CopyLogits(classes);
-        }
-
-        PeakRetainedSliceBytes = Math.Max(PeakRetainedSliceBytes, RetainedBytes());
-    }
-
-    private long RetainedBytes()
-    {
-        long total = 0;
-        foreach (SliceSlot? slot in slots)
-        {
-            total += slot?.CopyBytes ?? 0;
-        }
-
-        return total;
-    }
-
-    private void ReleaseSlots(int below)
-    {
-        for (int z = 0; z < below; z++)
-        {
-            slots[z]?.Release();
-            slots[z] = null;
-        }
-    }
-
-    private void Track(long bytes)
-    {
-        workingBytes += bytes;
-        if (workingBytes > PeakWorkingBytes)
-        {
-            PeakWorkingBytes = workingBytes;
-        }
-    }
-
-    /// <summary>One input slice: where its K class planes are, and its per-voxel summary (pooled).</summary>
-    private sealed class SliceSlot
-    {
-        private readonly SegmentationExporter owner;
-        private readonly int plane;
-        private nint logits;
-        private long classStride;
-        private nint copy;
-
-        public SliceSlot(nint logits, long classStride, int plane, SegmentationExporter owner)
-        {
-            this.logits = logits;
-            this.classStride = classStride;
-            this.plane = plane;
-            this.owner = owner;
-            Key = ArrayPool<ulong>.Shared.Rent(plane);
-            Best = ArrayPool<float>.Shared.Rent(plane);
-            RunnerUp = ArrayPool<float>.Shared.Rent(plane);
-            Label = ArrayPool<ushort>.Shared.Rent(plane);
-            owner.Track(SummaryBytes);
-        }
-
-        public ulong[] Key { get; }
-
-        public float[] Best { get; }
-
-        public float[] RunnerUp { get; }
-
-        public ushort[] Label { get; }
-
-        public long CopyBytes { get; private set; }
-
-        private long SummaryBytes => (Key.Length * 8L) + (Best.Length * 4L) + (RunnerUp.Length * 4L) + (Label.Length * 2L);
-
-        public Half* Class(int k) => (Half*)logits + (k * classStride);
-
-        public ReadOnlySpan<Half> Row(int k, int y, int width) => new(Class(k) + ((long)y * width), width);
-
-        /// <summary>Moves the class planes out of the borrowed slab into memory this slot owns.</summary>
-        public void CopyLogits(int classes)
-        {
-            CopyBytes = (long)classes * plane * sizeof(Half);
-            Half* own = (Half*)NativeMemory.Alloc((nuint)CopyBytes);
-            for (int k = 0; k < classes; k++)
-            {
-                new ReadOnlySpan<Half>(Class(k), plane).CopyTo(new Span<Half>(own + ((long)k * plane), plane));
-            }
-
-            copy = (nint)own;
-            logits = copy;
-            classStride = plane;
-            owner.Track(CopyBytes);
-        }
-
-        public void Release()
-        {
-            if (copy != 0)
-            {
-                NativeMemory.Free((void*)copy);
-                owner.Track(-CopyBytes);
-                copy = 0;
-                CopyBytes = 0;
-            }
-
-            logits = 0;
-            owner.Track(-SummaryBytes);
-            ArrayPool<ulong>.Shared.Return(Key);
-            ArrayPool<float>.Shared.Return(Best);
-            ArrayPool<float>.Shared.Return(RunnerUp);
-            ArrayPool<ushort>.Shared.Return(Label);
         }
     }
 }

@@ -15,7 +15,7 @@ internal static class CascadeInput
     /// Crops the previous-stage label map (one channel, transposed like the image) with the image's box and sets
     /// the voxels that are 0 and outside the image's nonzero mask to −1. The caller owns the result.
     /// </summary>
-    public static VolumeBuffer<T> CropPreviousStageSegmentation<T>(VolumeBuffer<T> previous, NonzeroCrop crop)
+    public static VolumeBuffer<T> CropPreviousStageSegmentation<T>(VolumeBuffer<T> previous, CroppedCase crop)
         where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(previous);

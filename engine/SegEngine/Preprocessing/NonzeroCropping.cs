@@ -12,7 +12,7 @@ internal static class NonzeroCropping
     /// extent when the mask is empty) and crops. Takes ownership of <paramref name="data"/>: it is either returned
     /// inside the result (no crop needed) or disposed after copying.
     /// </summary>
-    public static NonzeroCrop CropToNonzero(VolumeBuffer<float> data)
+    public static CroppedCase CropToNonzero(VolumeBuffer<float> data)
     {
         ArgumentNullException.ThrowIfNull(data);
         Shape3 shape = data.Shape;
@@ -24,7 +24,7 @@ internal static class NonzeroCropping
             BoundingBox box = FindBoundingBox(mask.Span, shape);
             if (box.Covers(shape))
             {
-                return new NonzeroCrop(data, mask, box, shape);
+                return new CroppedCase(data, mask, box, shape);
             }
 
             VolumeBuffer<float> cropped = Crop(data, box);
@@ -41,7 +41,7 @@ internal static class NonzeroCropping
 
             mask.Dispose();
             data.Dispose();
-            return new NonzeroCrop(cropped, croppedMask, box, shape);
+            return new CroppedCase(cropped, croppedMask, box, shape);
         }
         catch
         {

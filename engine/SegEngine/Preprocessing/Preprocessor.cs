@@ -70,7 +70,7 @@ internal sealed class Preprocessor
         }
 
         double[] transposedSpacing = Transposition.TransposeSpacing(spacing, plans.TransposeForward);
-        using NonzeroCrop crop = NonzeroCropping.CropToNonzero(transposed);
+        using CroppedCase crop = NonzeroCropping.CropToNonzero(transposed);
         double[] targetSpacing = ResamplingPlan.TargetSpacing(transposedSpacing, configuration.Spacing);
         Shape3 croppedShape = crop.Data.Shape;
         Shape3 newShape = ResamplingPlan.ComputeNewShape(croppedShape, transposedSpacing, targetSpacing);
@@ -106,7 +106,7 @@ internal sealed class Preprocessor
     }
 
     /// <summary>Transposes and crops the previous stage's labels like the image, with nnU-Net's −1 rule outside the mask.</summary>
-    private VolumeBuffer<short> CropPreviousStage(VolumeBuffer<short> previousStage, NonzeroCrop crop, string source)
+    private VolumeBuffer<short> CropPreviousStage(VolumeBuffer<short> previousStage, CroppedCase crop, string source)
     {
         Shape3 expected = Transposition.TransposeShape(crop.ShapeBeforeCropping, plans.TransposeBackward);
         if (previousStage.Channels != 1 || previousStage.Shape != expected)

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using SegEngine.Export;
+using SegEngine.Resampling;
 
 namespace SegEngine.Perf.Kernels;
 
@@ -17,12 +18,12 @@ internal static class MaterializingExport
     {
         Shape3 input = plan.PreprocessedShape;
         Shape3 crop = plan.ShapeAfterCropping;
-        if (!plan.LabelsFitInBytes || plan.RegionsClassOrder is not null || ResamplingGrid.For(plan).LowResAxis is not null || !plan.Resamples)
+        if (!plan.LabelsFitInBytes || plan.RegionsClassOrder is not null || plan.CreateResamplingGrid().LowResAxis is not null || !plan.Resamples)
         {
             throw new NotSupportedException("the materialising export covers label models resampled linearly on all three axes");
         }
 
-        AxisTaps[] taps = [AxisTaps.Linear(input.Z, crop.Z), AxisTaps.Linear(input.Y, crop.Y), AxisTaps.Linear(input.X, crop.X)];
+        TapPairs[] taps = [TapPairs.Linear(input.Z, crop.Z), TapPairs.Linear(input.Y, crop.Y), TapPairs.Linear(input.X, crop.X)];
         long inputVoxels = input.Voxels;
         long cropVoxels = crop.Voxels;
         var resampled = new Half[plan.Classes * cropVoxels];
@@ -53,9 +54,9 @@ internal static class MaterializingExport
     }
 
     /// <summary>One output slice of skimage's order-1 resize: taps lexicographic (x fastest), t += ((v·w_z)·w_y)·w_x, then the clip.</summary>
-    private static void ResizeSlice(double[] channel, Shape3 input, AxisTaps[] taps, int oz, double min, double max, Span<double> slice)
+    private static void ResizeSlice(double[] channel, Shape3 input, TapPairs[] taps, int oz, double min, double max, Span<double> slice)
     {
-        (AxisTaps tz, AxisTaps ty, AxisTaps tx) = (taps[0], taps[1], taps[2]);
+        (TapPairs tz, TapPairs ty, TapPairs tx) = (taps[0], taps[1], taps[2]);
         long plane = (long)input.Y * input.X;
         long z0 = tz.Low[oz] * plane, z1 = tz.High[oz] * plane;
         double wz0 = tz.W0[oz], wz1 = tz.W1[oz];

@@ -101,7 +101,7 @@ public sealed class ProbabilityWriterTests
         {
             (ExportPlan plan, Half[] logits) = ExportTestData.Random(new Random(seed));
             Half[] expected = NaiveExport.Resample(logits, plan);
-            var grid = ResamplingGrid.For(plan);
+            var grid = plan.CreateResamplingGrid();
             Shape3 crop = plan.ShapeAfterCropping;
             Shape3 input = plan.PreprocessedShape;
             for (int k = 0; k < plan.Classes; k++)
@@ -109,7 +109,7 @@ public sealed class ProbabilityWriterTests
                 ReadOnlySpan<Half> channel = logits.AsSpan((int)(k * input.Voxels), (int)input.Voxels);
                 for (int v = 0; v < crop.Voxels; v++)
                 {
-                    Half actual = ProbabilityWriter.Resampled(channel, grid, input, v / (crop.Y * crop.X), v / crop.X % crop.Y, v % crop.X);
+                    Half actual = ProbabilityWriter.Resampled(channel, grid, v / (crop.Y * crop.X), v / crop.X % crop.Y, v % crop.X);
                     Half reference = expected[(k * crop.Voxels) + v];
                     Assert.True(actual == reference, $"seed {seed} class {k} voxel {v}: {actual} vs naive {reference}");
                 }

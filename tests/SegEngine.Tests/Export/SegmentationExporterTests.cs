@@ -1,8 +1,8 @@
 using System.Text.Json;
 using SegEngine.Export;
-using SegEngine.Preprocessing.Resampling;
 using SegEngine.Io;
 using SegEngine.Model;
+using SegEngine.Resampling;
 using SegEngine.Tests.Reference;
 
 namespace SegEngine.Tests.Export;
@@ -41,7 +41,7 @@ public sealed class SegmentationExporterTests
         a.Dispose();
         b.Dispose();
         Assert.True(resampled.Resamples);
-        Assert.False(ResamplingPlan.DetermineSeparateZ(resampled.Resampling.ForceSeparateZ, resampled.CurrentSpacing, resampled.NewSpacing).SeparateZ);
+        Assert.False(SeparateZRule.Determine(resampled.Resampling.ForceSeparateZ, resampled.CurrentSpacing, resampled.NewSpacing).SeparateZ);
         Assert.False(unchanged.Resamples);
     }
 
@@ -75,7 +75,7 @@ public sealed class SegmentationExporterTests
         for (int seed = 0; seed < 400; seed++)
         {
             (ExportPlan plan, _) = ExportTestData.Random(new Random(seed));
-            seen.Add(!plan.Resamples ? "none" : ResamplingGrid.For(plan).LowResAxis is int a ? $"sepz{a}" : "linear");
+            seen.Add(!plan.Resamples ? "none" : plan.CreateResamplingGrid().LowResAxis is int a ? $"sepz{a}" : "linear");
             seen.Add(plan.IsRegions ? "regions" : "labels");
             seen.Add(plan.LabelsFitInBytes ? "uint8" : "uint16");
         }
@@ -100,7 +100,7 @@ public sealed class SegmentationExporterTests
     [Fact]
     public void ClipCannotChangeTheFp16Result()
     {
-        // The exporter relies on round_fp16(clip(V)) == round_fp16(V) (argument beside SegmentationExporter).
+        // The exporter relies on round_fp16(clip(V)) == round_fp16(V) (docs/fused-export.md).
         // Adversarial: plateaus at the extremes of fp16 and at channel maxima, where float64 weights overshoot.
         for (int seed = 0; seed < 300; seed++)
         {
@@ -195,7 +195,7 @@ public sealed class SegmentationExporterTests
         {
             float value = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
             bool expected = on[bits] == 1;
-            Assert.True(expected == (float.IsFinite(value) && value > SegmentationExporter.RegionThreshold), $"fp16 bits 0x{bits:x4}");
+            Assert.True(expected == (float.IsFinite(value) && value > RegionHead.OnThreshold), $"fp16 bits 0x{bits:x4}");
         }
     }
 

@@ -22,7 +22,7 @@ public class NonzeroCroppingTests
         float[] original = data.Span.ToArray();
         Shape3 shape = data.Shape;
 
-        using NonzeroCrop crop = NonzeroCropping.CropToNonzero(data);
+        using CroppedCase crop = NonzeroCropping.CropToNonzero(data);
 
         int[][] bbox = entry.GetProperty("bbox").EnumerateArray().Select(a => a.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
         Assert.Equal(new BoundingBox(bbox[0][0], bbox[0][1], bbox[1][0], bbox[1][1], bbox[2][0], bbox[2][1]), crop.BoundingBox);
@@ -57,7 +57,7 @@ public class NonzeroCroppingTests
         VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(1, new Shape3(3, 4, 5));
         data.Span.Fill(-1024f);
 
-        using NonzeroCrop crop = NonzeroCropping.CropToNonzero(data);
+        using CroppedCase crop = NonzeroCropping.CropToNonzero(data);
 
         Assert.Same(data, crop.Data);
         Assert.Equal(BoundingBox.Full(data.Shape), crop.BoundingBox);
@@ -70,7 +70,7 @@ public class NonzeroCroppingTests
         NpyArray previousArray = Npy.Read(Path.Combine(Fixtures, "cascade_prev.npy"));
         using VolumeBuffer<short> previous = VolumeBuffer<short>.Allocate(1, data.Shape);
         previousArray.As<short>().CopyTo(previous.Span);
-        using NonzeroCrop crop = NonzeroCropping.CropToNonzero(data);
+        using CroppedCase crop = NonzeroCropping.CropToNonzero(data);
 
         using VolumeBuffer<short> seg = CascadeInput.CropPreviousStageSegmentation(previous, crop);
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Preprocessing.Resampling;
+using SegEngine.Resampling;
 
 namespace SegEngine.Tests.Preprocessing;
 
@@ -102,7 +103,7 @@ public class ResamplingFixtureTests
         foreach (JsonElement c in Cases.Value.GetProperty("decisions").EnumerateArray())
         {
             bool? force = c.GetProperty("force_separate_z").ValueKind == JsonValueKind.Null ? null : c.GetProperty("force_separate_z").GetBoolean();
-            (bool separate, int axis) = ResamplingPlan.DetermineSeparateZ(force, Doubles(c.GetProperty("current_spacing")), Doubles(c.GetProperty("new_spacing")));
+            (bool separate, int axis) = SeparateZRule.Determine(force, Doubles(c.GetProperty("current_spacing")), Doubles(c.GetProperty("new_spacing")));
             Assert.Equal(c.GetProperty("separate_z").GetBoolean(), separate);
             Assert.Equal(c.GetProperty("axis").ValueKind == JsonValueKind.Null ? -1 : c.GetProperty("axis").GetInt32(), axis);
         }

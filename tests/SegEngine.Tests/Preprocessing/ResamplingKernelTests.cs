@@ -16,39 +16,6 @@ public class ResamplingKernelTests
     private static string Float64Path => Path.Combine(Folder, "float64.npz");
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void AxisTapsMatchTheNaiveFormulas(int order)
-    {
-        foreach ((int n, int m) in new[] { (1, 1), (1, 5), (5, 1), (7, 3), (13, 29), (512, 239), (60, 200) })
-        {
-            AxisTaps taps = AxisTaps.Create(n, m, order);
-            for (int o = 0; o < m; o++)
-            {
-                (int start, double[] weights) = NaiveResampling.Taps(o, n, m, order);
-                for (int k = 0; k < taps.TapCount; k++)
-                {
-                    int index = order == 3 ? start + k : Math.Clamp(start + k, 0, n - 1);
-                    Assert.Equal(index, taps.Index(o, k));
-                    Assert.Equal(BitConverter.DoubleToInt64Bits(weights[k]), BitConverter.DoubleToInt64Bits(taps.Weight(o, k)));
-                }
-            }
-        }
-    }
-
-    public static TheoryData<string> ZoomNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (JsonElement z in Cases.Value.GetProperty("zooms").EnumerateArray())
-        {
-            data.Add(z.GetProperty("name").GetString()!);
-        }
-
-        return data;
-    }
-
-    [Theory]
     [MemberData(nameof(ZoomNames))]
     public void StreamingResizeMatchesScipyZoomInFloat64(string name)
     {

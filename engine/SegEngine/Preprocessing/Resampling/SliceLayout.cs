@@ -1,3 +1,5 @@
+using SegEngine.Resampling;
+
 namespace SegEngine.Preprocessing.Resampling;
 
 /// <summary>
@@ -32,7 +34,7 @@ internal sealed class SliceLayout
         LengthChanges = input[axis] != output[axis];
         sourceOfOutput = new int[output[axis]];
         used = new bool[InputCount];
-        AxisTaps? selection = LengthChanges ? AxisTaps.Create(input[axis], output[axis], 0) : null;
+        SplineTaps? selection = LengthChanges ? SplineTaps.Create(input[axis], output[axis], 0) : null;
         for (int o = 0; o < sourceOfOutput.Length; o++)
         {
             sourceOfOutput[o] = selection?.Index(o, 0) ?? o;

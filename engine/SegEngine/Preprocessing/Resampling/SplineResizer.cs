@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance.Buffers;
 using SegEngine.Kernels;
+using SegEngine.Resampling;
 
 namespace SegEngine.Preprocessing.Resampling;
 
@@ -31,9 +32,9 @@ internal static class SplineResizer
             throw new ArgumentException($"a planar resize needs one slice, got {input} -> {output}", nameof(planar));
         }
 
-        AxisTaps? zTaps = planar ? null : AxisTaps.Create(input.Z, output.Z, order);
-        AxisTaps yTaps = AxisTaps.Create(input.Y, output.Y, order);
-        AxisTaps xTaps = AxisTaps.Create(input.X, output.X, order);
+        SplineTaps? zTaps = planar ? null : SplineTaps.Create(input.Z, output.Z, order);
+        SplineTaps yTaps = SplineTaps.Create(input.Y, output.Y, order);
+        SplineTaps xTaps = SplineTaps.Create(input.X, output.X, order);
         if (order == 3)
         {
             new CubicResize<TSource, TSink>(source, input, output, zTaps, yTaps, xTaps, sink).Run();
@@ -44,7 +45,7 @@ internal static class SplineResizer
         }
     }
 
-    private static void ResizeDirect<TSource, TSink>(TSource source, Shape3 input, Shape3 output, AxisTaps? zTaps, AxisTaps yTaps, AxisTaps xTaps, TSink sink)
+    private static void ResizeDirect<TSource, TSink>(TSource source, Shape3 input, Shape3 output, SplineTaps? zTaps, SplineTaps yTaps, SplineTaps xTaps, TSink sink)
         where TSource : struct, IVoxelSource
         where TSink : struct, IRowSink
     {
@@ -94,11 +95,11 @@ internal static class SplineResizer
     }
 
     /// <summary>The streaming order-3 resize; one instance per call.</summary>
-    private sealed class CubicResize<TSource, TSink>(TSource source, Shape3 input, Shape3 output, AxisTaps? zTaps, AxisTaps yTaps, AxisTaps xTaps, TSink sink)
+    private sealed class CubicResize<TSource, TSink>(TSource source, Shape3 input, Shape3 output, SplineTaps? zTaps, SplineTaps yTaps, SplineTaps xTaps, TSink sink)
         where TSource : struct, IVoxelSource
         where TSink : struct, IRowSink
     {
-        private const int Pad = AxisTaps.SplinePadding;
+        private const int Pad = SplineTaps.SplinePadding;
         private readonly int planeSize = input.Y * input.X;
         private readonly int paddedY = input.Y + 2 * Pad;
         private readonly int paddedX = input.X + 2 * Pad;
@@ -124,7 +125,7 @@ internal static class SplineResizer
 
         private void RunVolume(Memory<double> ring, Memory<double> yFiltered)
         {
-            AxisTaps taps = zTaps!;
+            SplineTaps taps = zTaps!;
             int length = input.Z + 2 * Pad;
             int blockLength = (int)Math.Ceiling(Math.Sqrt(length));
             int blocks = (length + blockLength - 1) / blockLength;

@@ -1,16 +1,17 @@
 namespace SegEngine.Preprocessing;
 
 /// <summary>
-/// The result of <see cref="NonzeroCropping.CropToNonzero"/>: the cropped channels, the hole-filled nonzero mask
-/// cropped to the same box, and the box. Owns both buffers; dispose it to return them.
+/// A case after nnU-Net's <c>crop_to_nonzero</c> (the algorithm is <see cref="NonzeroCropping"/>): the cropped channels,
+/// the hole-filled nonzero mask cropped to the same box, the box and the shape before cropping. Owns both buffers;
+/// dispose it to return them.
 /// </summary>
 /// <remarks>
 /// When the box covers the whole volume (e.g. CT, where air is −1024), <see cref="Data"/> is the input buffer itself,
 /// not a copy, and disposing this result disposes it.
 /// </remarks>
-internal sealed class NonzeroCrop : IDisposable
+internal sealed class CroppedCase : IDisposable
 {
-    internal NonzeroCrop(VolumeBuffer<float> data, VolumeBuffer<byte> mask, BoundingBox boundingBox, Shape3 shapeBeforeCropping)
+    internal CroppedCase(VolumeBuffer<float> data, VolumeBuffer<byte> mask, BoundingBox boundingBox, Shape3 shapeBeforeCropping)
     {
         Data = data;
         Mask = mask;

@@ -1,8 +1,8 @@
-namespace SegEngine.Preprocessing.Resampling;
+namespace SegEngine.Resampling;
 
 /// <summary>
-/// Where every output index of one axis reads its input and with which weights, for SciPy's <c>zoom</c>
-/// (<c>grid_mode=True</c>, <c>mode='nearest'</c>) as skimage's <c>resize</c> calls it.
+/// Where every output index of one axis reads its input and with which weights, for SciPy's spline <c>zoom</c>
+/// (<c>grid_mode=True</c>, <c>mode='nearest'</c>) of order 0, 1 or 3, as skimage's <c>resize</c> calls it.
 /// </summary>
 /// <remarks>
 /// Contract §3.5 ("skimage resize as used here"): cc = ((o + 0.5)·zoom − 0.5) + pad, zoom = n/m in float64.
@@ -10,12 +10,12 @@ namespace SegEngine.Preprocessing.Resampling;
 /// clamp(floor(cc + 0.5)). Order 0 is also nnU-Net's separate-z selection (<c>map_coordinates</c>, order 0, nearest),
 /// whose coordinate scale·(o + 0.5) − 0.5 with scale = n/m is the same number.
 /// </remarks>
-internal sealed class AxisTaps
+internal sealed class SplineTaps
 {
     /// <summary>Edge padding SciPy adds per side before the cubic prefilter (<c>_prepad_for_spline_filter</c>).</summary>
     public const int SplinePadding = 12;
 
-    private AxisTaps(int inputLength, int outputLength, int tapCount, int[] indexByTap, double[] weightByTap)
+    private SplineTaps(int inputLength, int outputLength, int tapCount, int[] indexByTap, double[] weightByTap)
     {
         InputLength = inputLength;
         OutputLength = outputLength;
@@ -41,7 +41,7 @@ internal sealed class AxisTaps
 
     public double Weight(int output, int tap) => WeightByTap[tap * OutputLength + output];
 
-    public static AxisTaps Create(int inputLength, int outputLength, int order)
+    public static SplineTaps Create(int inputLength, int outputLength, int order)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputLength);
@@ -75,7 +75,7 @@ internal sealed class AxisTaps
             }
         }
 
-        return new AxisTaps(inputLength, outputLength, taps, index, weight);
+        return new SplineTaps(inputLength, outputLength, taps, index, weight);
     }
 
     /// <summary>SciPy's <c>get_spline_interpolation_weights</c> for orders 0, 1 and 3, as the contract spells them out.</summary>

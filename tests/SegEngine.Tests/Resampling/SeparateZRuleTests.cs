@@ -1,6 +1,6 @@
-using SegEngine.Preprocessing.Resampling;
+using SegEngine.Resampling;
 
-namespace SegEngine.Tests.Preprocessing;
+namespace SegEngine.Tests.Resampling;
 
 /// <summary>The separate-z decision shared by preprocessing and export (contract §3.5), on hand-picked edge cases.</summary>
 public sealed class SeparateZRuleTests
@@ -16,7 +16,7 @@ public sealed class SeparateZRuleTests
     [InlineData(new[] { 1.0, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, true, null)] // forced but all tie
     public void FollowsNnUNetsRule(double[] current, double[] target, bool? force, int? expected)
     {
-        (bool separateZ, int axis) = ResamplingPlan.DetermineSeparateZ(force, current, target);
+        (bool separateZ, int axis) = SeparateZRule.Determine(force, current, target);
 
         Assert.Equal(expected, separateZ ? axis : null);
     }

@@ -1,0 +1,112 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using SegEngine.Kernels;
+
+namespace SegEngine.Export;
+
+/// <summary>
+/// Fills the <see cref="SliceSummary"/> of newly received input slices: per voxel the winner, its value and the
+/// runner-up's (labels), or the on-mask of the heads (regions); and rejects logits that are not finite, as nnU-Net does.
+/// </summary>
+internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Shape3 input)
+{
+    /// <summary>Summarises slices [<paramref name="zStart"/>, +<paramref name="zCount"/>) row by row, in parallel.</summary>
+    /// <exception cref="SegEngineException">A logit is NaN or infinite.</exception>
+    public void Summarize(InputPlanes planes, SliceWindow window, int zStart, int zCount)
+    {
+        int rows = zCount * input.Y;
+        int failures = 0;
+        Parallel.For(
+            0,
+            rows,
+            () => new float[4 * input.X],
+            (row, _, scratch) =>
+            {
+                int z = zStart + (row / input.Y);
+                if (!SummarizeRow(planes.Slice(z), window.Summary(z), row % input.Y, scratch))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                return scratch;
+            },
+            _ => { });
+        if (failures > 0)
+        {
+            throw new SegEngineException(
+                SegErrorCode.Numeric,
+                $"export: the logits of slices [{zStart}, {zStart + zCount}) contain NaN or infinity ({failures} rows); nnU-Net rejects such predictions");
+        }
+    }
+
+    /// <summary>One row of one slice. False if a logit of the row is not finite.</summary>
+    private bool SummarizeRow(SliceClassPlanes slice, SliceSummary summary, int y, float[] scratch)
+    {
+        int width = input.X;
+        Span<float> values = scratch.AsSpan(0, width);
+        Span<float> best = scratch.AsSpan(width, width);
+        Span<float> runnerUp = scratch.AsSpan(2 * width, width);
+        Span<float> winner = scratch.AsSpan(3 * width, width);
+        int offset = y * width;
+        Span<ulong> key = summary.Key.AsSpan(offset, width);
+        Span<ushort> label = summary.Label.AsSpan(offset, width);
+        if (regionsClassOrder is int[] order)
+        {
+            key.Clear();
+            for (int k = 0; k < classes; k++)
+            {
+                TensorPrimitives.ConvertToSingle(slice.Class(k).Slice(offset, width), values);
+                if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+                {
+                    return false;
+                }
+
+                for (int x = 0; x < width && k < 64; x++)
+                {
+                    key[x] |= values[x] > RegionHead.OnThreshold ? 1UL << k : 0;
+                }
+            }
+
+            // With over 64 heads the mask does not fit the key: best −∞ < runner-up +∞ keeps every cell undecided.
+            bool decidable = classes <= 64;
+            for (int x = 0; x < width; x++)
+            {
+                label[x] = key[x] == 0 ? (ushort)0 : (ushort)order[63 - BitOperations.LeadingZeroCount(key[x])];
+            }
+
+            summary.Best.AsSpan(offset, width).Fill(decidable ? float.PositiveInfinity : float.NegativeInfinity);
+            summary.RunnerUp.AsSpan(offset, width).Fill(decidable ? float.NegativeInfinity : float.PositiveInfinity);
+            return true;
+        }
+
+        for (int k = 0; k < classes; k++)
+        {
+            TensorPrimitives.ConvertToSingle(slice.Class(k).Slice(offset, width), values);
+            if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+            {
+                return false;
+            }
+
+            if (k == 0)
+            {
+                values.CopyTo(best);
+                runnerUp.Fill(float.NegativeInfinity);
+                winner.Clear();
+            }
+            else
+            {
+                SegKernels.ArgmaxUpdate(values, k, best, runnerUp, winner);
+            }
+        }
+
+        best.CopyTo(summary.Best.AsSpan(offset, width));
+        runnerUp.CopyTo(summary.RunnerUp.AsSpan(offset, width));
+        for (int x = 0; x < width; x++)
+        {
+            label[x] = (ushort)winner[x];
+            key[x] = label[x];
+        }
+
+        return true;
+    }
+}

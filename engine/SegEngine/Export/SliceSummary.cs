@@ -1,0 +1,45 @@
+using System.Buffers;
+
+namespace SegEngine.Export;
+
+/// <summary>
+/// One input slice boiled down to what the cell fast path needs, independent of the class count K: per voxel the
+/// winning class (labels) or on-mask (regions), the winner's value and the runner-up's. Pooled: <see cref="Return"/> it.
+/// </summary>
+/// <remarks>Filled by <see cref="SliceSummarizer"/>, read by <see cref="CellFastPath"/>; docs/fused-export.md.</remarks>
+internal sealed class SliceSummary
+{
+    /// <summary>Key (8), best (4), runner-up (4) and label (2).</summary>
+    public const int BytesPerVoxel = 18;
+
+    public SliceSummary(int voxels)
+    {
+        Key = ArrayPool<ulong>.Shared.Rent(voxels);
+        Best = ArrayPool<float>.Shared.Rent(voxels);
+        RunnerUp = ArrayPool<float>.Shared.Rent(voxels);
+        Label = ArrayPool<ushort>.Shared.Rent(voxels);
+    }
+
+    /// <summary>What two voxels must share for the same decision: the winning class, or the on-mask of the heads.</summary>
+    public ulong[] Key { get; }
+
+    /// <summary>The winner's value; +∞ for decidable regions (−∞ when there are over 64 heads, so no cell is decided).</summary>
+    public float[] Best { get; }
+
+    /// <summary>The largest value of the other classes; −∞ for decidable regions (+∞ otherwise).</summary>
+    public float[] RunnerUp { get; }
+
+    /// <summary>The label the voxel alone would get.</summary>
+    public ushort[] Label { get; }
+
+    /// <summary>The bytes rented (the arrays may be longer than asked for).</summary>
+    public long Bytes => (Key.Length * 8L) + (Best.Length * 4L) + (RunnerUp.Length * 4L) + (Label.Length * 2L);
+
+    public void Return()
+    {
+        ArrayPool<ulong>.Shared.Return(Key);
+        ArrayPool<float>.Shared.Return(Best);
+        ArrayPool<float>.Shared.Return(RunnerUp);
+        ArrayPool<ushort>.Shared.Return(Label);
+    }
+}

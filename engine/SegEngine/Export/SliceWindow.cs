@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+
+namespace SegEngine.Export;
+
+/// <summary>
+/// The input slices the fused export still holds: the summary of every slice received and not yet released, and, for
+/// the one or two slices that later output slices still need once their slab is gone, a copy of their K class planes.
+/// </summary>
+/// <remarks>Memory accounting: every rent and copy is counted in the shared <see cref="WorkingMemory"/>.</remarks>
+internal sealed unsafe class SliceWindow : IDisposable
+{
+    private readonly int plane;
+    private readonly int classes;
+    private readonly WorkingMemory memory;
+    private readonly SliceSummary?[] summaries;
+
+    // Owned native copies of retained slices (not borrowed memory): all K planes of slice z, or 0.
+    private readonly nint[] copies;
+    private long retainedBytes;
+
+    public SliceWindow(Shape3 input, int classes, WorkingMemory memory)
+    {
+        plane = input.Y * input.X;
+        this.classes = classes;
+        this.memory = memory;
+        summaries = new SliceSummary?[input.Z];
+        copies = new nint[input.Z];
+    }
+
+    /// <summary>Bytes of retained input slices (K classes each) at the peak.</summary>
+    public long PeakRetainedBytes { get; private set; }
+
+    /// <summary>Rents the summary of newly received slice <paramref name="z"/>.</summary>
+    public void Open(int z)
+    {
+        var summary = new SliceSummary(plane);
+        summaries[z] = summary;
+        memory.Add(summary.Bytes);
+    }
+
+    public SliceSummary Summary(int z) =>
+        summaries[z] ?? throw new InvalidOperationException($"input slice {z} is not held");
+
+    /// <summary>The class planes of a slice retained by an earlier <see cref="Retain"/>.</summary>
+    public SliceClassPlanes RetainedPlanes(int z) => copies[z] != 0
+        ? new SliceClassPlanes((Half*)copies[z], plane, plane)
+        : throw new InvalidOperationException($"input slice {z} was not retained");
+
+    /// <summary>
+    /// After a slab [<paramref name="zStart"/>, +<paramref name="zCount"/>) has been used: copies its slices from
+    /// <paramref name="keepFrom"/> on (the first input slice a later output still needs) and releases everything older.
+    /// </summary>
+    public void Retain(InputPlanes planes, int keepFrom, int zStart, int zCount)
+    {
+        int end = zStart + zCount;
+        ReleaseBelow(Math.Min(keepFrom, end));
+        for (int z = Math.Max(keepFrom, zStart); z < end; z++)
+        {
+            Copy(planes.Slice(z), z);
+        }
+
+        PeakRetainedBytes = Math.Max(PeakRetainedBytes, retainedBytes);
+    }
+
+    /// <summary>Releases the summaries and copies of every slice below <paramref name="below"/>.</summary>
+    public void ReleaseBelow(int below)
+    {
+        for (int z = 0; z < below; z++)
+        {
+            if (copies[z] != 0)
+            {
+                NativeMemory.Free((void*)copies[z]);
+                copies[z] = 0;
+                memory.Add(-SliceBytes);
+                retainedBytes -= SliceBytes;
+            }
+
+            if (summaries[z] is SliceSummary summary)
+            {
+                memory.Add(-summary.Bytes);
+                summary.Return();
+                summaries[z] = null;
+            }
+        }
+    }
+
+    public void Dispose() => ReleaseBelow(summaries.Length);
+
+    private long SliceBytes => (long)classes * plane * sizeof(Half);
+
+    private void Copy(SliceClassPlanes source, int z)
+    {
+        Half* own = (Half*)NativeMemory.Alloc((nuint)SliceBytes);
+        for (int k = 0; k < classes; k++)
+        {
+            source.Class(k).CopyTo(new Span<Half>(own + ((long)k * plane), plane));
+        }
+
+        copies[z] = (nint)own;
+        memory.Add(SliceBytes);
+        retainedBytes += SliceBytes;
+    }
+}
