@@ -17,9 +17,9 @@ internal static class SampleModelConversion
 
     /// <summary>The sample model folder of <paramref name="configuration"/>, its fold converted.</summary>
     public static string Converted(string configuration) =>
-        Folders.GetOrAdd(configuration, name => new Lazy<string>(() => Convert(name))).Value;
+        Folders.GetOrAdd(configuration, name => new Lazy<string>(() => ConvertFolds(name))).Value;
 
-    private static string Convert(string configuration)
+    private static string ConvertFolds(string configuration)
     {
         string path = Path.Combine(TestPaths.RepositoryRoot, "models", "sample", $"nnUNetTrainer__nnUNetResEncUNetMPlans__{configuration}");
         ModelFolder folder = ModelFolder.Load(path);
