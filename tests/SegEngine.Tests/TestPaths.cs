@@ -5,17 +5,37 @@ internal static class TestPaths
 {
     private static readonly Lazy<string> Root = new(FindRoot);
 
+    private static readonly Lazy<string> ExpandedFixtures = new(() =>
+    {
+        string fixtures = Path.Combine(RepositoryRoot, "tests", "fixtures");
+        CompressedFixtures.ExpandAll(fixtures);
+        return fixtures;
+    });
+
     public static string RepositoryRoot => Root.Value;
 
-    /// <summary><c>tests/fixtures/</c>.</summary>
-    public static string Fixtures => Path.Combine(RepositoryRoot, "tests", "fixtures");
+    /// <summary><c>tests/fixtures/</c>, with its compressed fixtures expanded (<see cref="CompressedFixtures"/>).</summary>
+    public static string Fixtures => ExpandedFixtures.Value;
 
     /// <summary>nnU-Net's own inputs, intermediates and outputs for the sample model (a copy of <c>shared/sample</c>).</summary>
     public static string Sample => Path.Combine(Fixtures, "sample");
 
-    /// <summary>The bundled sample model folder for a configuration (<c>3d_fullres</c> or <c>2d</c>).</summary>
-    public static string SampleModel(string configuration) =>
-        Path.Combine(RepositoryRoot, "models", "sample", $"nnUNetTrainer__nnUNetResEncUNetMPlans__{configuration}");
+    /// <summary>
+    /// The bundled sample model folder for a configuration (<c>3d_fullres</c> or <c>2d</c>), with its fold converted
+    /// from the checkpoint to <c>fold_0/model.onnx</c> as the engine does on first use (<see cref="SampleModelConversion"/>).
+    /// </summary>
+    public static string SampleModel(string configuration) => SampleModelConversion.Converted(configuration);
+
+    /// <summary><c>models/sample/</c>: the sample's dataset folder, one model folder per configuration, both converted.</summary>
+    public static string SampleDataset
+    {
+        get
+        {
+            string folder = Path.GetDirectoryName(SampleModel("2d"))!;
+            _ = SampleModel("3d_fullres");
+            return folder;
+        }
+    }
 
     public static string SampleCase(string caseId) => Path.Combine(Sample, "cases", $"{caseId}_0000.nii.gz");
 

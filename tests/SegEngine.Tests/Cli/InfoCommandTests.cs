@@ -31,7 +31,7 @@ public class InfoCommandTests
     [Fact]
     public void InfoJsonOnADatasetFolderWithConfiguration()
     {
-        string datasetFolder = Path.Combine(TestPaths.RepositoryRoot, "models", "sample");
+        string datasetFolder = TestPaths.SampleDataset;
         (int exitCode, string stdout, string stderr) = RunSegEngine("info", "-m", datasetFolder, "-c", "2d", "-f", "0", "-chk", "checkpoint_final.pth", "--json");
 
         Assert.True(exitCode == 0, stderr);
@@ -60,7 +60,7 @@ public class InfoCommandTests
     [Fact]
     public void AmbiguousDatasetFolderListsTheChoices()
     {
-        (int exitCode, _, string stderr) = RunSegEngine("info", "-m", Path.Combine(TestPaths.RepositoryRoot, "models", "sample"));
+        (int exitCode, _, string stderr) = RunSegEngine("info", "-m", TestPaths.SampleDataset);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("nnUNetTrainer__nnUNetResEncUNetMPlans__2d", stderr);

@@ -55,7 +55,8 @@ public class SampleLogitsTests(ITestOutputHelper output)
 internal sealed record SampleComparison(
     string Configuration, string CaseId, bool Tta, Half[] Logits, double MaxAbsDiff, double WorstSteps, double IdenticalFraction, TimeSpan Wall, TimeSpan InRun)
 {
-    public static SampleComparison Run(string configuration, string caseId, bool tta, int batchSize, bool batchMirrors = false)
+    /// <param name="onnx">The model to run; default: the sample model's fold 0.</param>
+    public static SampleComparison Run(string configuration, string caseId, bool tta, int batchSize, bool batchMirrors = false, string? onnx = null)
     {
         string folder = TestPaths.SampleIntermediate(configuration, caseId);
         NpyArray input = Npy.Read(Path.Combine(folder, "preprocessed.npy"));
@@ -70,7 +71,7 @@ internal sealed record SampleComparison(
             BatchSize = batchSize,
             BatchMirrors = batchMirrors,
         };
-        using OrtModel model = OrtModel.Open(Path.Combine(TestPaths.SampleModel(configuration), "fold_0", "model.onnx"), options);
+        using OrtModel model = OrtModel.Open(onnx ?? Path.Combine(TestPaths.SampleModel(configuration), "fold_0", "model.onnx"), options);
         using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
         input.As<float>().CopyTo(image.Span);
         using var sink = new LogitVolumeSink();

@@ -56,7 +56,7 @@ public class ModelFolderTests
     [Fact]
     public void DatasetFolderNeedsTheConfigurationToChoose()
     {
-        string datasetFolder = Path.Combine(TestPaths.RepositoryRoot, "models", "sample");
+        string datasetFolder = TestPaths.SampleDataset;
 
         ModelFolder model = ModelFolder.Load(datasetFolder, configuration: "2d");
         Assert.Equal(TestPaths.SampleModel("2d"), model.Directory);
