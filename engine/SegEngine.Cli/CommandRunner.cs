@@ -1,8 +1,10 @@
+using SegEngine.Pipeline.Batch;
+
 namespace SegEngine.Cli;
 
 /// <summary>
 /// Runs a command body and turns failures into exit codes: 0 success, 1 a domain failure (bad input, bad model),
-/// 2 a usage error. User errors print one line to stderr, never a stack trace.
+/// 2 a usage error (flags the parser or the engine's batch request refused). User errors print one line to stderr, never a stack trace.
 /// </summary>
 internal static class CommandRunner
 {
@@ -23,6 +25,12 @@ internal static class CommandRunner
         }
         catch (UsageException e)
         {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+        catch (BatchRequestException e)
+        {
+            // The engine refused the flags' combination for this model (e.g. a cascade stage without -prev_stage_predictions).
             Console.Error.WriteLine($"error: {e.Message}");
             return UsageError;
         }

@@ -96,27 +96,20 @@ internal static class PredictCommand
     /// <summary>Runs the batch with a live display on a terminal, or one log line per case otherwise.</summary>
     private static BatchResult Run(SegModel model, BatchRequest request)
     {
+        if (Console.IsErrorRedirected)
+        {
+            return BatchPrediction.RunAsync(model, request, new PlainBatchLog(model)).GetAwaiter().GetResult();
+        }
+
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var live = new LiveBatchProgress(console, model);
         try
         {
-            if (Console.IsErrorRedirected)
-            {
-                return BatchPrediction.RunAsync(model, request, new PlainBatchLog(model)).GetAwaiter().GetResult();
-            }
-
-            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            var live = new LiveBatchProgress(console, model);
-            try
-            {
-                return BatchPrediction.RunAsync(model, request, live).GetAwaiter().GetResult();
-            }
-            finally
-            {
-                live.CompleteAsync().GetAwaiter().GetResult();
-            }
+            return BatchPrediction.RunAsync(model, request, live).GetAwaiter().GetResult();
         }
-        catch (BatchRequestException e)
+        finally
         {
-            throw new UsageException(e.Message);
+            live.CompleteAsync().GetAwaiter().GetResult();
         }
     }
 

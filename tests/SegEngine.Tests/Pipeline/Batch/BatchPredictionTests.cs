@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using SegEngine.Inference;
 using SegEngine.Pipeline;
 using SegEngine.Pipeline.Batch;
+using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Pipeline.Batch;
 
@@ -110,6 +113,30 @@ public class BatchPredictionTests(SampleModels models) : IClassFixture<SampleMod
 
         Assert.Equal(SegErrorCode.InvalidInput, error.Code);
         Assert.Contains(input, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACascadeStageWithoutThePreviousStagesOutputsIsARequestError()
+    {
+        // A synthetic second stage: its network takes the image and the previous stage's one-hot foreground.
+        string plans = ModelFixtures.WritePlans(plans =>
+        {
+            JsonObject configurations = plans.Configurations();
+            configurations["3d_lowres"] = new JsonObject { ["inherits_from"] = "3d_fullres", ["next_stage"] = "3d_cascade_fullres" };
+            configurations["3d_cascade_fullres"] = new JsonObject { ["inherits_from"] = "3d_fullres", ["previous_stage"] = "3d_lowres" };
+        });
+        string model = Path.Combine(TestPaths.NewTempFolder(), ModelFixtures.SampleFolderPrefix + "3d_cascade_fullres");
+        SyntheticModel.Create(new SyntheticModelRequest(plans, "3d_cascade_fullres", Classes: 2, Seed: 1, model, CheckpointWeights: false));
+        using SegModel cascade = SegModel.Load(model, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, UseMirroring = false } });
+        string input = TestPaths.NewTempFolder();
+        string output = TestPaths.NewTempFolder();
+        CopyCase("case_003", input, "scan");
+
+        var error = await Assert.ThrowsAsync<BatchRequestException>(
+            () => BatchPrediction.RunAsync(cascade, new BatchRequest(input, output), new RecordingObserver()));
+
+        Assert.Contains("-prev_stage_predictions", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(output));
     }
 
     private static void CopyCase(string sampleCase, string folder, string caseId) =>
