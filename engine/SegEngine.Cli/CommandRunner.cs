@@ -4,7 +4,7 @@ namespace SegEngine.Cli;
 
 /// <summary>
 /// Runs a command body and turns failures into exit codes: 0 success, 1 a domain failure (bad input, bad model),
-/// 2 a usage error (flags the parser or the engine's batch request refused). User errors print one line to stderr, never a stack trace.
+/// 2 a usage error. User errors print one line to stderr, never a stack trace.
 /// </summary>
 internal static class CommandRunner
 {
@@ -18,33 +18,21 @@ internal static class CommandRunner
         {
             return body();
         }
-        catch (SegEngineException e)
+        catch (Exception e) when (ExitCodeOf(e) is int exitCode)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return UsageError;
-        }
-        catch (BatchRequestException e)
-        {
-            // The engine refused the flags' combination for this model (e.g. a cascade stage without -prev_stage_predictions).
-            Console.Error.WriteLine($"error: {e.Message}");
-            return UsageError;
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
+            return exitCode;
         }
     }
+
+    /// <summary>The exit code of a failure the user can act on; null for a bug, which keeps its stack trace.</summary>
+    private static int? ExitCodeOf(Exception exception) => exception switch
+    {
+        // A batch request the engine refused is a combination of flags that cannot work with this model (e.g. a cascade stage without -prev_stage_predictions).
+        UsageException or BatchRequestException => UsageError,
+        SegEngineException or IOException or UnauthorizedAccessException => Failure,
+        _ => null,
+    };
 }
 
 /// <summary>A flag combination the command cannot accept; reported with exit code 2.</summary>
