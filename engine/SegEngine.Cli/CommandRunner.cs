@@ -1,3 +1,5 @@
+using SegEngine.Pipeline.Batch;
+
 namespace SegEngine.Cli;
 
 /// <summary>
@@ -16,28 +18,19 @@ internal static class CommandRunner
         {
             return body();
         }
-        catch (SegEngineException e)
+        catch (Exception e) when (ExitCodeOf(e) is int exitCode)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return UsageError;
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
+            return exitCode;
         }
     }
-}
 
-/// <summary>A flag combination the command cannot accept; reported with exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+    /// <summary>The exit code of a failure the user can act on; null for a bug, which keeps its stack trace.</summary>
+    private static int? ExitCodeOf(Exception exception) => exception switch
+    {
+        // A batch request the engine refused is a combination of flags that cannot work with this model (e.g. a cascade stage without -prev_stage_predictions).
+        UsageException or BatchRequestException => UsageError,
+        SegEngineException or IOException or UnauthorizedAccessException => Failure,
+        _ => null,
+    };
+}

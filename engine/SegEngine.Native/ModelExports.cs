@@ -260,14 +260,10 @@ internal static unsafe class ModelExports
             MemoryBudgetGb = given.MemoryBudgetGb,
             Warning = warning,
         };
-        try
+        if (OptionError.Find(inference) is { } error)
         {
-            inference.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            string field = e.ParamName is not null && OptionNames.TryGetValue(e.ParamName, out string? name) ? name : e.ParamName ?? "?";
-            throw new NativeCallException(NativeStatus.InvalidArgument, $"options->{field} is {e.ActualValue}: {e.Message.Split(" (Parameter")[0]}");
+            string field = error.Name is not null && OptionNames.TryGetValue(error.Name, out string? name) ? name : error.Name ?? "?";
+            throw new NativeCallException(NativeStatus.InvalidArgument, $"options->{field} is {error.Value}: {error.Reason}");
         }
 
         string? folds = NativeText.ReadOptional(given.Folds);

@@ -6,33 +6,54 @@ using Spectre.Console;
 
 namespace SegEngine.Cli.Batch;
 
-/// <summary>A live progress display on a terminal: cases done of total, the stage each case in flight is in, throughput and ETA.</summary>
-internal sealed class LiveBatchProgress(IAnsiConsole console, int total) : IBatchObserver
+/// <summary>
+/// A live progress display on a terminal: cases done of total, the stage each case in flight is in, throughput and ETA.
+/// It starts when the batch has cases to predict and ends at <see cref="CompleteAsync"/>.
+/// </summary>
+internal sealed class LiveBatchProgress(IAnsiConsole console, SegModel model) : IBatchObserver
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, SegStage> inFlight = [];
-    private readonly long started = Stopwatch.GetTimestamp();
+    private readonly TaskCompletionSource batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long started;
+    private Task display = Task.CompletedTask;
     private ProgressTask? task;
+    private int total;
     private int finished;
 
-    /// <summary>Shows the display while <paramref name="run"/> works.</summary>
-    public async Task<T> RunAsync<T>(Func<Task<T>> run)
+    public void BatchStarted(BatchOverview overview)
     {
-        T result = default!;
-        await console.Progress()
+        Console.Error.WriteLine(BatchSummary.Header(model, overview));
+        lock (gate)
+        {
+            total = overview.ToPredict.Count;
+            started = Stopwatch.GetTimestamp();
+        }
+
+        if (total == 0)
+        {
+            return;
+        }
+
+        display = console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async context =>
             {
                 lock (gate)
                 {
-                    task = context.AddTask(Describe(), maxValue: Math.Max(total, 1));
+                    task = context.AddTask(Describe(), maxValue: total);
                 }
 
-                result = await run().ConfigureAwait(false);
-            })
-            .ConfigureAwait(false);
-        return result;
+                await batchDone.Task.ConfigureAwait(false);
+            });
+    }
+
+    /// <summary>Ends the display (if it started) once the batch has returned, successfully or not.</summary>
+    public async Task CompleteAsync()
+    {
+        batchDone.TrySetResult();
+        await display.ConfigureAwait(false);
     }
 
     public void StageStarted(BatchCase batchCase, SegStage stage)

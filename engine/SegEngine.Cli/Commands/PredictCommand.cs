@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using SegEngine.Inference;
-using SegEngine.Io;
-using SegEngine.Model;
 using SegEngine.Cli.Batch;
 using SegEngine.Pipeline;
 using SegEngine.Pipeline.Batch;
@@ -73,127 +69,55 @@ internal static class PredictCommand
                 SaveOptimizedModel = parse.GetValue(saveOptimized),
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
             };
-            try
+            if (OptionError.Find(inference) is { } error)
             {
-                inference.Validate();
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new UsageException($"{e.ParamName} {e.ActualValue}: {e.Message.Split(" (Parameter")[0]}");
+                throw new UsageException($"{error.Name} {error.Value}: {error.Reason}");
             }
 
-            ModelFolderOptions folderOptions = modelArguments.FolderOptions(parse);
-            var request = new BatchRequest(
-                parse.GetRequiredValue(input),
-                parse.GetRequiredValue(output),
-                parse.GetValue(saveProbabilities),
-                parse.GetValue(continuePrediction),
-                parse.GetValue(previousStage),
-                parse.GetValue(preprocessWorkers),
-                parse.GetValue(exportWorkers),
-                PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
-                parse.GetValue(report),
-                modelArguments.ModelPath(parse));
-            long loadStart = Stopwatch.GetTimestamp();
+            var request = new BatchRequest(parse.GetRequiredValue(input), parse.GetRequiredValue(output))
+            {
+                SaveProbabilities = parse.GetValue(saveProbabilities),
+                ContinuePrediction = parse.GetValue(continuePrediction),
+                PreviousStageFolder = parse.GetValue(previousStage),
+                PreprocessWorkers = parse.GetValue(preprocessWorkers),
+                ExportWorkers = parse.GetValue(exportWorkers),
+                Part = PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
+                ReportPath = parse.GetValue(report),
+            };
             using SegModel model = SegModel.Load(
-                modelArguments.ModelPath(parse),
-                new SegModelOptions
-                {
-                    Configuration = folderOptions.Configuration,
-                    Folds = folderOptions.Folds,
-                    CheckpointName = folderOptions.CheckpointName,
-                    Inference = inference,
-                });
-            return Run(model, request, Stopwatch.GetElapsedTime(loadStart).TotalSeconds);
+                modelArguments.ModelPath(parse), new SegModelOptions { Folder = modelArguments.FolderOptions(parse), Inference = inference });
+            BatchResult result = Run(model, request);
+            PrintSummary(result);
+            return result.Failures.Count > 0 ? CommandRunner.Failure : CommandRunner.Success;
         }));
         return command;
     }
 
-    private static int Run(SegModel model, BatchRequest request, double modelLoadSeconds)
+    /// <summary>Runs the batch with a live display on a terminal, or one log line per case otherwise.</summary>
+    private static BatchResult Run(SegModel model, BatchRequest request)
     {
-        DateTimeOffset started = DateTimeOffset.UtcNow;
-        string ending = model.FileEnding;
-        IReadOnlyList<CaseInput> found = CaseDiscovery.FindCases(request.InputFolder, ending);
-        if (found.Count == 0)
-        {
-            throw new SegEngineException(SegErrorCode.InvalidInput, $"{request.InputFolder}: no files named {{case}}_XXXX{ending}");
-        }
-
-        bool cascade = model.Folder.Configuration.PreviousStage is not null;
-        if (cascade && request.PreviousStageFolder is null)
-        {
-            throw new UsageException(
-                $"configuration '{model.ConfigurationName}' is a cascade stage after '{model.Folder.Configuration.PreviousStage}': give that stage's outputs with -prev_stage_predictions");
-        }
-
-        IReadOnlyList<CaseInput> mine = request.Part.Select(found);
-        Directory.CreateDirectory(request.OutputFolder);
-        int stale = AtomicFile.RemoveStaleTemporaries(request.OutputFolder);
-        CopyModelDescription(model.Folder, request.OutputFolder);
-        var skipped = new List<CaseReport>();
-        var cases = new List<BatchCase>();
-        foreach (CaseInput item in mine)
-        {
-            var batchCase = new BatchCase(
-                item.CaseId,
-                item.ChannelFiles,
-                Path.Combine(request.OutputFolder, item.CaseId + ending),
-                request.SaveProbabilities ? Path.Combine(request.OutputFolder, item.CaseId + ".npz") : null,
-                cascade ? Path.Combine(request.PreviousStageFolder!, item.CaseId + ending) : null);
-            if (request.ContinuePrediction && File.Exists(batchCase.OutputFile) && (batchCase.ProbabilitiesFile is null || File.Exists(batchCase.ProbabilitiesFile)))
-            {
-                skipped.Add(new CaseReport(batchCase) { Status = CaseStatus.Skipped });
-            }
-            else
-            {
-                cases.Add(batchCase);
-            }
-        }
-
-        BatchPlan plan = BatchPlan.Create(model, cases, request.PreprocessWorkers, request.ExportWorkers, Environment.ProcessorCount);
-        Console.Error.WriteLine(
-            $"segengine: {mine.Count} case(s) of {found.Count} ({request.Part}), {skipped.Count} already done; configuration {model.ConfigurationName}, "
-            + $"{model.Folder.Folds.Count} fold(s), {model.Device.ToString().ToLowerInvariant()}, TTA {(model.Inference.UseMirroring ? "on" : "off")}; {plan}"
-            + (stale > 0 ? $"; removed {stale} temporary file(s) left by an interrupted run" : ""));
-
-        IReadOnlyList<CaseReport> predicted = RunPipeline(model, plan, cases);
-        List<CaseReport> reports = [.. skipped, .. predicted];
-        reports.Sort((a, b) => string.CompareOrdinal(a.Case.CaseId, b.Case.CaseId));
-        PrintSummary(reports);
-        if (request.ReportPath is string reportPath)
-        {
-            BatchReport.Write(reportPath, new BatchReport.Context(modelLoadSeconds, started, DateTimeOffset.UtcNow, model, plan, request.Part, Settings(model, request)), reports);
-        }
-
-        return reports.Any(r => r.Status == CaseStatus.Failed) ? CommandRunner.Failure : CommandRunner.Success;
-    }
-
-    /// <summary>Runs the overlapped pipeline with a live display on a terminal, or one log line per case otherwise.</summary>
-    private static IReadOnlyList<CaseReport> RunPipeline(SegModel model, BatchPlan plan, IReadOnlyList<BatchCase> cases)
-    {
-        if (cases.Count == 0)
-        {
-            return [];
-        }
-
         if (Console.IsErrorRedirected)
         {
-            var log = new PlainBatchLog(cases.Count);
-            return new BatchPredictor(model, plan.Options, log).RunAsync(cases, CancellationToken.None).GetAwaiter().GetResult();
+            return BatchPrediction.RunAsync(model, request, new PlainBatchLog(model)).GetAwaiter().GetResult();
         }
 
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        var progress = new LiveBatchProgress(console, cases.Count);
-        return progress.RunAsync(() => new BatchPredictor(model, plan.Options, progress).RunAsync(cases, CancellationToken.None)).GetAwaiter().GetResult();
+        var live = new LiveBatchProgress(console, model);
+        try
+        {
+            return BatchPrediction.RunAsync(model, request, live).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            live.CompleteAsync().GetAwaiter().GetResult();
+        }
     }
 
-    private static void PrintSummary(IReadOnlyList<CaseReport> reports)
+    private static void PrintSummary(BatchResult result)
     {
-        int succeeded = reports.Count(r => r.Status == CaseStatus.Succeeded);
-        int skipped = reports.Count(r => r.Status == CaseStatus.Skipped);
-        CaseReport[] failed = [.. reports.Where(r => r.Status == CaseStatus.Failed)];
-        Console.Error.WriteLine($"segengine: {succeeded} predicted, {skipped} skipped, {failed.Length} failed");
-        if (failed.Length == 0)
+        IReadOnlyList<CaseReport> failed = result.Failures;
+        Console.Error.WriteLine($"segengine: {result.Succeeded} predicted, {result.Skipped} skipped, {failed.Count} failed");
+        if (failed.Count == 0)
         {
             return;
         }
@@ -205,41 +129,4 @@ internal static class PredictCommand
             Console.Error.WriteLine($"  {report.Case.CaseId.PadRight(width)}  {BatchSummary.Stage(report),-10}  {report.Error}");
         }
     }
-
-    private static KeyValuePair<string, object?>[] Settings(SegModel model, BatchRequest request) =>
-    [
-        new("input", Path.GetFullPath(request.InputFolder)),
-        new("output", Path.GetFullPath(request.OutputFolder)),
-        new("model", Path.GetFullPath(request.ModelPath)),
-        new("configuration", model.ConfigurationName),
-        new("folds", model.Folder.Folds.Select(f => f.Name).ToArray()),
-        new("use_mirroring", model.Inference.UseMirroring),
-        new("mirror_axes", model.Inference.MirrorAxes.Select(a => a.ToString(CultureInfo.InvariantCulture)).ToArray()),
-        new("step_size", model.Inference.StepSize),
-        new("save_probabilities", request.SaveProbabilities),
-        new("continue_prediction", request.ContinuePrediction),
-        new("prev_stage_predictions", request.PreviousStageFolder),
-    ];
-
-    /// <summary>nnU-Net leaves dataset.json and plans.json beside its outputs, so the folder documents the model that made it.</summary>
-    private static void CopyModelDescription(ModelFolder folder, string outputFolder)
-    {
-        foreach (string source in new[] { folder.Dataset.Path, folder.Plans.Path })
-        {
-            string target = Path.Combine(outputFolder, Path.GetFileName(source));
-            AtomicFile.Copy(source, target);
-        }
-    }
-
-    private sealed record BatchRequest(
-        string InputFolder,
-        string OutputFolder,
-        bool SaveProbabilities,
-        bool ContinuePrediction,
-        string? PreviousStageFolder,
-        int? PreprocessWorkers,
-        int? ExportWorkers,
-        PartSelection Part,
-        string? ReportPath,
-        string ModelPath);
 }

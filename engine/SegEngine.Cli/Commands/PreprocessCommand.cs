@@ -46,8 +46,6 @@ internal static class PreprocessCommand
     private static string CaseId(string firstChannel, string fileEnding)
     {
         string name = Path.GetFileName(firstChannel);
-        return name.EndsWith(fileEnding, StringComparison.Ordinal) && name.Length > fileEnding.Length + 5 && name[^(fileEnding.Length + 5)] == '_'
-            ? name[..^(fileEnding.Length + 5)]
-            : name.Split('.')[0];
+        return CaseDiscovery.ParseChannelFile(name, fileEnding)?.CaseId ?? name.Split('.')[0];
     }
 }

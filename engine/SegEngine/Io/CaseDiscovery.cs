@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace SegEngine.Io;
 
 /// <summary>
@@ -9,7 +6,7 @@ namespace SegEngine.Io;
 /// <remarks>
 /// Mirrors <c>create_lists_from_splitted_dataset_folder</c> (contract §7): the case id is the file name less its last
 /// len(file_ending) + 5 characters, channel files must match <c>{case}_\d{4}{ending}</c> fully and sort by name.
-/// Unlike nnU-Net, the channel count is checked against the model (see <see cref="CheckChannels"/>).
+/// Unlike nnU-Net, the channel count is checked against the model (see <see cref="ChannelChecks.FilesPresent"/>).
 /// </remarks>
 internal static class CaseDiscovery
 {
@@ -21,22 +18,18 @@ internal static class CaseDiscovery
             throw new SegEngineException(SegErrorCode.Io, $"{folder}: input folder does not exist");
         }
 
-        var channelPattern = new Regex(@"^(?<case>.+)_(?<channel>\d{4})" + Regex.Escape(fileEnding) + "$", RegexOptions.CultureInvariant);
         var files = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (string path in Directory.EnumerateFiles(folder))
         {
-            string name = Path.GetFileName(path);
-            Match match = channelPattern.Match(name);
-            if (!match.Success)
+            if (ParseChannelFile(Path.GetFileName(path), fileEnding) is not { } name)
             {
                 continue;
             }
 
-            string caseId = match.Groups["case"].Value;
-            if (!files.TryGetValue(caseId, out List<string>? channels))
+            if (!files.TryGetValue(name.CaseId, out List<string>? channels))
             {
                 channels = [];
-                files.Add(caseId, channels);
+                files.Add(name.CaseId, channels);
             }
 
             channels.Add(path);
@@ -47,25 +40,31 @@ internal static class CaseDiscovery
             .ToArray();
     }
 
-    /// <summary>Throws unless the case has exactly the channels <c>_0000</c> … <c>_{n-1}</c>.</summary>
-    public static void CheckChannels(CaseInput input, int expectedChannels, string fileEnding)
+    /// <summary>
+    /// The case id and channel of a file named <c>{case}_{XXXX}{fileEnding}</c> (the case at least one character, XXXX
+    /// four digits); null for any other name.
+    /// </summary>
+    public static (string CaseId, int Channel)? ParseChannelFile(string fileName, string fileEnding)
     {
-        var present = input.ChannelFiles
-            .Select(f => Path.GetFileName(f))
-            .Select(n => int.Parse(n.AsSpan(n.Length - fileEnding.Length - 4, 4), CultureInfo.InvariantCulture))
-            .ToHashSet();
-        int[] missing = Enumerable.Range(0, expectedChannels).Where(c => !present.Contains(c)).ToArray();
-        int[] extra = present.Where(c => c >= expectedChannels).Order().ToArray();
-        if (missing.Length == 0 && extra.Length == 0)
+        ArgumentNullException.ThrowIfNull(fileName);
+        int suffix = fileEnding.Length + 5;
+        if (fileName.Length <= suffix || !fileName.EndsWith(fileEnding, StringComparison.Ordinal) || fileName[^suffix] != '_')
         {
-            return;
+            return null;
         }
 
-        string problem = missing.Length > 0
-            ? "missing channel file(s) " + string.Join(", ", missing.Select(c => $"{input.CaseId}_{c:D4}{fileEnding}"))
-            : "unexpected channel file(s) " + string.Join(", ", extra.Select(c => $"{input.CaseId}_{c:D4}{fileEnding}"));
-        throw new SegEngineException(
-            SegErrorCode.InvalidInput,
-            $"case {input.CaseId}: the model expects {expectedChannels} channel(s), found {input.ChannelFiles.Count}: {problem}");
+        int channel = 0;
+        foreach (char digit in fileName.AsSpan(fileName.Length - suffix + 1, 4))
+        {
+            // Any Unicode decimal digit, as the \d of nnU-Net's regular expression takes.
+            if (!char.IsDigit(digit))
+            {
+                return null;
+            }
+
+            channel = (channel * 10) + (int)char.GetNumericValue(digit);
+        }
+
+        return (fileName[..^suffix], channel);
     }
 }

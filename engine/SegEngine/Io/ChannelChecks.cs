@@ -1,8 +1,47 @@
 namespace SegEngine.Io;
 
-/// <summary>nnU-Net's cross-channel checks (<c>_check_all_same</c>) and the channel stacking of <c>np.vstack</c>.</summary>
+/// <summary>
+/// A case's channels against the model (by file name and in the image), nnU-Net's cross-channel checks
+/// (<c>_check_all_same</c>) and the channel stacking of <c>np.vstack</c>.
+/// </summary>
 internal static class ChannelChecks
 {
+    /// <summary>
+    /// Throws unless an image has as many channels as the model was trained on; <paramref name="source"/> (a file or
+    /// a description) and <paramref name="noun"/> (<c>case</c>, <c>image</c>) name it in the message.
+    /// </summary>
+    public static void CountMatches(string source, string noun, int channels, IReadOnlyList<string> channelNames)
+    {
+        if (channels != channelNames.Count)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{source}: the {noun} has {channels} channel(s); the model was trained on {channelNames.Count} ({string.Join(", ", channelNames)})");
+        }
+    }
+
+    /// <summary>Throws unless a case has exactly the channel files <c>_0000</c> … <c>_{n-1}</c>.</summary>
+    public static void FilesPresent(CaseInput input, int expectedChannels, string fileEnding)
+    {
+        var present = input.ChannelFiles
+            .Select(f => CaseDiscovery.ParseChannelFile(Path.GetFileName(f), fileEnding)?.Channel
+                ?? throw new ArgumentException($"{f} is not named {{case}}_XXXX{fileEnding}", nameof(input)))
+            .ToHashSet();
+        int[] missing = Enumerable.Range(0, expectedChannels).Where(c => !present.Contains(c)).ToArray();
+        int[] extra = present.Where(c => c >= expectedChannels).Order().ToArray();
+        if (missing.Length == 0 && extra.Length == 0)
+        {
+            return;
+        }
+
+        string problem = missing.Length > 0
+            ? "missing channel file(s) " + string.Join(", ", missing.Select(c => $"{input.CaseId}_{c:D4}{fileEnding}"))
+            : "unexpected channel file(s) " + string.Join(", ", extra.Select(c => $"{input.CaseId}_{c:D4}{fileEnding}"));
+        throw new SegEngineException(
+            SegErrorCode.InvalidInput,
+            $"case {input.CaseId}: the model expects {expectedChannels} channel(s), found {input.ChannelFiles.Count}: {problem}");
+    }
+
     public static void SameShape(string firstPath, Shape3 first, string otherPath, Shape3 other)
     {
         if (first != other)

@@ -143,7 +143,7 @@ internal static class SegmentationEncoding
 
     /// <summary>nnU-Net's <c>write_seg</c>: uint8 when max &lt; 255, else uint16.</summary>
     public static bool NeedsUInt16(ReadOnlySpan<ushort> labels) =>
-        labels.Length > 0 && System.Numerics.Tensors.TensorPrimitives.Max(labels) >= 255;
+        labels.Length > 0 && !LabelWidth.FitsInBytes(System.Numerics.Tensors.TensorPrimitives.Max(labels));
 
     /// <summary>Little-endian bytes of uint16 labels (a view on little-endian machines, a swapped copy elsewhere).</summary>
     public static ReadOnlySpan<byte> LittleEndianBytes(ReadOnlySpan<ushort> labels)

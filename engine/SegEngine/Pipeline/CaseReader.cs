@@ -33,17 +33,16 @@ internal sealed class CaseReader
     {
         ArgumentNullException.ThrowIfNull(channelFiles);
         ImageVolume image = ReaderWriter.Read(channelFiles);
-        int expected = folder.Dataset.ChannelNames.Count;
-        int channels = image.Data.Channels;
-        if (channels != expected)
+        try
+        {
+            ChannelChecks.CountMatches(channelFiles[0], "case", image.Data.Channels, folder.Dataset.ChannelNames);
+            return image;
+        }
+        catch
         {
             image.Dispose();
-            throw new SegEngineException(
-                SegErrorCode.InvalidInput,
-                $"{channelFiles[0]}: the case has {channels} channel(s); the model was trained on {expected} ({string.Join(", ", folder.Dataset.ChannelNames)})");
+            throw;
         }
-
-        return image;
     }
 
     /// <summary>Reads and preprocesses a case as nnU-Net's preprocessor would.</summary>

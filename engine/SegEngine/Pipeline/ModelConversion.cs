@@ -9,13 +9,6 @@ using SegEngine.Model.Checkpoints;
 
 namespace SegEngine.Pipeline;
 
-/// <summary>What converting one fold produced.</summary>
-/// <param name="OnnxPath">The ONNX file written.</param>
-/// <param name="ParameterCount">Learnable scalars of the network.</param>
-/// <param name="Bytes">Size of the ONNX file.</param>
-/// <param name="Elapsed">Wall time of the conversion.</param>
-internal sealed record ConversionReport(string OnnxPath, long ParameterCount, long Bytes, TimeSpan Elapsed);
-
 /// <summary>
 /// Turns a fold's nnU-Net checkpoint into the ONNX model SegEngine runs, in C#: the network is rebuilt from the plans'
 /// architecture and filled with the checkpoint's weights. Used by <c>segengine convert</c> and, for folds that have

@@ -98,6 +98,7 @@ public class BatchPredictionTests
             new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = "1", ["SLURM_ARRAY_TASK_COUNT"] = "2" }, ["predict", "-o", parts, .. flags]);
 
         Assert.True(wholeExit == 0 && firstExit == 0 && secondExit == 0, wholeLog + firstLog + secondLog);
+        Assert.Contains("5 cases in flight", wholeLog, StringComparison.Ordinal);
         Assert.Contains("part 0 of 2 (from -num_parts/-part_id)", firstLog, StringComparison.Ordinal);
         Assert.Contains("part 1 of 2 (from Slurm job array", secondLog, StringComparison.Ordinal);
         string[] firstCases = DoneCases(firstLog);
@@ -188,7 +189,7 @@ public class BatchPredictionTests
     }
 
     private static string[] DoneCases(string log) =>
-        [.. log.Split('\n').Where(l => l.Contains(": done in", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 2)..l.IndexOf(':', StringComparison.Ordinal)]).Order(StringComparer.Ordinal)];
+        [.. log.Split('\n').Where(l => l.Contains(": done,", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 2)..l.IndexOf(':', StringComparison.Ordinal)]).Order(StringComparer.Ordinal)];
 
     /// <summary>Both folders hold the same visible files with the same bytes, and no temporaries.</summary>
     private static void AssertSameFiles(string expected, string actual, string[] ignore)

@@ -19,6 +19,8 @@ public class PredictCommandTests
 
         Assert.True(first == 0, firstLog);
         Assert.Contains("1 predicted, 0 skipped", firstLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("in flight", firstLog, StringComparison.Ordinal);
+        Assert.Matches(@"case_003: done, \d+\.\d\d s of work \(network \d+\.\d\d s\), waited \d+\.\d\d s", firstLog);
         Assert.True(second == 0, secondLog);
         Assert.Contains("0 predicted, 1 skipped", secondLog, StringComparison.Ordinal);
         Assert.True(third == 0, thirdLog);

@@ -30,12 +30,27 @@ public class CaseDiscoveryTests
         Assert.Equal("liver_12_0003", Assert.Single(cases).CaseId);
     }
 
+    [Theory]
+    [InlineData("liver_12_0003_0001.nii.gz", "liver_12_0003", 1)]
+    [InlineData("a_0000.nii.gz", "a", 0)]
+    [InlineData("_0000.nii.gz", null, 0)]
+    [InlineData("a_000x.nii.gz", null, 0)]
+    [InlineData("a_0000.nii", null, 0)]
+    [InlineData("a0000.nii.gz", null, 0)]
+    public void ChannelFileNamesGiveTheCaseAndChannel(string name, string? caseId, int channel)
+    {
+        (string CaseId, int Channel)? parsed = CaseDiscovery.ParseChannelFile(name, ".nii.gz");
+
+        Assert.Equal(caseId, parsed?.CaseId);
+        Assert.Equal(channel, parsed?.Channel ?? 0);
+    }
+
     [Fact]
     public void MissingChannelIsNamed()
     {
         var input = new CaseInput("brain_7", ["/d/brain_7_0000.nii.gz", "/d/brain_7_0002.nii.gz"]);
 
-        var error = Assert.Throws<SegEngineException>(() => CaseDiscovery.CheckChannels(input, 3, ".nii.gz"));
+        var error = Assert.Throws<SegEngineException>(() => ChannelChecks.FilesPresent(input, 3, ".nii.gz"));
 
         Assert.Equal(SegErrorCode.InvalidInput, error.Code);
         Assert.Contains("brain_7_0001.nii.gz", error.Message);
@@ -47,7 +62,7 @@ public class CaseDiscoveryTests
     {
         var input = new CaseInput("c", ["/d/c_0000.nii.gz", "/d/c_0001.nii.gz"]);
 
-        var error = Assert.Throws<SegEngineException>(() => CaseDiscovery.CheckChannels(input, 1, ".nii.gz"));
+        var error = Assert.Throws<SegEngineException>(() => ChannelChecks.FilesPresent(input, 1, ".nii.gz"));
 
         Assert.Contains("c_0001.nii.gz", error.Message);
     }
@@ -55,7 +70,7 @@ public class CaseDiscoveryTests
     [Fact]
     public void CompleteCasePasses()
     {
-        CaseDiscovery.CheckChannels(new CaseInput("c", ["/d/c_0000.nii.gz", "/d/c_0001.nii.gz"]), 2, ".nii.gz");
+        ChannelChecks.FilesPresent(new CaseInput("c", ["/d/c_0000.nii.gz", "/d/c_0001.nii.gz"]), 2, ".nii.gz");
     }
 
     [Fact]

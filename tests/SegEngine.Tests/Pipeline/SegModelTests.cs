@@ -148,6 +148,20 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
     }
 
     [Fact]
+    public void InMemoryPredictionReportsTheSameStagesButReadAndWrite()
+    {
+        SegModel model = models.Get("3d_fullres", tta: false);
+        using ImageVolume image = model.ReadImage([TestPaths.SampleCase("case_003")]);
+        var reports = new List<SegProgress>();
+
+        using LabelMap labels = model.Predict(image, new CallbackProgress(reports.Add));
+
+        Assert.Equal(new SegProgress(SegStage.Preprocess, 0), reports[0]);
+        Assert.Equal(new SegProgress(SegStage.Export, 1), reports[^1]);
+        Assert.DoesNotContain(reports, r => r.Stage is SegStage.Read or SegStage.Write);
+    }
+
+    [Fact]
     public void CancellingFromTheProgressWritesNothing()
     {
         SegModel model = models.Get("3d_fullres", tta: false);

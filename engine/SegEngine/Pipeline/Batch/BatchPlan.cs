@@ -74,14 +74,6 @@ internal sealed record BatchPlan(
         return new BatchPlan(new BatchOptions(readers, writers, inFlight), image.Shape, plan, budget, resident, Math.Min(inFlight, cases.Count));
     }
 
-    public override string ToString()
-    {
-        string cases = $"{Options.MaxCasesInFlight} case(s) in flight, -npp {Options.PreprocessWorkers}, -nps {Options.ExportWorkers}";
-        return LargestCasePlan is null
-            ? cases
-            : string.Create(CultureInfo.InvariantCulture, $"{cases}; largest case {LargestImage} plans {LargestCasePlan.TotalBytes / 1048576.0:F0} MiB");
-    }
-
     private static long CurrentResidentBytes()
     {
         using Process self = Process.GetCurrentProcess();

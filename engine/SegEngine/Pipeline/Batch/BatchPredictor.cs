@@ -30,13 +30,8 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
             for (int i = Interlocked.Increment(ref next); i < cases.Count; i = Interlocked.Increment(ref next))
             {
                 await admission.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var work = new CaseWork(cases[i], reports[i] = new CaseReport(cases[i]));
-                long stageStart = Stopwatch.GetTimestamp();
+                var work = new CaseWork(cases[i], reports[i] = new CaseReport(cases[i]), observer, cancellationToken);
                 bool prepared = Attempt(work, SegStage.Read, () => Prepare(work));
-                CaseTimings timings = work.Report.Timings;
-
-                // The stage's bookkeeping (channel checks, shapes) counts as reading, so the stages cover the case's time.
-                timings.Read = Stopwatch.GetElapsedTime(stageStart).TotalSeconds - timings.Preprocess;
                 await PassOn(work, prepared, toNetwork.Writer).ConfigureAwait(false);
             }
         }
@@ -46,12 +41,8 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
             await foreach (CaseWork work in toNetwork.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 work.Report.WaitingSeconds += Stopwatch.GetElapsedTime(work.QueuedAt).TotalSeconds;
-                long stageStart = Stopwatch.GetTimestamp();
-                bool ran = Attempt(work, SegStage.Predict, () => RunNetwork(work, cancellationToken));
-                work.Prepared?.Dispose();
-                work.Prepared = null;
-                CaseTimings timings = work.Report.Timings;
-                timings.Aggregation = Math.Max(0, Stopwatch.GetElapsedTime(stageStart).TotalSeconds - timings.Network - timings.Export);
+                PreparedCase prepared = work.TakePrepared();
+                bool ran = Attempt(work, SegStage.Predict, () => work.Predicted = model.Pipeline.RunNetwork(prepared, work.Context));
                 await PassOn(work, ran, toExport.Writer).ConfigureAwait(false);
             }
         }
@@ -74,13 +65,9 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
             await foreach (CaseWork work in toExport.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 work.Report.WaitingSeconds += Stopwatch.GetElapsedTime(work.QueuedAt).TotalSeconds;
-                long stageStart = Stopwatch.GetTimestamp();
-                double exportBefore = work.Report.Timings.Export;
-                Attempt(work, SegStage.Export, () => Write(work));
-                work.Predicted?.Dispose();
-                work.Predicted = null;
-                CaseTimings timings = work.Report.Timings;
-                timings.Write = Stopwatch.GetElapsedTime(stageStart).TotalSeconds - (timings.Export - exportBefore);
+                PredictedCase predicted = work.TakePredicted();
+                BatchCase item = work.Case;
+                Attempt(work, SegStage.Export, () => model.Pipeline.Finish(predicted, item.OutputFile, item.ProbabilitiesFile, work.Context));
                 Finish(work, admission);
             }
         }
@@ -128,26 +115,16 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
         }
     }
 
+    /// <summary>The read stage of the sequence, after the check that the case has its channel files by name.</summary>
     private void Prepare(CaseWork work)
     {
         BatchCase item = work.Case;
-        CaseDiscovery.CheckChannels(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
-        work.Prepared = model.Prepare(
-            item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Report.Timings, new StageTracker(work, observer), work.Report.Warnings, CancellationToken.None);
-        work.Report.InputShape = work.Prepared.Image.Geometry.OriginalShape;
-        work.Report.NetworkShape = work.Prepared.Preprocessed.Data.Shape;
-        work.Report.Tiles = model.TileCount(work.Prepared.Preprocessed.Data.Shape);
-    }
-
-    private void RunNetwork(CaseWork work, CancellationToken cancellationToken)
-    {
-        work.Predicted = model.RunNetwork(work.Prepared!, work.Case.ProbabilitiesFile is not null, work.Report.Timings, new StageTracker(work, observer), cancellationToken);
-    }
-
-    private void Write(CaseWork work)
-    {
-        model.Finish(
-            work.Predicted!, work.Case.OutputFile, work.Case.ProbabilitiesFile, work.Report.Timings, new StageTracker(work, observer), work.Report.Warnings, CancellationToken.None);
+        ChannelChecks.FilesPresent(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
+        PreparedCase prepared = model.Pipeline.Prepare(item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Context);
+        work.Prepared = prepared;
+        work.Report.InputShape = prepared.Image.Geometry.OriginalShape;
+        work.Report.NetworkShape = prepared.Preprocessed.Data.Shape;
+        work.Report.Tiles = model.TileCount(prepared.Preprocessed.Data.Shape);
     }
 
     private void Finish(CaseWork work, SemaphoreSlim admission)
@@ -167,22 +144,48 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
         return self.PeakWorkingSet64;
     }
 
-    /// <summary>A case on its way through the stages, with what the next stage needs.</summary>
-    private sealed class CaseWork(BatchCase batchCase, CaseReport report)
+    /// <summary>A case on its way through the stages: its report, its context, and what the next stage takes over.</summary>
+    private sealed class CaseWork
     {
-        public BatchCase Case { get; } = batchCase;
+        public CaseWork(BatchCase batchCase, CaseReport report, IBatchObserver observer, CancellationToken cancellationToken)
+        {
+            Case = batchCase;
+            Report = report;
+            Context = new CaseContext(report.Timings, new StageTracker(this, observer), report.Warnings, cancellationToken);
+        }
 
-        public CaseReport Report { get; } = report;
+        public BatchCase Case { get; }
+
+        public CaseReport Report { get; }
+
+        /// <summary>The case's timings (the report's), stage notices and warnings (the report's), for every stage.</summary>
+        public CaseContext Context { get; }
 
         public SegStage Stage { get; set; }
 
-        public long StartedAt { get; set; } = Stopwatch.GetTimestamp();
+        public long StartedAt { get; } = Stopwatch.GetTimestamp();
 
         public long QueuedAt { get; set; }
 
         public PreparedCase? Prepared { get; set; }
 
         public PredictedCase? Predicted { get; set; }
+
+        /// <summary>Hands the prepared case to the network stage, which releases it whatever happens.</summary>
+        public PreparedCase TakePrepared()
+        {
+            PreparedCase taken = Prepared!;
+            Prepared = null;
+            return taken;
+        }
+
+        /// <summary>Hands the predicted case to the export stage, which releases it whatever happens.</summary>
+        public PredictedCase TakePredicted()
+        {
+            PredictedCase taken = Predicted!;
+            Predicted = null;
+            return taken;
+        }
     }
 
     /// <summary>Turns a case's stage starts into the stage a failure is blamed on and into the observer's notices.</summary>

@@ -1,13 +1,5 @@
 namespace SegEngine.Pipeline.Batch;
 
-/// <summary>How a case of a batch ended.</summary>
-internal enum CaseStatus
-{
-    Succeeded,
-    Failed,
-    Skipped,
-}
-
 /// <summary>What happened to one case: its outcome, where it failed, and the seconds, shapes and memory it took.</summary>
 internal sealed class CaseReport(BatchCase batchCase)
 {

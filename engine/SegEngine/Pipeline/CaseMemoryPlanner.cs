@@ -1,0 +1,51 @@
+using SegEngine.Export;
+using SegEngine.Inference;
+using SegEngine.Preprocessing;
+using SegEngine.Preprocessing.Resampling;
+
+namespace SegEngine.Pipeline;
+
+/// <summary>A case's memory plan from its shape and spacing alone, so a case too large for the budget is refused before any work.</summary>
+internal static class CaseMemoryPlanner
+{
+    /// <summary>
+    /// The image, its preprocessed volume on the target grid (uncropped, so an upper bound), the inference buffers and the
+    /// label map, for an image of <paramref name="imageShape"/> with <paramref name="spacing"/> (both in the reader's z, y, x order).
+    /// </summary>
+    /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
+    public static MemoryPlan Plan(LoadedModel model, Shape3 imageShape, IReadOnlyList<double> spacing, bool withProbabilities)
+    {
+        ArgumentNullException.ThrowIfNull(spacing);
+        int[] transposeForward = model.Folder.Plans.TransposeForward;
+        Shape3 transposed = Transposition.TransposeShape(imageShape, transposeForward);
+        double[] transposedSpacing = Transposition.TransposeSpacing(spacing, transposeForward);
+        double[] target = ResamplingPlan.TargetSpacing(transposedSpacing, model.Folder.Configuration.Spacing);
+        Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
+        long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
+        long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
+        OrtModel first = model.Folds[0];
+        // The fused export takes slabs as deep as the patch (one slice for a 2-D configuration).
+        int slabSlices = first.PatchSize.Count == 3 ? first.PatchSize[0] : 1;
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.Classes, slabSlices, wholeVolume: withProbabilities);
+        return model.Predictor.Plan(network, model.Folds, withProbabilities, imageBytes, labelBytes, exportBytes);
+    }
+
+    /// <summary>Refuses a case before preprocessing when its plan cannot fit the budget, releasing <paramref name="data"/> then.</summary>
+    public static void CheckBudget(LoadedModel model, VolumeBuffer<float> data, IReadOnlyList<double> spacing, bool withProbabilities)
+    {
+        if (model.Inference.MemoryBudgetGb == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Plan(model, data.Shape, spacing, withProbabilities);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using SegEngine.Inference;
+using SegEngine.Io;
+using SegEngine.Model;
+
+namespace SegEngine.Pipeline;
+
+/// <summary>
+/// A model folder with one open ONNX Runtime session per fold, the reader and the sliding window over them: what every
+/// case's stages share. Loading converts checkpoint-only folds to ONNX first.
+/// </summary>
+internal sealed class LoadedModel : IDisposable
+{
+    private LoadedModel(ModelFolder folder, OrtModel[] folds, InferenceOptions inference)
+    {
+        Folder = folder;
+        Folds = folds;
+        Inference = inference;
+        Reader = new CaseReader(folder);
+        Predictor = new SlidingWindowPredictor(inference);
+    }
+
+    public ModelFolder Folder { get; }
+
+    public IReadOnlyList<OrtModel> Folds { get; }
+
+    /// <summary>The inference settings in effect, with the model's mirroring axes, patch size and head count filled in.</summary>
+    public InferenceOptions Inference { get; }
+
+    public CaseReader Reader { get; }
+
+    public SlidingWindowPredictor Predictor { get; }
+
+    /// <summary>Where the network runs after any fallback.</summary>
+    public InferenceDevice Device => Folds[0].Device;
+
+    /// <summary>Time spent inside ONNX Runtime's <c>Run</c> over every fold since loading.</summary>
+    public TimeSpan NetworkTime => TimeSpan.FromTicks(Folds.Sum(f => f.RunTime.Ticks));
+
+    /// <summary>Bytes per voxel of the label maps this model produces (nnU-Net's uint8/uint16 rule on its largest label).</summary>
+    public int LabelBytesPerVoxel => LabelWidth.BytesPerVoxel(Folder.Labels.MaxLabel);
+
+    /// <exception cref="SegEngineException">A file is missing or inconsistent; the message names it.</exception>
+    public static LoadedModel Open(string modelDirectory, SegModelOptions options)
+    {
+        ModelFolder folder = ModelFolder.Load(modelDirectory, options.Folder);
+        InferenceOptions inference = WithModelFacts(options.Inference, folder);
+        foreach (string warning in folder.Warnings)
+        {
+            inference.Warning?.Invoke(warning);
+        }
+
+        var sessions = new List<OrtModel>();
+        try
+        {
+            foreach (FoldInfo fold in folder.Folds)
+            {
+                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), inference));
+            }
+
+            return new LoadedModel(folder, [.. sessions], inference);
+        }
+        catch
+        {
+            foreach (OrtModel session in sessions)
+            {
+                session.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Sliding-window tiles of one fold and one mirror pass for a preprocessed shape.</summary>
+    public int TileCount(Shape3 preprocessedShape) =>
+        SlidingWindowGrid.Create(preprocessedShape, Folds[0].PatchSize, Inference.StepSize).TileCount;
+
+    public void Dispose()
+    {
+        foreach (OrtModel fold in Folds)
+        {
+            fold.Dispose();
+        }
+    }
+
+    /// <summary>Fills in what the model folder knows: mirroring axes (the checkpoint's, else every patch axis), patch size, heads.</summary>
+    private static InferenceOptions WithModelFacts(InferenceOptions options, ModelFolder folder)
+    {
+        int patchAxes = folder.Configuration.PatchSize.Length;
+        IReadOnlyList<int> mirrorAxes = folder.MirroringAxes ?? [.. Enumerable.Range(0, patchAxes)];
+        if (folder.MirroringAxes is null && options.UseMirroring)
+        {
+            options.Warning?.Invoke(
+                $"{folder.Folds[0].Directory}: no checkpoint to read inference_allowed_mirroring_axes from; mirroring over every axis as nnU-Net's default trainer does");
+        }
+
+        return options with
+        {
+            MirrorAxes = mirrorAxes,
+            ExpectedPatchSize = folder.Configuration.PatchSize,
+            ExpectedClasses = folder.Labels.HeadCount,
+        };
+    }
+}

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace SegEngine.Pipeline;
+
+/// <summary>Times what a slab sink does, so the fused export's share of the sliding window can be reported on its own.</summary>
+internal sealed class TimedSink(ILogitSlabSink inner) : ILogitSlabSink
+{
+    private long ticks;
+
+    public double Seconds => (double)ticks / Stopwatch.Frequency;
+
+    public void Begin(int classes, Shape3 shape) => Time(() => inner.Begin(classes, shape));
+
+    public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Accept(zStart, zCount, logits);
+        ticks += Stopwatch.GetTimestamp() - start;
+    }
+
+    public void Complete() => Time(inner.Complete);
+
+    private void Time(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        action();
+        ticks += Stopwatch.GetTimestamp() - start;
+    }
+}
