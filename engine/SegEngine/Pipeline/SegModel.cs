@@ -18,18 +18,18 @@ namespace SegEngine.Pipeline;
 /// </remarks>
 public sealed class SegModel : IDisposable
 {
-    private readonly OrtModel[] folds;
+    private readonly OrtTileNetwork[] folds;
     private readonly CaseReader reader;
     private readonly SlidingWindowPredictor predictor;
     private readonly Lock predictionLock = new();
 
-    private SegModel(ModelFolder folder, OrtModel[] folds, InferenceOptions inference)
+    private SegModel(ModelFolder folder, OrtTileNetwork[] folds, InferenceOptions inference)
     {
         Folder = folder;
         this.folds = folds;
         Inference = inference;
         reader = new CaseReader(folder);
-        predictor = new SlidingWindowPredictor(inference);
+        predictor = new SlidingWindowPredictor(inference, folder.Network.MirroringAxes);
     }
 
     /// <summary>The configuration in use, e.g. <c>3d_fullres</c>.</summary>
@@ -44,7 +44,7 @@ public sealed class SegModel : IDisposable
     /// <summary>The model folder: plans, dataset, labels, folds.</summary>
     internal ModelFolder Folder { get; }
 
-    /// <summary>The inference settings in effect, with the model's mirroring axes filled in.</summary>
+    /// <summary>The inference settings in effect.</summary>
     public InferenceOptions Inference { get; }
 
     /// <summary>The reader/writer the plans name (or dataset.json overrides); inputs are read and outputs written with it.</summary>
@@ -67,25 +67,28 @@ public sealed class SegModel : IDisposable
         ModelFolder folder = ModelFolder.Load(
             modelDirectory,
             new ModelFolderOptions { Configuration = options.Configuration, Folds = options.Folds, CheckpointName = options.CheckpointName });
-        InferenceOptions inference = WithModelFacts(options.Inference, folder);
+        InferenceOptions inference = options.Inference;
+        WarnAboutDefaultMirroring(inference, folder);
         foreach (string warning in folder.Warnings)
         {
             inference.Warning?.Invoke(warning);
         }
 
-        var sessions = new List<OrtModel>();
+        var sessions = new List<OrtTileNetwork>();
         try
         {
             foreach (FoldInfo fold in folder.Folds)
             {
-                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), inference));
+                OnnxSignature onnx = fold.Onnx
+                    ?? OnnxSignature.Read(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), folder.Network);
+                sessions.Add(OrtTileNetwork.Open(onnx, inference));
             }
 
             return new SegModel(folder, [.. sessions], inference);
         }
         catch
         {
-            foreach (OrtModel session in sessions)
+            foreach (OrtTileNetwork session in sessions)
             {
                 session.Dispose();
             }
@@ -305,13 +308,13 @@ public sealed class SegModel : IDisposable
         long imageBytes = Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         // The fused export takes slabs as deep as the patch (one slice for a 2-D configuration).
         int slabSlices = folds[0].PatchSize.Count == 3 ? folds[0].PatchSize[0] : 1;
-        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, folds[0].Classes, slabSlices, wholeVolume: withProbabilities);
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, folds[0].HeadCount, slabSlices, wholeVolume: withProbabilities);
         return predictor.Plan(network, folds, withProbabilities, imageBytes, labelBytes, exportBytes);
     }
 
     public void Dispose()
     {
-        foreach (OrtModel fold in folds)
+        foreach (OrtTileNetwork fold in folds)
         {
             fold.Dispose();
         }
@@ -434,23 +437,14 @@ public sealed class SegModel : IDisposable
         }
     }
 
-    /// <summary>Fills in what the model folder knows: mirroring axes (the checkpoint's, else every patch axis), patch size, heads.</summary>
-    private static InferenceOptions WithModelFacts(InferenceOptions options, ModelFolder folder)
+    /// <summary>Says when the mirroring axes are the default (every patch axis) because no checkpoint gives them.</summary>
+    private static void WarnAboutDefaultMirroring(InferenceOptions options, ModelFolder folder)
     {
-        int patchAxes = folder.Configuration.PatchSize.Length;
-        IReadOnlyList<int> mirrorAxes = folder.MirroringAxes ?? [.. Enumerable.Range(0, patchAxes)];
         if (folder.MirroringAxes is null && options.UseMirroring)
         {
             options.Warning?.Invoke(
                 $"{folder.Folds[0].Directory}: no checkpoint to read inference_allowed_mirroring_axes from; mirroring over every axis as nnU-Net's default trainer does");
         }
-
-        return options with
-        {
-            MirrorAxes = mirrorAxes,
-            ExpectedPatchSize = folder.Configuration.PatchSize,
-            ExpectedClasses = folder.Labels.HeadCount,
-        };
     }
 
     /// <summary>Forwards a stage's own fraction done as that stage's <see cref="SegProgress"/>, synchronously.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace SegEngine.Model;
+namespace SegEngine.Inference;
 
 /// <summary>The ONNX Runtime this process loaded: version and execution providers, for <c>segengine info</c>.</summary>
 internal static class OnnxRuntimeInfo
