@@ -14,8 +14,8 @@ namespace SegEngine.Model;
 /// <param name="InputChannels">Image channels, plus one per foreground label for a cascade stage.</param>
 /// <param name="HeadCount">Network output channels K (<see cref="LabelManager.HeadCount"/>).</param>
 /// <param name="MirroringAxes">
-/// The first checkpoint's <c>inference_allowed_mirroring_axes</c> in patch axes, in its order; every patch axis when no
-/// checkpoint says (nnU-Net's default trainer); empty when the trainer forbids mirroring.
+/// The first fold's checkpoint's <c>inference_allowed_mirroring_axes</c> in patch axes, in its order; every patch axis
+/// (nnU-Net's default trainer) when it gives none: no checkpoint, or <c>None</c> in it.
 /// </param>
 internal sealed record NetworkFacts(ConfigurationPlan Configuration, string PlansPath, int InputChannels, int HeadCount, IReadOnlyList<int> MirroringAxes)
 {
