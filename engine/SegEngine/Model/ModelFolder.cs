@@ -120,12 +120,7 @@ internal sealed class ModelFolder
         CompareWithCheckpoints(checkpoints.Select(c => c.Metadata), configurationName, folderName?.Trainer, configuration, warnings);
         CheckPlansAgainstDataset(plans, dataset, configuration);
 
-        var network = new NetworkFacts(
-            configuration,
-            plans.Path,
-            dataset.ChannelNames.Count + (configuration.PreviousStage is null ? 0 : dataset.Labels.ForegroundLabels.Count),
-            dataset.Labels.HeadCount,
-            first?.MirroringAxes ?? [.. Enumerable.Range(0, configuration.PatchSize.Length)]);
+        NetworkFacts network = NetworkFacts.Of(configuration, plans, dataset, first);
         var folds = new List<FoldInfo>(foldFolders.Count);
         for (int i = 0; i < foldFolders.Count; i++)
         {

@@ -1,3 +1,5 @@
+using SegEngine.Model.Checkpoints;
+
 namespace SegEngine.Model;
 
 /// <summary>
@@ -20,4 +22,13 @@ namespace SegEngine.Model;
 internal sealed record NetworkFacts(ConfigurationPlan Configuration, string PlansPath, int InputChannels, int HeadCount, IReadOnlyList<int> MirroringAxes)
 {
     public IReadOnlyList<int> PatchSize => Configuration.PatchSize;
+
+    /// <summary>The facts of <paramref name="configuration"/>, given the first fold's checkpoint (null when it has none).</summary>
+    public static NetworkFacts Of(ConfigurationPlan configuration, PlansInfo plans, DatasetInfo dataset, CheckpointMetadata? firstCheckpoint) =>
+        new(
+            configuration,
+            plans.Path,
+            dataset.ChannelNames.Count + (configuration.PreviousStage is null ? 0 : dataset.Labels.ForegroundLabels.Count),
+            dataset.Labels.HeadCount,
+            firstCheckpoint?.MirroringAxes ?? [.. Enumerable.Range(0, configuration.PatchSize.Length)]);
 }
