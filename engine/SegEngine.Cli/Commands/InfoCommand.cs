@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SegEngine.Conversion;
+using SegEngine.Conversion.Onnx;
 using SegEngine.Inference;
 using SegEngine.Model;
 using SegEngine.Pipeline;
@@ -142,14 +143,14 @@ internal static class InfoCommand
                 checkpoint += string.Create(CultureInfo.InvariantCulture, $", best EMA Dice {ema:F4}");
             }
             Line($"  {fold.Name}", $"{Contents(fold)}: {onnx}, {checkpoint}");
-            if (fold.Onnx is OnnxModelInfo info)
+            if (fold.Onnx is OnnxSignature info)
             {
-                foreach (OnnxTensorInfo input in info.Inputs)
+                foreach (OnnxTensorInfo input in info.Header.Inputs)
                 {
                     Line("    input", $"{input.Name} {input.ElementType} {input.FormatShape()}");
                 }
 
-                foreach (OnnxTensorInfo output in info.Outputs)
+                foreach (OnnxTensorInfo output in info.Header.Outputs)
                 {
                     Line("    output", $"{output.Name} {output.ElementType} {output.FormatShape()}");
                 }
@@ -257,11 +258,11 @@ internal static class InfoCommand
                 json.WriteString("onnx", fold.OnnxPath);
                 json.WriteString("checkpoint", fold.CheckpointPath);
                 json.WriteString("contents", Contents(fold));
-                if (fold.Onnx is OnnxModelInfo info)
+                if (fold.Onnx is OnnxSignature info)
                 {
                     json.WriteBoolean("dynamic_batch", info.DynamicBatch);
-                    WriteTensors(json, "inputs", info.Inputs);
-                    WriteTensors(json, "outputs", info.Outputs);
+                    WriteTensors(json, "inputs", info.Header.Inputs);
+                    WriteTensors(json, "outputs", info.Header.Outputs);
                 }
 
                 json.WriteEndObject();
@@ -299,10 +300,10 @@ internal static class InfoCommand
             _ => "neither",
         };
 
-    private static string DescribeOrigin(OnnxModelInfo? onnx) =>
-        onnx?.Metadata.GetValueOrDefault(OnnxMetadataKeys.Source) is string source
-            ? $" (made by {onnx.ProducerName} from {source})"
-            : onnx is { ProducerName.Length: > 0 } ? $" (made by {onnx.ProducerName})" : "";
+    private static string DescribeOrigin(OnnxSignature? onnx) =>
+        onnx?.Header.Metadata.GetValueOrDefault(OnnxMetadataKeys.Source) is string source
+            ? $" (made by {onnx.Header.ProducerName} from {source})"
+            : onnx is { Header.ProducerName.Length: > 0 } ? $" (made by {onnx.Header.ProducerName})" : "";
 
     private static void WriteTensors(Utf8JsonWriter json, string name, IReadOnlyList<OnnxTensorInfo> tensors)
     {

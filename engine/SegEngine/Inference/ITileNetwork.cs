@@ -2,14 +2,14 @@ namespace SegEngine.Inference;
 
 /// <summary>
 /// The network as the sliding window sees it: fill the input of a batch, run, read the logits. One fold is one
-/// network. Implemented by <see cref="OrtModel"/>; tests substitute deterministic fakes. Not thread-safe.
+/// network. Implemented by <see cref="OrtTileNetwork"/>; tests substitute deterministic fakes. Not thread-safe.
 /// </summary>
 internal interface ITileNetwork
 {
     int InputChannels { get; }
 
-    /// <summary>Output heads K.</summary>
-    int Classes { get; }
+    /// <summary>Output channels K, one per head (a softmax label or a sigmoid region).</summary>
+    int HeadCount { get; }
 
     /// <summary>The spatial input extent: 2 axes for a 2-D configuration, 3 for a 3-D one.</summary>
     IReadOnlyList<int> PatchSize { get; }

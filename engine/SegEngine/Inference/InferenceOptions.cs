@@ -23,8 +23,8 @@ public enum CudnnConvAlgoSearch
 }
 
 /// <summary>
-/// Settings of the sliding-window prediction and of the network runtime. Model facts that come from the model
-/// folder (mirroring axes, expected patch size and head count) are plain values here; the pipeline fills them in.
+/// What a user chooses for the sliding-window prediction and the network runtime. What the model itself dictates
+/// (patch size, channels, heads, mirroring axes) comes from the model folder instead (<c>NetworkFacts</c>).
 /// </summary>
 /// <remarks>nnU-Net's <c>nnUNetPredictor</c> constructor arguments and CLI flags (contract §4, §7).</remarks>
 public sealed record InferenceOptions
@@ -42,12 +42,6 @@ public sealed record InferenceOptions
     /// <summary>Mirroring test-time augmentation (nnU-Net's <c>use_mirroring</c>; <c>--disable_tta</c> turns it off).</summary>
     public bool UseMirroring { get; init; } = true;
 
-    /// <summary>
-    /// The checkpoint's <c>inference_allowed_mirroring_axes</c>, in patch axes (e.g. 0,1,2 for 3-D, 0,1 for 2-D), in
-    /// the checkpoint's order; empty when the trainer forbids mirroring.
-    /// </summary>
-    public IReadOnlyList<int> MirrorAxes { get; init; } = [];
-
     /// <summary>Tile step as a fraction of the patch, in (0, 1] (nnU-Net's <c>tile_step_size</c>).</summary>
     public double StepSize { get; init; } = 0.5;
 
@@ -62,12 +56,6 @@ public sealed record InferenceOptions
 
     /// <summary>Writes ORT's optimised graph next to the model (<c>model.optimized.onnx</c>) and loads it next time.</summary>
     public bool SaveOptimizedModel { get; init; }
-
-    /// <summary>The patch size the plans promise; when set, the ONNX input must match it.</summary>
-    public IReadOnlyList<int>? ExpectedPatchSize { get; init; }
-
-    /// <summary>The head count the dataset promises; when set, the ONNX output must match it.</summary>
-    public int? ExpectedClasses { get; init; }
 
     /// <summary>Receives warnings (device fallback, slow settings). The engine never writes to the console itself.</summary>
     public Action<string>? Warning { get; init; }
@@ -98,19 +86,6 @@ public sealed record InferenceOptions
         if (!(MemoryBudgetGb >= 0) || double.IsInfinity(MemoryBudgetGb))
         {
             throw new ArgumentOutOfRangeException(nameof(MemoryBudgetGb), MemoryBudgetGb, "must be 0 (unlimited) or a positive number of GB");
-        }
-
-        foreach (int axis in MirrorAxes)
-        {
-            if (axis is < 0 or > 2)
-            {
-                throw new ArgumentOutOfRangeException(nameof(MirrorAxes), axis, "mirroring axes are patch axes 0, 1 or 2");
-            }
-        }
-
-        if (MirrorAxes.Distinct().Count() != MirrorAxes.Count)
-        {
-            throw new ArgumentException($"{nameof(MirrorAxes)} repeats an axis: [{string.Join(",", MirrorAxes)}]", nameof(MirrorAxes));
         }
     }
 }

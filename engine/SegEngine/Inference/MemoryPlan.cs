@@ -10,7 +10,7 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
-/// <see cref="OrtModel"/> measures the per-tile figure as the working-set growth over its warm-up runs.
+/// <see cref="OrtTileNetwork"/> measures the per-tile figure as the working-set growth over its warm-up runs.
 /// </remarks>
 public sealed class MemoryPlan
 {
@@ -57,17 +57,18 @@ public sealed class MemoryPlan
     /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
-    /// memory (0 when planned elsewhere).
+    /// memory (0 when planned elsewhere). <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,
         int channels,
-        int classes,
+        int headCount,
         IReadOnlyList<int> patchSize,
         int folds,
         bool dynamicBatch,
         long workingBytesPerTile,
         InferenceOptions options,
+        IReadOnlyList<int> mirroringAxes,
         long inputImageBytes = 0,
         bool collectsWholeVolume = false,
         long labelMapBytes = 0,
@@ -75,11 +76,12 @@ public sealed class MemoryPlan
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
+        ArgumentNullException.ThrowIfNull(mirroringAxes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(folds);
         options.Validate();
         SlidingWindowGrid grid = SlidingWindowGrid.Create(image, patchSize, options.StepSize);
-        int passes = MirrorCombinations.Passes(options.MirrorAxes, patchSize.Count, options.UseMirroring).Length;
+        int passes = MirrorCombinations.Passes(mirroringAxes, patchSize.Count, options.UseMirroring).Length;
 
         if (options.BatchSize > 1 && !dynamicBatch)
         {
@@ -90,17 +92,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, classes, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, classes, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
             if (!candidate.Fits)
             {
                 break;
@@ -141,7 +143,7 @@ public sealed class MemoryPlan
     }
 
     private static MemoryPlan Build(
-        SlidingWindowGrid grid, int channels, int classes, int folds, int passes, int batch, long workingBytesPerTile,
+        SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
         InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes)
     {
         long patchVoxels = grid.Patch.Voxels;
@@ -150,15 +152,15 @@ public sealed class MemoryPlan
         int depth = grid.Patch.Z;
         long tilesPerRun = options.BatchMirrors ? (long)batch * passes : batch;
         long preprocessedBytes = channels * grid.Image.Voxels * sizeof(float);
-        long logitBytes = collectsWholeVolume ? classes * grid.Image.Voxels * 2 : 0;
+        long logitBytes = collectsWholeVolume ? headCount * grid.Image.Voxels * 2 : 0;
         var items = new List<(string, long)>
         {
             ("input image", inputImageBytes),
             ("preprocessed volume (f32)", preprocessedBytes),
-            ("aggregation slab (f16)", (((long)folds * classes) + 1) * depth * paddedSlice * 2),
-            ("output slab (f16)", classes * depth * imageSlice * 2),
-            ("tile buffers (f32)", batch * (channels + classes) * patchVoxels * sizeof(float)),
-            ("network batch buffers (f32)", folds * tilesPerRun * (channels + classes) * patchVoxels * sizeof(float)),
+            ("aggregation slab (f16)", (((long)folds * headCount) + 1) * depth * paddedSlice * 2),
+            ("output slab (f16)", headCount * depth * imageSlice * 2),
+            ("tile buffers (f32)", batch * (channels + headCount) * patchVoxels * sizeof(float)),
+            ("network batch buffers (f32)", folds * tilesPerRun * (channels + headCount) * patchVoxels * sizeof(float)),
             ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
             ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),

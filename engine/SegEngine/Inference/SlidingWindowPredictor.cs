@@ -23,14 +23,31 @@ internal sealed class SlidingWindowPredictor
     internal const int PrefetchRowsAhead = 8;
 
     private readonly InferenceOptions options;
+    private readonly IReadOnlyList<int> mirroringAxes;
     private IReadOnlyList<int> gaussianPatch = [];
     private Half[] gaussian = [];
 
-    public SlidingWindowPredictor(InferenceOptions options)
+    /// <summary>A predictor with the user's <paramref name="options"/> and the model's <paramref name="mirroringAxes"/> (patch axes, in the checkpoint's order).</summary>
+    public SlidingWindowPredictor(InferenceOptions options, IReadOnlyList<int> mirroringAxes)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(mirroringAxes);
         options.Validate();
+        foreach (int axis in mirroringAxes)
+        {
+            if (axis is < 0 or > 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(mirroringAxes), axis, "mirroring axes are patch axes 0, 1 or 2");
+            }
+        }
+
+        if (mirroringAxes.Distinct().Count() != mirroringAxes.Count)
+        {
+            throw new ArgumentException($"{nameof(mirroringAxes)} repeats an axis: [{string.Join(",", mirroringAxes)}]", nameof(mirroringAxes));
+        }
+
         this.options = options;
+        this.mirroringAxes = mirroringAxes;
     }
 
     /// <summary>The plan the prediction will follow for this image, for printing or checking up front.</summary>
@@ -39,8 +56,8 @@ internal sealed class SlidingWindowPredictor
     {
         ITileNetwork first = CheckFolds(folds);
         return MemoryPlan.Compute(
-            image, first.InputChannels, first.Classes, first.PatchSize, folds.Count,
-            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            image, first.InputChannels, first.HeadCount, first.PatchSize, folds.Count,
+            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
     }
 
     /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>
@@ -65,7 +82,7 @@ internal sealed class SlidingWindowPredictor
 
         MemoryPlan plan = Plan(preprocessed.Shape, folds);
         var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
-        Mirror[] passes = MirrorCombinations.Passes(options.MirrorAxes, first.PatchSize.Count, options.UseMirroring);
+        Mirror[] passes = MirrorCombinations.Passes(mirroringAxes, first.PatchSize.Count, options.UseMirroring);
         using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, sink);
         run.Execute(progress, cancellationToken);
     }
@@ -81,12 +98,12 @@ internal sealed class SlidingWindowPredictor
         ITileNetwork first = folds[0];
         for (int f = 1; f < folds.Count; f++)
         {
-            if (folds[f].InputChannels != first.InputChannels || folds[f].Classes != first.Classes || !folds[f].PatchSize.SequenceEqual(first.PatchSize))
+            if (folds[f].InputChannels != first.InputChannels || folds[f].HeadCount != first.HeadCount || !folds[f].PatchSize.SequenceEqual(first.PatchSize))
             {
                 throw new SegEngineException(
                     SegErrorCode.InvalidModel,
-                    $"fold {f} has {folds[f].InputChannels} channels, {folds[f].Classes} heads and patch {string.Join("x", folds[f].PatchSize)}; "
-                    + $"fold 0 has {first.InputChannels}, {first.Classes} and {string.Join("x", first.PatchSize)}");
+                    $"fold {f} has {folds[f].InputChannels} channels, {folds[f].HeadCount} heads and patch {string.Join("x", folds[f].PatchSize)}; "
+                    + $"fold 0 has {first.InputChannels}, {first.HeadCount} and {string.Join("x", first.PatchSize)}");
             }
         }
 
@@ -117,7 +134,7 @@ internal sealed class SlidingWindowPredictor
         private readonly bool batchMirrors;
         private readonly ILogitSlabSink sink;
         private readonly int channels;
-        private readonly int classes;
+        private readonly int headCount;
         private readonly int tileVoxels;
         private readonly int depth;
         private readonly int paddedSlice;
@@ -148,30 +165,30 @@ internal sealed class SlidingWindowPredictor
             this.batchMirrors = batchMirrors && passes.Length > 1 && folds.All(f => f.DynamicBatch);
             this.sink = sink;
             channels = folds[0].InputChannels;
-            classes = folds[0].Classes;
+            headCount = folds[0].HeadCount;
             tileVoxels = (int)grid.Patch.Voxels;
             depth = grid.Patch.Z;
             paddedSlice = grid.Padded.Y * grid.Padded.X;
-            if ((long)depth * paddedSlice > int.MaxValue || (long)classes * grid.Image.Y * grid.Image.X > int.MaxValue)
+            if ((long)depth * paddedSlice > int.MaxValue || (long)headCount * grid.Image.Y * grid.Image.X > int.MaxValue)
             {
                 throw new SegEngineException(
-                    SegErrorCode.Unsupported, $"a {depth}-slice ring of {grid.Padded.Y}x{grid.Padded.X} slices for {classes} classes exceeds .NET's largest array");
+                    SegErrorCode.Unsupported, $"a {depth}-slice ring of {grid.Padded.Y}x{grid.Padded.X} slices for {headCount} classes exceeds .NET's largest array");
             }
 
-            logitRings = [.. Enumerable.Range(0, folds.Count * classes).Select(_ => MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear))];
-            emitSlices = (int)Math.Min(depth, int.MaxValue / ((long)classes * grid.Image.Y * grid.Image.X));
+            logitRings = [.. Enumerable.Range(0, folds.Count * headCount).Select(_ => MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear))];
+            emitSlices = (int)Math.Min(depth, int.MaxValue / ((long)headCount * grid.Image.Y * grid.Image.X));
             weightRing = MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear);
-            staging = MemoryOwner<Half>.Allocate(classes * emitSlices * grid.Image.Y * grid.Image.X);
+            staging = MemoryOwner<Half>.Allocate(headCount * emitSlices * grid.Image.Y * grid.Image.X);
             quotientRow = MemoryOwner<Half>.Allocate(grid.Padded.X);
             tiles = MemoryOwner<float>.Allocate(batch * channels * tileVoxels);
-            predictions = MemoryOwner<float>.Allocate(batch * classes * tileVoxels);
+            predictions = MemoryOwner<float>.Allocate(batch * headCount * tileVoxels);
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
         }
 
         public void Execute(IProgress<double>? progress, CancellationToken cancellationToken)
         {
-            sink.Begin(classes, grid.Image);
+            sink.Begin(headCount, grid.Image);
             int[] zOffsets = grid.Offsets[0];
             long positions = (long)zOffsets.Length * rowTiles.Length;
             long positionsDone = 0;
@@ -192,7 +209,7 @@ internal sealed class SlidingWindowPredictor
                         PredictMirrored(folds[f], count);
                         for (int t = 0; t < count; t++)
                         {
-                            AccumulateLogits(f, z, rowTiles[start + t], predictions.Span.Slice(t * classes * tileVoxels, classes * tileVoxels));
+                            AccumulateLogits(f, z, rowTiles[start + t], predictions.Span.Slice(t * headCount * tileVoxels, headCount * tileVoxels));
                         }
                     }
 
@@ -267,7 +284,7 @@ internal sealed class SlidingWindowPredictor
         private void PredictMirrored(ITileNetwork network, int count)
         {
             int inLength = channels * tileVoxels;
-            int outLength = classes * tileVoxels;
+            int outLength = headCount * tileVoxels;
             Span<float> predicted = predictions.Span;
             if (batchMirrors)
             {
@@ -324,7 +341,7 @@ internal sealed class SlidingWindowPredictor
             }
             else
             {
-                MirrorCombinations.AddFlipped(output, prediction, classes, grid.Patch, passes[pass], rowScratch.Span);
+                MirrorCombinations.AddFlipped(output, prediction, headCount, grid.Patch, passes[pass], rowScratch.Span);
             }
         }
 
@@ -333,9 +350,9 @@ internal sealed class SlidingWindowPredictor
             Shape3 patch = grid.Patch;
             int RingRow(int dz, int dy) => (((z0 + dz) % depth) * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X;
 
-            for (int k = 0; k < classes; k++)
+            for (int k = 0; k < headCount; k++)
             {
-                Span<Half> ring = logitRings[(fold * classes) + k].Span;
+                Span<Half> ring = logitRings[(fold * headCount) + k].Span;
                 for (int dz = 0; dz < patch.Z; dz++)
                 {
                     for (int dy = 0; dy < patch.Y; dy++)
@@ -384,7 +401,7 @@ internal sealed class SlidingWindowPredictor
             int imageTo = Math.Min(to, pad.Z + shape.Z) - pad.Z;
             int count = Math.Max(0, imageTo - imageFrom);
             int imageSlice = shape.Y * shape.X;
-            Span<Half> slab = staging.Span[..(classes * count * imageSlice)];
+            Span<Half> slab = staging.Span[..(headCount * count * imageSlice)];
             Span<Half> quotient = quotientRow.Span;
             Span<Half> weights = weightRing.Span;
 
@@ -395,9 +412,9 @@ internal sealed class SlidingWindowPredictor
                 bool inImage = zLocal >= 0 && zLocal < count;
                 for (int f = 0; f < folds.Count; f++)
                 {
-                    for (int k = 0; k < classes; k++)
+                    for (int k = 0; k < headCount; k++)
                     {
-                        Span<Half> logits = logitRings[(f * classes) + k].Span;
+                        Span<Half> logits = logitRings[(f * headCount) + k].Span;
                         int sliceStart = slot * paddedSlice;
                         for (int yp = 0; yp < grid.Padded.Y; yp++)
                         {

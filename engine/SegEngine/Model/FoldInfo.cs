@@ -8,11 +8,11 @@ namespace SegEngine.Model;
 /// <param name="OnnxPath">The ONNX export, or null when absent (the checkpoint is then converted on first use).</param>
 /// <param name="CheckpointPath">The checkpoint, or null when absent (same condition).</param>
 /// <param name="Checkpoint">The checkpoint's metadata when the checkpoint exists.</param>
-/// <param name="Onnx">The ONNX graph's inputs and outputs when the export exists; already checked against the plans.</param>
+/// <param name="Onnx">The ONNX export's inputs and outputs when it exists, already checked against the model folder.</param>
 internal sealed record FoldInfo(
     string Name,
     string Directory,
     string? OnnxPath,
     string? CheckpointPath,
     CheckpointMetadata? Checkpoint,
-    OnnxModelInfo? Onnx);
+    OnnxSignature? Onnx);

@@ -26,7 +26,7 @@ internal sealed class ModelFolder
         PlansInfo plans,
         ConfigurationPlan configuration,
         IReadOnlyList<FoldInfo> folds,
-        int inputChannels,
+        NetworkFacts network,
         IReadOnlyList<string> warnings)
     {
         Directory = directory;
@@ -36,7 +36,7 @@ internal sealed class ModelFolder
         Plans = plans;
         Configuration = configuration;
         Folds = folds;
-        InputChannels = inputChannels;
+        Network = network;
         Warnings = warnings;
     }
 
@@ -59,8 +59,11 @@ internal sealed class ModelFolder
 
     public LabelManager Labels => Dataset.Labels;
 
+    /// <summary>What every fold's network must take and give, and how the sliding window may mirror it.</summary>
+    public NetworkFacts Network { get; }
+
     /// <summary>Network input channels: image channels, plus one per foreground label for a cascade stage.</summary>
-    public int InputChannels { get; }
+    public int InputChannels => Network.InputChannels;
 
     /// <summary>The first fold's <c>inference_allowed_mirroring_axes</c> (nnU-Net uses the first fold's); null: no mirroring or unknown.</summary>
     public int[]? MirroringAxes => Folds[0].Checkpoint?.MirroringAxes;
@@ -117,7 +120,7 @@ internal sealed class ModelFolder
         CompareWithCheckpoints(checkpoints.Select(c => c.Metadata), configurationName, folderName?.Trainer, configuration, warnings);
         CheckPlansAgainstDataset(plans, dataset, configuration);
 
-        int inputChannels = dataset.ChannelNames.Count + (configuration.PreviousStage is null ? 0 : dataset.Labels.ForegroundLabels.Count);
+        NetworkFacts network = NetworkFacts.Of(configuration, plans, dataset, first);
         var folds = new List<FoldInfo>(foldFolders.Count);
         for (int i = 0; i < foldFolders.Count; i++)
         {
@@ -127,13 +130,7 @@ internal sealed class ModelFolder
             string? onnxPath = options.IgnoreOnnx || (!File.Exists(onnxCandidate) && checkpoints[i].Path is not null)
                 ? null
                 : RequireFile(onnxCandidate, options, warnings);
-            OnnxModelInfo? onnx = null;
-            if (onnxPath is not null)
-            {
-                onnx = OnnxModelInfo.Read(onnxPath);
-                onnx.CheckAgainst(configuration, inputChannels, dataset.Labels.HeadCount, plans.Path);
-            }
-
+            OnnxSignature? onnx = onnxPath is null ? null : OnnxSignature.Read(onnxPath, network);
             folds.Add(new FoldInfo(name, foldDirectory, onnxPath, checkpoints[i].Path, checkpoints[i].Metadata, onnx));
         }
 
@@ -145,7 +142,7 @@ internal sealed class ModelFolder
             plans,
             configuration,
             folds,
-            inputChannels,
+            network,
             warnings);
     }
 

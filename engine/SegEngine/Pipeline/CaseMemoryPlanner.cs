@@ -23,10 +23,10 @@ internal static class CaseMemoryPlanner
         Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
         long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
-        OrtModel first = model.Folds[0];
+        OrtTileNetwork first = model.Folds[0];
         // The fused export takes slabs as deep as the patch (one slice for a 2-D configuration).
         int slabSlices = first.PatchSize.Count == 3 ? first.PatchSize[0] : 1;
-        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.Classes, slabSlices, wholeVolume: withProbabilities);
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: withProbabilities);
         return model.Predictor.Plan(network, model.Folds, withProbabilities, imageBytes, labelBytes, exportBytes);
     }
 

@@ -10,20 +10,20 @@ namespace SegEngine.Pipeline;
 /// </summary>
 internal sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(ModelFolder folder, OrtModel[] folds, InferenceOptions inference)
+    private LoadedModel(ModelFolder folder, OrtTileNetwork[] folds, InferenceOptions inference)
     {
         Folder = folder;
         Folds = folds;
         Inference = inference;
         Reader = new CaseReader(folder);
-        Predictor = new SlidingWindowPredictor(inference);
+        Predictor = new SlidingWindowPredictor(inference, folder.Network.MirroringAxes);
     }
 
     public ModelFolder Folder { get; }
 
-    public IReadOnlyList<OrtModel> Folds { get; }
+    public IReadOnlyList<OrtTileNetwork> Folds { get; }
 
-    /// <summary>The inference settings in effect, with the model's mirroring axes, patch size and head count filled in.</summary>
+    /// <summary>The inference settings in effect.</summary>
     public InferenceOptions Inference { get; }
 
     public CaseReader Reader { get; }
@@ -43,25 +43,27 @@ internal sealed class LoadedModel : IDisposable
     public static LoadedModel Open(string modelDirectory, SegModelOptions options)
     {
         ModelFolder folder = ModelFolder.Load(modelDirectory, options.Folder);
-        InferenceOptions inference = WithModelFacts(options.Inference, folder);
+        InferenceOptions inference = options.Inference;
+        WarnAboutDefaultMirroring(inference, folder);
         foreach (string warning in folder.Warnings)
         {
             inference.Warning?.Invoke(warning);
         }
 
-        var sessions = new List<OrtModel>();
+        var sessions = new List<OrtTileNetwork>();
         try
         {
             foreach (FoldInfo fold in folder.Folds)
             {
-                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), inference));
+                OnnxSignature onnx = fold.Onnx ?? OnnxSignature.Read(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), folder.Network);
+                sessions.Add(OrtTileNetwork.Open(onnx, inference));
             }
 
             return new LoadedModel(folder, [.. sessions], inference);
         }
         catch
         {
-            foreach (OrtModel session in sessions)
+            foreach (OrtTileNetwork session in sessions)
             {
                 session.Dispose();
             }
@@ -76,28 +78,19 @@ internal sealed class LoadedModel : IDisposable
 
     public void Dispose()
     {
-        foreach (OrtModel fold in Folds)
+        foreach (OrtTileNetwork fold in Folds)
         {
             fold.Dispose();
         }
     }
 
-    /// <summary>Fills in what the model folder knows: mirroring axes (the checkpoint's, else every patch axis), patch size, heads.</summary>
-    private static InferenceOptions WithModelFacts(InferenceOptions options, ModelFolder folder)
+    /// <summary>Says when mirroring falls back to every axis because no checkpoint names the allowed ones.</summary>
+    private static void WarnAboutDefaultMirroring(InferenceOptions options, ModelFolder folder)
     {
-        int patchAxes = folder.Configuration.PatchSize.Length;
-        IReadOnlyList<int> mirrorAxes = folder.MirroringAxes ?? [.. Enumerable.Range(0, patchAxes)];
         if (folder.MirroringAxes is null && options.UseMirroring)
         {
             options.Warning?.Invoke(
                 $"{folder.Folds[0].Directory}: no checkpoint to read inference_allowed_mirroring_axes from; mirroring over every axis as nnU-Net's default trainer does");
         }
-
-        return options with
-        {
-            MirrorAxes = mirrorAxes,
-            ExpectedPatchSize = folder.Configuration.PatchSize,
-            ExpectedClasses = folder.Labels.HeadCount,
-        };
     }
 }

@@ -93,7 +93,7 @@ internal static class PredictionPoint
         stagePeaks.Finish();
         var measurement = new PredictionMeasurement(
             shape,
-            segModel.Inference.ExpectedClasses ?? 0,
+            segModel.Folder.Network.HeadCount,
             afterLoad,
             stagePeaks.Peaks.Values.Max(),
             stagePeaks.Peaks,

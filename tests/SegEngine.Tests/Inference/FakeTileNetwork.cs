@@ -13,10 +13,10 @@ internal sealed class FakeTileNetwork : ITileNetwork
     private float[] input = [];
     private float[] output = [];
 
-    public FakeTileNetwork(int channels, int classes, int[] patch, bool dynamicBatch, float foldBias)
+    public FakeTileNetwork(int channels, int headCount, int[] patch, bool dynamicBatch, float foldBias)
     {
         InputChannels = channels;
-        Classes = classes;
+        HeadCount = headCount;
         PatchSize = patch;
         DynamicBatch = dynamicBatch;
         this.foldBias = foldBias;
@@ -25,7 +25,7 @@ internal sealed class FakeTileNetwork : ITileNetwork
 
     public int InputChannels { get; }
 
-    public int Classes { get; }
+    public int HeadCount { get; }
 
     public IReadOnlyList<int> PatchSize { get; }
 
@@ -41,7 +41,7 @@ internal sealed class FakeTileNetwork : ITileNetwork
         if (input.Length < batch * InputChannels * tileVoxels)
         {
             input = new float[batch * InputChannels * tileVoxels];
-            output = new float[batch * Classes * tileVoxels];
+            output = new float[batch * HeadCount * tileVoxels];
         }
 
         return input.AsSpan(0, batch * InputChannels * tileVoxels);
@@ -54,10 +54,10 @@ internal sealed class FakeTileNetwork : ITileNetwork
         for (int b = 0; b < batch; b++)
         {
             float[] tile = input.AsSpan(b * InputChannels * tileVoxels, InputChannels * tileVoxels).ToArray();
-            Evaluate(tile).CopyTo(output.AsSpan(b * Classes * tileVoxels));
+            Evaluate(tile).CopyTo(output.AsSpan(b * HeadCount * tileVoxels));
         }
 
-        return output.AsSpan(0, batch * Classes * tileVoxels);
+        return output.AsSpan(0, batch * HeadCount * tileVoxels);
     }
 
     /// <summary>The network as a pure function of one tile, for the naive reference.</summary>
@@ -65,8 +65,8 @@ internal sealed class FakeTileNetwork : ITileNetwork
     {
         int px = PatchSize[^1];
         int py = PatchSize[^2];
-        var result = new float[Classes * tileVoxels];
-        for (int k = 0; k < Classes; k++)
+        var result = new float[HeadCount * tileVoxels];
+        for (int k = 0; k < HeadCount; k++)
         {
             for (int v = 0; v < tileVoxels; v++)
             {

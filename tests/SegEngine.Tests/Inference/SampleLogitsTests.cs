@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SegEngine.Inference;
 using SegEngine.Io;
+using SegEngine.Model;
 using Xunit.Abstractions;
 
 namespace SegEngine.Tests.Inference;
@@ -67,17 +68,18 @@ internal sealed record SampleComparison(
         {
             Device = InferenceDevice.Cpu,
             UseMirroring = tta,
-            MirrorAxes = configuration == "2d" ? [0, 1] : [0, 1, 2],
             BatchSize = batchSize,
             BatchMirrors = batchMirrors,
         };
-        using OrtModel model = OrtModel.Open(onnx ?? Path.Combine(TestPaths.SampleModel(configuration), "fold_0", "model.onnx"), options);
+        ModelFolder sample = ModelFolder.Load(TestPaths.SampleModel(configuration));
+        OnnxSignature signature = onnx is null ? sample.Folds[0].Onnx! : OnnxSignature.Read(onnx, sample.Network);
+        using OrtTileNetwork model = OrtTileNetwork.Open(signature, options);
         using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
         input.As<float>().CopyTo(image.Span);
         using var sink = new LogitVolumeSink();
 
         var clock = Stopwatch.StartNew();
-        new SlidingWindowPredictor(options).Predict(image, [model], sink, CancellationToken.None);
+        new SlidingWindowPredictor(options, sample.Network.MirroringAxes).Predict(image, [model], sink, CancellationToken.None);
         clock.Stop();
         using VolumeBuffer<Half> logits = sink.TakeVolume();
 

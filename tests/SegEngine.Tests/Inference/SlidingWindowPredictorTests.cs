@@ -44,7 +44,7 @@ public class SlidingWindowPredictorTests
         using VolumeBuffer<float> image = RandomImage(1, new Shape3(13, 9, 10), 5);
         var sink = new RecordingSink();
 
-        new SlidingWindowPredictor(new InferenceOptions { MirrorAxes = [0] }).Predict(image, [network], sink, CancellationToken.None);
+        new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: [0]).Predict(image, [network], sink, CancellationToken.None);
 
         Assert.Equal(13, sink.Slabs.Sum(s => s.Count));
         Assert.True(sink.Slabs.Count > 1, "a volume deeper than the patch should stream in several slabs");
@@ -68,7 +68,7 @@ public class SlidingWindowPredictorTests
         var fractions = new List<double>();
         int positions = SlidingWindowGrid.Create(image.Shape, [4, 8, 8], 0.5).Offsets.Aggregate(1, (n, axis) => n * axis.Length);
 
-        new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }).Predict(image, [network], sink, new ListProgress(fractions), CancellationToken.None);
+        new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }, mirroringAxes: []).Predict(image, [network], sink, new ListProgress(fractions), CancellationToken.None);
 
         Assert.Equal(positions, fractions.Count);
         Assert.Equal(Enumerable.Range(1, positions).Select(done => (double)done / positions), fractions);
@@ -82,7 +82,7 @@ public class SlidingWindowPredictorTests
         using var sink = new LogitVolumeSink();
 
         var error = Assert.Throws<SegEngineException>(
-            () => new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }).Predict(image, [network], sink, CancellationToken.None));
+            () => new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }, mirroringAxes: []).Predict(image, [network], sink, CancellationToken.None));
         Assert.Equal(SegErrorCode.Numeric, error.Code);
     }
 
@@ -94,7 +94,7 @@ public class SlidingWindowPredictorTests
         using var sink = new LogitVolumeSink();
 
         var error = Assert.Throws<SegEngineException>(
-            () => new SlidingWindowPredictor(new InferenceOptions()).Predict(image, [network], sink, CancellationToken.None));
+            () => new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: []).Predict(image, [network], sink, CancellationToken.None));
         Assert.Equal(SegErrorCode.InvalidInput, error.Code);
         Assert.Contains("2", error.Message);
     }
@@ -107,7 +107,7 @@ public class SlidingWindowPredictorTests
         using var sink = new LogitVolumeSink();
 
         Assert.ThrowsAny<OperationCanceledException>(
-            () => new SlidingWindowPredictor(new InferenceOptions()).Predict(image, [network], sink, new CancellationToken(canceled: true)));
+            () => new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: []).Predict(image, [network], sink, new CancellationToken(canceled: true)));
     }
 
     private static void AssertEqualsNaive(int[] size, int[] patch, double step, int[] axes, int folds, int batch, bool batchMirrors)
@@ -119,10 +119,10 @@ public class SlidingWindowPredictorTests
         var networks = Enumerable.Range(0, folds)
             .Select(f => new FakeTileNetwork(channels, classes, patch, dynamicBatch: batch > 1 || batchMirrors, 0.11f * f))
             .ToArray();
-        var options = new InferenceOptions { MirrorAxes = axes, StepSize = step, BatchSize = batch, BatchMirrors = batchMirrors };
+        var options = new InferenceOptions { StepSize = step, BatchSize = batch, BatchMirrors = batchMirrors };
 
         using var sink = new LogitVolumeSink();
-        new SlidingWindowPredictor(options).Predict(image, networks, sink, CancellationToken.None);
+        new SlidingWindowPredictor(options, axes).Predict(image, networks, sink, CancellationToken.None);
         using VolumeBuffer<Half> actual = sink.TakeVolume();
 
         Half[] expected = NaiveSlidingWindow.Predict(
@@ -173,7 +173,7 @@ public class SlidingWindowPredictorTests
     {
         public int InputChannels => inner.InputChannels;
 
-        public int Classes => inner.Classes;
+        public int HeadCount => inner.HeadCount;
 
         public IReadOnlyList<int> PatchSize => inner.PatchSize;
 

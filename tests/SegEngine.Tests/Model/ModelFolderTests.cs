@@ -19,6 +19,8 @@ public class ModelFolderTests
         Assert.Equal(1, model.InputChannels);
         Assert.Equal(3, model.Labels.HeadCount);
         Assert.Equal([0, 1, 2], model.MirroringAxes!);
+        Assert.Equal([0, 1, 2], model.Network.MirroringAxes);
+        Assert.Equal(3, model.Network.HeadCount);
         Assert.Empty(model.Warnings);
 
         FoldInfo fold = Assert.Single(model.Folds);
@@ -30,15 +32,15 @@ public class ModelFolderTests
         Assert.Equal("0", fold.Checkpoint.Fold);
         Assert.Equal(41, fold.Checkpoint.Epoch);
 
-        OnnxModelInfo onnx = fold.Onnx!;
-        Assert.Equal("input", onnx.InputName);
-        Assert.Equal("logits", onnx.OutputName);
+        OnnxSignature onnx = fold.Onnx!;
+        Assert.Equal("input", onnx.Input.Name);
+        Assert.Equal("logits", onnx.Output.Name);
         Assert.True(onnx.DynamicBatch);
         Assert.Null(onnx.FixedBatchSize);
         Assert.Equal(3, onnx.HeadCount);
-        Assert.Equal([-1L, 1, 48, 64, 64], onnx.Inputs[0].Dimensions);
-        Assert.Equal([-1L, 3, 48, 64, 64], onnx.Outputs[0].Dimensions);
-        Assert.Equal("Float", onnx.Inputs[0].ElementType);
+        Assert.Equal([-1L, 1, 48, 64, 64], onnx.Header.Inputs[0].Dimensions);
+        Assert.Equal([-1L, 3, 48, 64, 64], onnx.Header.Outputs[0].Dimensions);
+        Assert.Equal("Float", onnx.Header.Inputs[0].ElementType);
     }
 
     [Fact]
@@ -50,7 +52,7 @@ public class ModelFolderTests
         Assert.Equal([96, 96], model.Configuration.PatchSize);
         Assert.Equal([0, 1], model.MirroringAxes!);
         Assert.Equal(67, model.Folds[0].Checkpoint!.Epoch);
-        Assert.Equal([-1L, 3, 96, 96], model.Folds[0].Onnx!.Outputs[0].Dimensions);
+        Assert.Equal([-1L, 3, 96, 96], model.Folds[0].Onnx!.Header.Outputs[0].Dimensions);
     }
 
     [Fact]

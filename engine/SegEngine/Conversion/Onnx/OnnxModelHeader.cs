@@ -3,19 +3,30 @@ using Google.Protobuf;
 namespace SegEngine.Conversion.Onnx;
 
 /// <summary>
-/// The model-level fields of an ONNX file (IR version, producer, opsets, <c>metadata_props</c>), read with Google.Protobuf's
-/// <see cref="CodedInputStream"/> without parsing the graph, so it costs a read of the file, not a session.
+/// The model-level fields of an ONNX file (IR version, producer, opsets, <c>metadata_props</c>) and its graph's inputs and
+/// outputs, read with Google.Protobuf's <see cref="CodedInputStream"/> while skipping nodes and weights, so it costs a
+/// read of the file, not a session.
 /// </summary>
 /// <param name="IrVersion"><c>ir_version</c>.</param>
 /// <param name="ProducerName"><c>producer_name</c> ("" when absent).</param>
 /// <param name="ProducerVersion"><c>producer_version</c> ("" when absent).</param>
 /// <param name="DefaultOpset">The version of the default-domain opset import, or 0.</param>
 /// <param name="Metadata"><c>metadata_props</c>.</param>
-internal sealed record OnnxModelHeader(long IrVersion, string ProducerName, string ProducerVersion, long DefaultOpset, IReadOnlyDictionary<string, string> Metadata)
+/// <param name="Inputs">The graph inputs that no initializer fills, as ONNX Runtime lists them.</param>
+/// <param name="Outputs">The graph outputs.</param>
+internal sealed record OnnxModelHeader(
+    long IrVersion,
+    string ProducerName,
+    string ProducerVersion,
+    long DefaultOpset,
+    IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyList<OnnxTensorInfo> Inputs,
+    IReadOnlyList<OnnxTensorInfo> Outputs)
 {
     private const int ModelIrVersion = 1;
     private const int ModelProducerName = 2;
     private const int ModelProducerVersion = 3;
+    private const int ModelGraph = 7;
     private const int ModelOpsetImport = 8;
     private const int ModelMetadataProps = 14;
 
@@ -31,6 +42,7 @@ internal sealed record OnnxModelHeader(long IrVersion, string ProducerName, stri
             string producer = "";
             string producerVersion = "";
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            OnnxGraphSignature graph = OnnxGraphSignature.Empty;
             for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
             {
                 switch (WireFormat.GetTagFieldNumber(tag))
@@ -43,6 +55,9 @@ internal sealed record OnnxModelHeader(long IrVersion, string ProducerName, stri
                         break;
                     case ModelProducerVersion when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                         producerVersion = input.ReadString();
+                        break;
+                    case ModelGraph when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                        graph = OnnxGraphSignature.Read(input);
                         break;
                     case ModelOpsetImport when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                         (string domain, long version) = ReadOpset(input.ReadBytes());
@@ -62,7 +77,7 @@ internal sealed record OnnxModelHeader(long IrVersion, string ProducerName, stri
                 }
             }
 
-            return new OnnxModelHeader(irVersion, producer, producerVersion, opset, metadata);
+            return new OnnxModelHeader(irVersion, producer, producerVersion, opset, metadata, graph.Inputs, graph.Outputs);
         }
         catch (InvalidProtocolBufferException e)
         {

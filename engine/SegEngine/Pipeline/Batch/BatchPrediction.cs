@@ -93,7 +93,7 @@ internal static class BatchPrediction
         new("configuration", model.ConfigurationName),
         new("folds", model.Folder.Folds.Select(f => f.Name).ToArray()),
         new("use_mirroring", model.Inference.UseMirroring),
-        new("mirror_axes", model.Inference.MirrorAxes.Select(a => a.ToString(CultureInfo.InvariantCulture)).ToArray()),
+        new("mirror_axes", model.Folder.Network.MirroringAxes.Select(a => a.ToString(CultureInfo.InvariantCulture)).ToArray()),
         new("step_size", model.Inference.StepSize),
         new("save_probabilities", request.SaveProbabilities),
         new("continue_prediction", request.ContinuePrediction),

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using SegEngine.Inference;
 using SegEngine.Io;
-using SegEngine.Model;
 
 namespace SegEngine.Pipeline.Batch;
 

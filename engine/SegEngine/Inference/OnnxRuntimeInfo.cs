@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace SegEngine.Model;
+namespace SegEngine.Inference;
 
-/// <summary>The ONNX Runtime this process loaded: version and execution providers, for <c>segengine info</c>.</summary>
+/// <summary>The ONNX Runtime this process loaded: version and execution providers, for <c>segengine info</c> and the batch report.</summary>
 internal static class OnnxRuntimeInfo
 {
     public static string Version => OrtEnv.Instance().GetVersionString();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using SegEngine.Model;
 
 namespace SegEngine.Inference;
 
@@ -12,9 +12,9 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// Stands in for nnU-Net's network forward in <c>_internal_maybe_mirror_and_predict</c> (contract §4.5, §4.6).
-/// The ONNX must have one float input (N, C, patch…) and one float output (N, K, patch…), N fixed at 1 or dynamic.
+/// The ONNX was checked when its <see cref="OnnxSignature"/> was read; the session trusts those names and shapes.
 /// </remarks>
-internal sealed class OrtModel : IDisposable, ITileNetwork
+internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 {
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
@@ -27,18 +27,18 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
     private int capacity;
     private long runTicks;
 
-    private OrtModel(InferenceSession session, string path, InferenceDevice device, int channels, int classes, int[] patch, bool dynamicBatch)
+    private OrtTileNetwork(InferenceSession session, string path, InferenceDevice device, OnnxSignature signature)
     {
         this.session = session;
         ModelPath = path;
         Device = device;
-        InputChannels = channels;
-        Classes = classes;
-        PatchSize = patch;
-        DynamicBatch = dynamicBatch;
-        inputNames = [session.InputMetadata.Keys.Single()];
-        outputNames = [session.OutputMetadata.Keys.First()];
-        inputVoxels = patch.Aggregate(1, (a, b) => a * b);
+        InputChannels = signature.InputChannels;
+        HeadCount = signature.HeadCount;
+        PatchSize = signature.PatchSize;
+        DynamicBatch = signature.DynamicBatch;
+        inputNames = [signature.Input.Name];
+        outputNames = [signature.Output.Name];
+        inputVoxels = PatchSize.Aggregate(1, (a, b) => a * b);
     }
 
     public string ModelPath { get; }
@@ -48,7 +48,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
 
     public int InputChannels { get; }
 
-    public int Classes { get; }
+    public int HeadCount { get; }
 
     public IReadOnlyList<int> PatchSize { get; }
 
@@ -66,10 +66,12 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
     /// <summary>Number of <c>Run</c> calls since opening (warm-up excluded).</summary>
     public int Runs { get; private set; }
 
-    /// <summary>Creates the session, checks the model's input and output against the options, and warms it up on a zero tile.</summary>
-    public static OrtModel Open(string onnxPath, InferenceOptions options)
+    /// <summary>Creates the session for a checked ONNX export and warms it up on a zero tile.</summary>
+    public static OrtTileNetwork Open(OnnxSignature signature, InferenceOptions options)
     {
+        ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(options);
+        string onnxPath = signature.Path;
         options.Validate();
         if (!File.Exists(onnxPath))
         {
@@ -103,9 +105,9 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
 
         try
         {
-            OrtModel model = Describe(session, loadPath, device, options);
-            model.WarmUp();
-            return model;
+            var network = new OrtTileNetwork(session, loadPath, device, signature);
+            network.WarmUp();
+            return network;
         }
         catch
         {
@@ -135,7 +137,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
 
         runTicks += Stopwatch.GetTimestamp() - start;
         Runs++;
-        return output.AsSpan(0, batch * Classes * inputVoxels);
+        return output.AsSpan(0, batch * HeadCount * inputVoxels);
     }
 
     public void Dispose()
@@ -212,63 +214,6 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
         sessionOptions.AppendExecutionProvider_CUDA(cuda);
     }
 
-    private static OrtModel Describe(InferenceSession session, string path, InferenceDevice device, InferenceOptions options)
-    {
-        if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
-        {
-            throw Invalid(path, $"expected one input and at least one output, found {session.InputMetadata.Count} and {session.OutputMetadata.Count}");
-        }
-
-        (string inputName, NodeMetadata inputMeta) = session.InputMetadata.Single();
-        (string outputName, NodeMetadata outputMeta) = session.OutputMetadata.First();
-        foreach ((string name, NodeMetadata meta) in new[] { (inputName, inputMeta), (outputName, outputMeta) })
-        {
-            if (meta.ElementDataType != TensorElementType.Float)
-            {
-                throw Invalid(path, $"'{name}' must be float32, is {meta.ElementDataType}");
-            }
-
-            if (meta.Dimensions.Length is not (4 or 5))
-            {
-                throw Invalid(path, $"'{name}' must have 4 (2-D) or 5 (3-D) axes, has {meta.Dimensions.Length}");
-            }
-        }
-
-        int[] inDims = inputMeta.Dimensions;
-        int[] outDims = outputMeta.Dimensions;
-        int[] patch = inDims[2..];
-        if (inDims[1] <= 0 || patch.Any(p => p <= 0))
-        {
-            throw Invalid(path, $"'{inputName}' must have fixed channel and spatial axes, has [{string.Join(",", inDims)}]");
-        }
-
-        if (outDims.Length != inDims.Length || outDims[1] <= 0 || !outDims[2..].SequenceEqual(patch))
-        {
-            throw Invalid(path, $"'{outputName}' [{string.Join(",", outDims)}] must be (N, K, {string.Join(",", patch)})");
-        }
-
-        bool dynamicBatch = inDims[0] < 0;
-        if (!dynamicBatch && inDims[0] != 1)
-        {
-            throw Invalid(path, $"'{inputName}' has a fixed batch of {inDims[0]}; only 1 or a dynamic batch axis are supported");
-        }
-
-        if (options.ExpectedPatchSize is { } expected && !expected.SequenceEqual(patch))
-        {
-            throw Invalid(path, $"the input patch is {string.Join("x", patch)} but the plans say {string.Join("x", expected)}");
-        }
-
-        if (options.ExpectedClasses is { } classes && classes != outDims[1])
-        {
-            throw Invalid(path, $"the output has {outDims[1]} heads but the dataset has {classes}");
-        }
-
-        return new OrtModel(session, path, device, inDims[1], outDims[1], patch, dynamicBatch);
-    }
-
-    private static SegEngineException Invalid(string path, string problem) =>
-        new(SegErrorCode.InvalidModel, $"{path}: {problem}");
-
     /// <summary>
     /// Two runs on a zero tile: ORT plans memory and (on CUDA) picks algorithms before any timing starts. The first run
     /// fills the arena and traces the allocations; the second allocates the memory-pattern block that every later run of
@@ -283,7 +228,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
         session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         long grown = Environment.WorkingSet - before;
-        WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + Classes) * inputVoxels * sizeof(float));
+        WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));
     }
 
     private void EnsureCapacity(int batch)
@@ -301,7 +246,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
 
         DisposeValues();
         input = GC.AllocateUninitializedArray<float>(batch * InputChannels * inputVoxels, pinned: true);
-        output = GC.AllocateUninitializedArray<float>(batch * Classes * inputVoxels, pinned: true);
+        output = GC.AllocateUninitializedArray<float>(batch * HeadCount * inputVoxels, pinned: true);
         capacity = batch;
     }
 
@@ -312,10 +257,10 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
         if (!valuesByBatch.TryGetValue(batch, out (OrtValue[] Inputs, OrtValue[] Outputs) values))
         {
             long[] inShape = [batch, InputChannels, .. PatchSize.Select(p => (long)p)];
-            long[] outShape = [batch, Classes, .. PatchSize.Select(p => (long)p)];
+            long[] outShape = [batch, HeadCount, .. PatchSize.Select(p => (long)p)];
             values = (
                 [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * InputChannels * inputVoxels), inShape)],
-                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, batch * Classes * inputVoxels), outShape)]);
+                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, batch * HeadCount * inputVoxels), outShape)]);
             valuesByBatch[batch] = values;
         }
 

@@ -1,20 +1,24 @@
 using SegEngine.Inference;
+using SegEngine.Model;
+using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Inference;
 
 /// <summary>Opening the sample ONNX models, the CUDA request on the CPU-only package, and the memory plan.</summary>
-public class OrtModelTests
+public class OrtTileNetworkTests
 {
-    private static string SampleOnnx(string configuration) => Path.Combine(TestPaths.SampleModel(configuration), "fold_0", "model.onnx");
+    private static OnnxSignature SampleOnnx(string configuration) => SignatureIn(TestPaths.SampleModel(configuration));
+
+    private static OnnxSignature SignatureIn(string modelFolder) => ModelFolder.Load(modelFolder).Folds[0].Onnx!;
 
     [Fact]
-    public void ReadsTheModelFactsFromTheOnnx()
+    public void TakesTheModelFactsFromTheCheckedOnnx()
     {
-        using OrtModel model = OrtModel.Open(SampleOnnx("3d_fullres"), new InferenceOptions { Device = InferenceDevice.Cpu, ExpectedPatchSize = [48, 64, 64], ExpectedClasses = 3 });
+        using OrtTileNetwork model = OrtTileNetwork.Open(SampleOnnx("3d_fullres"), new InferenceOptions { Device = InferenceDevice.Cpu });
 
         Assert.Equal([48, 64, 64], model.PatchSize);
         Assert.Equal(1, model.InputChannels);
-        Assert.Equal(3, model.Classes);
+        Assert.Equal(3, model.HeadCount);
         Assert.True(model.DynamicBatch);
         Assert.Equal(InferenceDevice.Cpu, model.Device);
         Assert.True(model.WorkingBytesPerTile >= 4 * 48 * 64 * 64 * 4);
@@ -24,7 +28,7 @@ public class OrtModelTests
     public void AutoFallsBackToCpuWithOneWarning()
     {
         var warnings = new List<string>();
-        using OrtModel model = OrtModel.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Auto, Warning = warnings.Add });
+        using OrtTileNetwork model = OrtTileNetwork.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Auto, Warning = warnings.Add });
 
         Assert.Equal(InferenceDevice.Cpu, model.Device);
         string warning = Assert.Single(warnings);
@@ -36,7 +40,7 @@ public class OrtModelTests
     public void CudaRequestFailsCleanlyOnTheCpuPackage()
     {
         var error = Assert.Throws<SegEngineException>(
-            () => OrtModel.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Cuda, GpuMemoryTargetGb = 4, CudnnConvAlgoSearch = CudnnConvAlgoSearch.Heuristic }));
+            () => OrtTileNetwork.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Cuda, GpuMemoryTargetGb = 4, CudnnConvAlgoSearch = CudnnConvAlgoSearch.Heuristic }));
 
         Assert.Equal(SegErrorCode.Unsupported, error.Code);
         Assert.Contains("CUDA", error.Message);
@@ -44,42 +48,33 @@ public class OrtModelTests
     }
 
     [Fact]
-    public void PatchDisagreeingWithThePlansIsRejected()
-    {
-        var error = Assert.Throws<SegEngineException>(
-            () => OrtModel.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Cpu, ExpectedPatchSize = [128, 128] }));
-
-        Assert.Equal(SegErrorCode.InvalidModel, error.Code);
-        Assert.Contains("96x96", error.Message);
-        Assert.Contains("128x128", error.Message);
-    }
-
-    [Fact]
     public void SavesTheOptimisedModelAndLoadsItNextTime()
     {
-        string folder = TestPaths.NewTempFolder();
-        string onnx = Path.Combine(folder, "model.onnx");
-        File.Copy(SampleOnnx("2d"), onnx);
+        string folder = ModelFixtures.CopySample("2d");
+        OnnxSignature onnx = SignatureIn(folder);
         var options = new InferenceOptions { Device = InferenceDevice.Cpu, SaveOptimizedModel = true };
 
-        using (OrtModel first = OrtModel.Open(onnx, options))
+        using (OrtTileNetwork first = OrtTileNetwork.Open(onnx, options))
         {
-            Assert.Equal(onnx, first.ModelPath);
+            Assert.Equal(onnx.Path, first.ModelPath);
         }
 
-        string optimized = Path.Combine(folder, "model.optimized.cpu.onnx");
+        string optimized = Path.Combine(folder, "fold_0", "model.optimized.cpu.onnx");
         Assert.True(File.Exists(optimized));
-        using OrtModel second = OrtModel.Open(onnx, options);
+        using OrtTileNetwork second = OrtTileNetwork.Open(onnx, options);
         Assert.Equal(optimized, second.ModelPath);
         Assert.Equal([96, 96], second.PatchSize);
     }
 
     [Fact]
-    public void MissingModelIsAnIoError()
+    public void ModelRemovedSinceItWasCheckedIsAnIoError()
     {
-        var error = Assert.Throws<SegEngineException>(() => OrtModel.Open("/nonexistent/model.onnx", new InferenceOptions()));
+        OnnxSignature onnx = SignatureIn(ModelFixtures.CopySample("2d"));
+        File.Delete(onnx.Path);
+
+        var error = Assert.Throws<SegEngineException>(() => OrtTileNetwork.Open(onnx, new InferenceOptions()));
         Assert.Equal(SegErrorCode.Io, error.Code);
-        Assert.Contains("/nonexistent/model.onnx", error.Message);
+        Assert.Contains(onnx.Path, error.Message);
     }
 
     [Fact]
@@ -87,19 +82,19 @@ public class OrtModelTests
     {
         var image = new Shape3(300, 512, 512);
         const long perTile = 200L << 20;
-        var unlimited = MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions());
+        var unlimited = MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions(), mirroringAxes: []);
         string table = unlimited.ToString();
         Assert.Contains("aggregation slab (f16)", table);
         Assert.Contains("ORT working memory", table);
         Assert.Contains("batch size 1", table);
         Assert.Equal(96, unlimited.StreamingDepth);
 
-        var budgeted = MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions { MemoryBudgetGb = 8 });
+        var budgeted = MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions { MemoryBudgetGb = 8 }, mirroringAxes: []);
         Assert.InRange(budgeted.BatchSize, 2, 8);
         Assert.True(budgeted.TotalBytes <= 8L << 30);
 
         var error = Assert.Throws<SegEngineException>(
-            () => MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions { MemoryBudgetGb = 0.5 }));
+            () => MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions { MemoryBudgetGb = 0.5 }, mirroringAxes: []));
         Assert.Equal(SegErrorCode.MemoryBudget, error.Code);
         Assert.Contains("aggregation slab", error.Message);
     }
@@ -108,7 +103,7 @@ public class OrtModelTests
     public void BatchOnAFixedBatchModelIsUnsupported()
     {
         var error = Assert.Throws<SegEngineException>(
-            () => MemoryPlan.Compute(new Shape3(10, 10, 10), 1, 2, [8, 8, 8], 1, dynamicBatch: false, 0, new InferenceOptions { BatchSize = 2 }));
+            () => MemoryPlan.Compute(new Shape3(10, 10, 10), 1, 2, [8, 8, 8], 1, dynamicBatch: false, 0, new InferenceOptions { BatchSize = 2 }, mirroringAxes: []));
         Assert.Equal(SegErrorCode.Unsupported, error.Code);
     }
 }
