@@ -4,10 +4,10 @@ namespace SegEngine.Conversion;
 
 /// <summary>
 /// A checkpoint's <c>network_weights</c> matched key by key to the network the plans describe, then read on demand.
-/// Aliased keys (contract §6.1) resolve to their canonical parameter; a key the network does not have, a missing
+/// Aliased keys (nnunet-parity.md §6.1) resolve to their canonical parameter; a key the network does not have, a missing
 /// parameter or a shape that disagrees with the plans is an <see cref="SegErrorCode.InvalidModel"/> error naming the key.
 /// </summary>
-/// <remarks>What nnU-Net's strict <c>load_state_dict</c> would accept (contract §1.4).</remarks>
+/// <remarks>What nnU-Net's strict <c>load_state_dict</c> would accept (nnunet-parity.md §1.4).</remarks>
 internal sealed class CheckpointWeights : IDisposable
 {
     private const string WeightsKey = "network_weights";

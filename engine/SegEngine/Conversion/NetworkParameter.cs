@@ -13,7 +13,7 @@ internal enum ParameterRole
     NormShift,
 }
 
-/// <summary>One learnable tensor of a network, under its canonical state_dict name (contract §6.1).</summary>
+/// <summary>One learnable tensor of a network, under its canonical state_dict name (nnunet-parity.md §6.1).</summary>
 /// <param name="Name">The canonical key, e.g. <c>encoder.stem.convs.0.conv.weight</c>.</param>
 /// <param name="Shape">The tensor shape; kernels are (out, in, k…), transposed kernels (in, out, k…).</param>
 /// <param name="Role">What the tensor does.</param>

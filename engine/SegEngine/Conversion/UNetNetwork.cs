@@ -10,9 +10,9 @@ namespace SegEngine.Conversion;
 /// <c>input</c> (N×C×patch, dynamic N) → <c>logits</c> (N×K×patch) with deep supervision off.
 /// </summary>
 /// <remarks>
-/// Topology of contract §6: stem and residual blocks with the stride in conv1 of block 0, AvgPool + 1×1 conv + norm
+/// Topology of nnunet-parity.md §6: stem and residual blocks with the stride in conv1 of block 0, AvgPool + 1×1 conv + norm
 /// skips, transposed-conv upsampling concatenated before the skip, only the last seg layer applied. State-dict order and
-/// aliases of §6.1: every ConvDropoutNormReLU also registers <c>all_modules.i</c>, the decoder repeats the encoder under
+/// aliases of nnunet-parity.md §6.1: every ConvDropoutNormReLU also registers <c>all_modules.i</c>, the decoder repeats the encoder under
 /// <c>decoder.encoder.</c>.
 /// </remarks>
 internal sealed class UNetNetwork

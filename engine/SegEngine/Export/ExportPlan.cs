@@ -1,3 +1,4 @@
+using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Resampling;
 
@@ -9,7 +10,7 @@ namespace SegEngine.Export;
 /// </summary>
 /// <remarks>
 /// Mirrors the arguments of nnU-Net's <c>convert_predicted_logits_to_segmentation_with_correct_shape</c>
-/// (<c>inference/export_prediction.py</c>), contract §5.
+/// (<c>inference/export_prediction.py</c>), nnunet-parity.md §5.
 /// </remarks>
 /// <param name="Classes">Network heads K.</param>
 /// <param name="RegionsClassOrder">null for label models; for region models the label each head writes (later heads win).</param>
@@ -38,8 +39,8 @@ internal sealed record ExportPlan(
     /// <summary>The largest label the export can write: K − 1 for labels, max(regions_class_order) for regions.</summary>
     public int MaxLabel => RegionsClassOrder is null ? Classes - 1 : RegionsClassOrder.Max();
 
-    /// <summary>nnU-Net writes uint8 when the largest label is below 255, else uint16 (contract §5 step 3).</summary>
-    public bool LabelsFitInBytes => MaxLabel < 255;
+    /// <summary>nnU-Net writes uint8 when the largest label is below 255, else uint16 (nnunet-parity.md §5 step 3).</summary>
+    public bool LabelsFitInBytes => LabelWidth.FitsInBytes(MaxLabel);
 
     /// <summary>The label map's shape in the original (reader) array order, after transpose_backward.</summary>
     public Shape3 OriginalShape => new(
@@ -51,7 +52,7 @@ internal sealed record ExportPlan(
     public bool Resamples => PreprocessedShape != ShapeAfterCropping;
 
     /// <summary>
-    /// The tap pairs that map the preprocessed grid onto the cropped original grid (contract §5 step 1), with nnU-Net's
+    /// The tap pairs that map the preprocessed grid onto the cropped original grid (nnunet-parity.md §5 step 1), with nnU-Net's
     /// separate-z rule decided from the spacings when the shape changes.
     /// </summary>
     public ResamplingGrid CreateResamplingGrid()

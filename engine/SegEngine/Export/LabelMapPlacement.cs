@@ -2,7 +2,7 @@ namespace SegEngine.Export;
 
 /// <summary>
 /// Where an output voxel of the cropped, transposed grid lands in the original-order label map: uncropping
-/// (the bounding box's start) and transpose_backward folded into element strides (contract §5 steps 4 and 5).
+/// (the bounding box's start) and transpose_backward folded into element strides (nnunet-parity.md §5 steps 4 and 5).
 /// </summary>
 internal sealed class LabelMapPlacement
 {

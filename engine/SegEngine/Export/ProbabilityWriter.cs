@@ -12,7 +12,7 @@ namespace SegEngine.Export;
 /// original array order) class by class into a deflated zip entry, and the case properties as JSON beside it.
 /// </summary>
 /// <remarks>
-/// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, contract §5 steps 2 and 6:
+/// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, nnunet-parity.md §5 steps 2 and 6:
 /// float32 softmax over the fp16 resampled logits (max-subtract, exp, sum in class order, divide), or the sigmoid for
 /// regions; outside the bounding box channel 0 is 1 for labels and every channel is 0 for regions.
 /// Memory: two float32 values per cropped voxel (max and sum) and one original-order slice, whatever K is.

@@ -1,7 +1,7 @@
 namespace SegEngine.Export;
 
 /// <summary>Whole-array entry points over <see cref="SegmentationExporter"/>.</summary>
-/// <remarks>nnU-Net <c>convert_predicted_logits_to_segmentation_with_correct_shape</c>, contract §5.</remarks>
+/// <remarks>nnU-Net <c>convert_predicted_logits_to_segmentation_with_correct_shape</c>, nnunet-parity.md §5.</remarks>
 internal static class SegmentationExport
 {
     /// <summary>Exports logits (K, preprocessed shape) into a new label map in the original array order.</summary>

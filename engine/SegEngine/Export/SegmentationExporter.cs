@@ -10,7 +10,7 @@ namespace SegEngine.Export;
 /// </summary>
 /// <remarks>
 /// Reproduces <c>convert_predicted_logits_to_segmentation_with_correct_shape</c> (<c>inference/export_prediction.py</c>)
-/// without <c>--save_probabilities</c>, contract §5 and §5.2. Per slab: summarise the new slices
+/// without <c>--save_probabilities</c>, nnunet-parity.md §5 and §5.2. Per slab: summarise the new slices
 /// (<see cref="SliceSummarizer"/>), emit every output slice whose taps have all arrived, deciding whole cells from the
 /// summaries (<see cref="CellFastPath"/>) and the rest voxel by voxel (<see cref="ExactVoxel"/>), then keep only what
 /// later output slices need (<see cref="SliceWindow"/>). Why this equals materialising every class:

@@ -4,7 +4,7 @@ namespace SegEngine.Inference;
 /// <remarks>
 /// nnU-Net's <c>compute_gaussian(tile_size, sigma_scale=1/8, value_scaling_factor=10, dtype=float16)</c> in
 /// <c>inference/sliding_window_prediction.py</c>, which smooths a centred delta with SciPy's <c>gaussian_filter</c>
-/// (contract §4.3). The separable product below equals the filtered delta exactly: each output voxel receives a
+/// (nnunet-parity.md §4.3). The separable product below equals the filtered delta exactly: each output voxel receives a
 /// single non-zero product per axis. Arithmetic is float64, then double → float → half.
 /// </remarks>
 internal static class GaussianMap

@@ -26,7 +26,7 @@ public enum CudnnConvAlgoSearch
 /// What a user chooses for the sliding-window prediction and the network runtime. What the model itself dictates
 /// (patch size, channels, heads, mirroring axes) comes from the model folder instead (<c>NetworkFacts</c>).
 /// </summary>
-/// <remarks>nnU-Net's <c>nnUNetPredictor</c> constructor arguments and CLI flags (contract §4, §7).</remarks>
+/// <remarks>nnU-Net's <c>nnUNetPredictor</c> constructor arguments and CLI flags (nnunet-parity.md §4, §7).</remarks>
 public sealed record InferenceOptions
 {
     public InferenceDevice Device { get; init; } = InferenceDevice.Auto;

@@ -10,7 +10,7 @@ internal readonly record struct Mirror(bool FlipZ, bool FlipY, bool FlipX)
 
 /// <summary>Test-time mirroring: the passes per tile and the flips that map tiles and predictions.</summary>
 /// <remarks>
-/// nnU-Net's <c>_internal_maybe_mirror_and_predict</c> (contract §4.5): the unflipped pass first, then every non-empty
+/// nnU-Net's <c>_internal_maybe_mirror_and_predict</c> (nnunet-parity.md §4.5): the unflipped pass first, then every non-empty
 /// combination of the allowed axes by increasing size, each size in <c>itertools.combinations</c> order of the axes as given.
 /// </remarks>
 internal static class MirrorCombinations

@@ -11,7 +11,7 @@ namespace SegEngine.Inference;
 /// Not thread-safe: one sliding window at a time.
 /// </summary>
 /// <remarks>
-/// Stands in for nnU-Net's network forward in <c>_internal_maybe_mirror_and_predict</c> (contract §4.5, §4.6).
+/// Stands in for nnU-Net's network forward in <c>_internal_maybe_mirror_and_predict</c> (nnunet-parity.md §4.5, §4.6).
 /// The ONNX was checked when its <see cref="OnnxSignature"/> was read; the session trusts those names and shapes.
 /// </remarks>
 internal sealed class OrtTileNetwork : IDisposable, ITileNetwork

@@ -5,8 +5,8 @@ namespace SegEngine.Inference;
 /// A 2-D configuration is held as a 3-D grid whose patch is one slice deep and whose axis-0 offsets are every slice.
 /// </summary>
 /// <remarks>
-/// nnU-Net: <c>acvl_utils pad_nd_image</c> (contract §4.1), <c>compute_steps_for_sliding_window</c> (§4.2) and
-/// <c>_internal_get_sliding_window_slicers</c> (§4.2 tile order, §4.8 for 2-D configurations).
+/// nnU-Net: <c>acvl_utils pad_nd_image</c> (nnunet-parity.md §4.1), <c>compute_steps_for_sliding_window</c> (nnunet-parity.md §4.2) and
+/// <c>_internal_get_sliding_window_slicers</c> (nnunet-parity.md §4.2 tile order, §4.8 for 2-D configurations).
 /// </remarks>
 internal sealed class SlidingWindowGrid
 {

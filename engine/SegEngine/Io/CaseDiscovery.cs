@@ -4,7 +4,7 @@ namespace SegEngine.Io;
 /// Finds the cases of an input folder by nnU-Net's naming, <c>{case}_{XXXX}{file_ending}</c>.
 /// </summary>
 /// <remarks>
-/// Mirrors <c>create_lists_from_splitted_dataset_folder</c> (contract §7): the case id is the file name less its last
+/// Mirrors <c>create_lists_from_splitted_dataset_folder</c> (nnunet-parity.md §7): the case id is the file name less its last
 /// len(file_ending) + 5 characters, channel files must match <c>{case}_\d{4}{ending}</c> fully and sort by name.
 /// Unlike nnU-Net, the channel count is checked against the model (see <see cref="ChannelChecks.FilesPresent"/>).
 /// </remarks>

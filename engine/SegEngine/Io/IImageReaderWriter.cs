@@ -1,7 +1,7 @@
 namespace SegEngine.Io;
 
 /// <summary>One of nnU-Net's image readers/writers (<c>plans['image_reader_writer']</c>), reproduced for NIfTI.</summary>
-/// <remarks>nnU-Net: <c>imageio/base_reader_writer.py</c>, <c>BaseReaderWriter.read_images</c>/<c>write_seg</c> (contract §2).</remarks>
+/// <remarks>nnU-Net: <c>imageio/base_reader_writer.py</c>, <c>BaseReaderWriter.read_images</c>/<c>write_seg</c> (nnunet-parity.md §2).</remarks>
 public interface IImageReaderWriter
 {
     /// <summary>The name plans.json uses.</summary>

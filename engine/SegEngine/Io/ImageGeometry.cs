@@ -4,7 +4,7 @@ namespace SegEngine.Io;
 /// What a reader keeps from the first channel file so that its writer can give the segmentation the input's geometry.
 /// Opaque to callers: only the reader/writer pair that made it reads its contents.
 /// </summary>
-/// <remarks>nnU-Net keeps <c>props['nibabel_stuff']</c> or <c>props['sitk_stuff']</c> (contract §2).</remarks>
+/// <remarks>nnU-Net keeps <c>props['nibabel_stuff']</c> or <c>props['sitk_stuff']</c> (nnunet-parity.md §2).</remarks>
 public sealed class ImageGeometry
 {
     internal ImageGeometry(string readerName, string sourcePath, Shape3 originalShape, bool is2D)

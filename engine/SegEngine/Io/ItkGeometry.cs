@@ -6,7 +6,7 @@ namespace SegEngine.Io;
 /// </summary>
 /// <remarks>
 /// ITK <c>NiftiImageIO::ReadImageInformation</c> and <c>SetImageIOOrientationFromNIfTI</c>; nifti1_io
-/// <c>nifti_quatern_to_mat44</c> (contract §10). Matrices are kept in float, as niftilib's <c>mat44</c>.
+/// <c>nifti_quatern_to_mat44</c> (nnunet-parity.md §10). Matrices are kept in float, as niftilib's <c>mat44</c>.
 /// </remarks>
 internal sealed class ItkGeometry
 {

@@ -6,7 +6,7 @@ namespace SegEngine.Io;
 /// effective affine as sform (code 2) and qform code 0.
 /// </summary>
 /// <remarks>
-/// nnU-Net: <c>imageio/nibabel_reader_writer.py</c>, <c>NibabelIO.read_images</c>/<c>write_seg</c> (contract §2).
+/// nnU-Net: <c>imageio/nibabel_reader_writer.py</c>, <c>NibabelIO.read_images</c>/<c>write_seg</c> (nnunet-parity.md §2).
 /// nibabel 5.0 facts: <c>get_best_affine</c> (sform if sform_code ≠ 0, else qform if qform_code ≠ 0, else the centred pixdim
 /// affine); on load negative pixdim[1..3] become |pixdim| and qfac outside ±1 becomes 1. Decisions: pixdim[1..3] that is zero
 /// (nibabel silently substitutes 1) or not finite is an error here; a non-finite scl_inter with a valid slope is an error, as in nibabel.

@@ -8,7 +8,7 @@ namespace SegEngine.Io;
 /// <see cref="Parse"/> checks what every reader relies on (magic, sizes, dims, datatype/bitpix, vox_offset);
 /// reader-specific rules (pixdim, scaling) live in the readers.
 /// </summary>
-/// <remarks>Field offsets from nifti1.h / nifti2.h (contract §10).</remarks>
+/// <remarks>Field offsets from nifti1.h / nifti2.h (nnunet-parity.md §10).</remarks>
 internal sealed class NiftiHeader
 {
     public const int Nifti1HeaderSize = 348;

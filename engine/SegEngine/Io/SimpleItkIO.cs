@@ -7,7 +7,7 @@ namespace SegEngine.Io;
 /// </summary>
 /// <remarks>
 /// nnU-Net: <c>imageio/simpleitk_reader_writer.py</c>, <c>SimpleITKIO.read_images</c>/<c>write_seg</c>; ITK:
-/// <c>NiftiImageIO::SetImageIOOrientationFromNIfTI</c>, <c>SetNIfTIOrientationFromImageIO</c> (contract §2, §10).
+/// <c>NiftiImageIO::SetImageIOOrientationFromNIfTI</c>, <c>SetNIfTIOrientationFromImageIO</c> (nnunet-parity.md §2, §10).
 /// Checked against Debian's ITK 5.2 (tests/fixtures/io/itk). Decisions where ITK versions or our policy differ:
 /// <list type="bullet">
 /// <item>sform with orthonormal columns but column norms unlike pixdim and no qform: ITK 5.2 refuses it ("no orthonormal

@@ -4,7 +4,7 @@ namespace SegEngine.Io;
 /// nnU-Net's <c>props['sitk_stuff']</c>: the geometry SimpleITKIO keeps of the first channel file so that its writer can give
 /// the segmentation the input's spacing, origin and direction. All in ITK order (x, y, z[, t]), D = 2, 3 or 4 entries.
 /// </summary>
-/// <remarks>nnU-Net: <c>imageio/simpleitk_reader_writer.py</c>, <c>SimpleITKIO.read_images</c> (contract §2).</remarks>
+/// <remarks>nnU-Net: <c>imageio/simpleitk_reader_writer.py</c>, <c>SimpleITKIO.read_images</c> (nnunet-parity.md §2).</remarks>
 /// <param name="Spacing"><c>GetSpacing()</c>, D entries.</param>
 /// <param name="Origin"><c>GetOrigin()</c> in LPS, D entries.</param>
 /// <param name="Direction"><c>GetDirection()</c>, row-major D x D, LPS.</param>

@@ -12,7 +12,7 @@ internal static partial class SegKernels
     /// <c>v = tapValues[c·n + i]; v *= outerWeights[0]; v *= outerWeights[1] …; v *= weightsX[c·n + i]; accumulator[i] += v</c>.
     /// </summary>
     /// <remarks>
-    /// Contract §3.5, "N-D combination": SciPy's <c>NI_ZoomShift</c> multiplies each tap by the axis weights in axis
+    /// nnunet-parity.md §3.5, "N-D combination": SciPy's <c>NI_ZoomShift</c> multiplies each tap by the axis weights in axis
     /// order and adds it to a running sum, taps in lexicographic order. Callers hand in the taps of one (z, y) pair;
     /// the x taps vary fastest, so calling this for (z, y) pairs in lexicographic order reproduces the full sum.
     /// Vectorised across output voxels (lanes), never across taps, so no sum is reordered.

@@ -13,7 +13,7 @@ internal static partial class SegKernels
     /// </summary>
     /// <remarks>
     /// nnU-Net on the CPU: <c>prediction *= gaussian</c> (fp32 × fp16 → fp32) then <c>predicted_logits[sl] += prediction</c>
-    /// (fp16 destination) in <c>_internal_predict_sliding_window_return_logits</c>; contract §0 and §4.4.
+    /// (fp16 destination) in <c>_internal_predict_sliding_window_return_logits</c>; nnunet-parity.md §0 and §4.4.
     /// </remarks>
     public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<Half> weights, Span<Half> accumulator)
     {

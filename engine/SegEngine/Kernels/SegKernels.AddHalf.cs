@@ -9,8 +9,8 @@ internal static partial class SegKernels
     /// <c>accumulator[i] = (Half)((float)accumulator[i] + (float)addend[i])</c> (one rounding to half per add).
     /// </summary>
     /// <remarks>
-    /// nnU-Net: <c>n_predictions[sl[1:]] += gaussian</c> (§4.4) and the fold sum <c>prediction += fold_prediction</c>
-    /// in <c>predict_logits_from_preprocessed_data</c> (§4.7). <paramref name="addend"/> may be the accumulator itself.
+    /// nnU-Net: <c>n_predictions[sl[1:]] += gaussian</c> (nnunet-parity.md §4.4) and the fold sum <c>prediction += fold_prediction</c>
+    /// in <c>predict_logits_from_preprocessed_data</c> (nnunet-parity.md §4.7). <paramref name="addend"/> may be the accumulator itself.
     /// </remarks>
     public static void AddHalf(ReadOnlySpan<Half> addend, Span<Half> accumulator)
     {

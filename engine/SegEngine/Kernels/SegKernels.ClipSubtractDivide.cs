@@ -11,7 +11,7 @@ internal static partial class SegKernels
     /// <c>max</c> as (x &gt; lower ? x : lower) and <c>min</c> as (t &lt; upper ? t : upper).
     /// </summary>
     /// <remarks>
-    /// Contract §3.4 (<c>np.clip(image, p00_5, p99_5, out=image); image -= mean; image /= std</c>). Fusing keeps every
+    /// nnunet-parity.md §3.4 (<c>np.clip(image, p00_5, p99_5, out=image); image -= mean; image /= std</c>). Fusing keeps every
     /// rounding because each step is a single float32 operation. True division, never multiplication by a reciprocal.
     /// </remarks>
     public static void ClipSubtractDivide(ReadOnlySpan<float> x, float lower, float upper, float subtrahend, float divisor, Span<float> destination) =>

@@ -12,7 +12,7 @@ internal static partial class SegKernels
     /// (round to nearest even). NaN passes through; a +0 result clipped at a −0 minimum becomes −0, as in NumPy.
     /// </summary>
     /// <remarks>
-    /// Contract §3.5: skimage's <c>_clip_warp_output</c>, then storing into the float32 output array. Each vector step
+    /// nnunet-parity.md §3.5: skimage's <c>_clip_warp_output</c>, then storing into the float32 output array. Each vector step
     /// clips two vectors of doubles and narrows them into one vector of floats (the same rounding as the scalar cast).
     /// </remarks>
     public static void ClipToSingle(ReadOnlySpan<double> x, double min, double max, Span<float> destination)

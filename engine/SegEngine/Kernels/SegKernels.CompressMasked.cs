@@ -9,7 +9,7 @@ internal static partial class SegKernels
     /// front of <paramref name="destination"/> (NumPy's boolean-index copy <c>x[mask]</c>) and returns how many it
     /// wrote. Stops early when <paramref name="destination"/> is full; <paramref name="consumed"/> says how far it read.
     /// </summary>
-    /// <remarks>Contract §3.4 (ZScore with <c>use_mask_for_norm</c> reduces the masked 1-D copy). Lets callers stream the copy chunk by chunk.</remarks>
+    /// <remarks>nnunet-parity.md §3.4 (ZScore with <c>use_mask_for_norm</c> reduces the masked 1-D copy). Lets callers stream the copy chunk by chunk.</remarks>
     public static int CompressMasked(ReadOnlySpan<float> x, ReadOnlySpan<byte> mask, Span<float> destination, out int consumed)
     {
         if (x.Length != mask.Length)

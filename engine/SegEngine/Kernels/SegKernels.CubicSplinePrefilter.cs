@@ -25,7 +25,7 @@ internal static partial class SegKernels
     /// with the "reflect" causal initialisation that mode <c>nearest</c> selects.
     /// </summary>
     /// <remarks>
-    /// Contract §3.5 (order 3). The causal initialisation reads <c>line[0]</c> while it is being accumulated at the
+    /// nnunet-parity.md §3.5 (order 3). The causal initialisation reads <c>line[0]</c> while it is being accumulated at the
     /// last term (SciPy ≤ 1.17 aliasing); that is part of the contract, not a slip.
     /// </remarks>
     public static void CubicSplinePrefilter(Span<double> line)

@@ -10,7 +10,7 @@ internal static partial class SegKernels
     /// <c>destination[i] = (Half)((float)numerator[i] / (float)denominator[i])</c>. A true division, not a reciprocal.
     /// </summary>
     /// <remarks>
-    /// nnU-Net: <c>predicted_logits /= n_predictions</c> at the end of the sliding window (contract §4.4).
+    /// nnU-Net: <c>predicted_logits /= n_predictions</c> at the end of the sliding window (nnunet-parity.md §4.4).
     /// <paramref name="destination"/> may be <paramref name="numerator"/> (in place).
     /// </remarks>
     public static void DivideHalf(ReadOnlySpan<Half> numerator, ReadOnlySpan<Half> denominator, Span<Half> destination)
@@ -31,7 +31,7 @@ internal static partial class SegKernels
     /// <summary>
     /// fp16 division by a scalar, effectively <c>destination[i] = (Half)((float)x[i] / (float)divisor)</c>.
     /// </summary>
-    /// <remarks>nnU-Net: <c>prediction /= len(list_of_parameters)</c> after the fp16 fold sum (contract §4.7).</remarks>
+    /// <remarks>nnU-Net: <c>prediction /= len(list_of_parameters)</c> after the fp16 fold sum (nnunet-parity.md §4.7).</remarks>
     public static void DivideHalf(ReadOnlySpan<Half> x, Half divisor, Span<Half> destination)
     {
         if (destination.Length != x.Length)

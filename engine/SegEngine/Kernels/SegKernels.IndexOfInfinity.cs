@@ -11,7 +11,7 @@ internal static partial class SegKernels
 
     /// <summary>The index of the first ±infinity in <paramref name="values"/>, or -1. NaN does not count.</summary>
     /// <remarks>
-    /// nnU-Net's <c>torch.any(torch.isinf(predicted_logits))</c> check after the division (contract §4.4, §9). A half is
+    /// nnU-Net's <c>torch.any(torch.isinf(predicted_logits))</c> check after the division (nnunet-parity.md §4.4, §9). A half is
     /// infinite exactly when its bits without the sign are 0x7C00. The vector loops only find the first block holding
     /// one; the scalar loop then finds its index.
     /// </remarks>

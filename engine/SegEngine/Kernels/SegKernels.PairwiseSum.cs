@@ -14,7 +14,7 @@ internal static partial class SegKernels
     /// the exact order of NumPy's <c>FLOAT_pairwise_sum</c>, every addition rounded to float32.
     /// </summary>
     /// <remarks>
-    /// Contract §3.4: fewer than 8 elements add sequentially from +0; up to 128 keep 8 running sums seeded with the
+    /// nnunet-parity.md §3.4: fewer than 8 elements add sequentially from +0; up to 128 keep 8 running sums seeded with the
     /// first 8 elements, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the tail sequentially; longer spans
     /// split at half rounded down to a multiple of 8. NaN and infinities propagate as in IEEE addition.
     /// The 8 running sums are exactly the lanes of one Vector256, so the vector body keeps NumPy's order.

@@ -9,7 +9,7 @@ internal static partial class SegKernels
     /// Two in-place NumPy passes fused: effectively destination[i] = f32(f32(x[i] − subtrahend) / divisor).
     /// </summary>
     /// <remarks>
-    /// Contract §3.4: ZScore (<c>image -= mean; image /= max(std, eps)</c>) and RescaleTo01
+    /// nnunet-parity.md §3.4: ZScore (<c>image -= mean; image /= max(std, eps)</c>) and RescaleTo01
     /// (<c>image -= min; image /= max(max, eps)</c>). Each step is one float32 operation, so fusing is exact.
     /// </remarks>
     public static void SubtractDivide(ReadOnlySpan<float> x, float subtrahend, float divisor, Span<float> destination) =>

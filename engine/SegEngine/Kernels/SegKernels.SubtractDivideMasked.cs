@@ -9,7 +9,7 @@ internal static partial class SegKernels
     /// Effectively destination[i] = mask[i] != 0 ? f32(f32(x[i] − subtrahend) / divisor) : x[i].
     /// </summary>
     /// <remarks>
-    /// Contract §3.4, ZScore with <c>use_mask_for_norm</c>: <c>image[mask] = (image[mask] − mean) / max(std, eps)</c>;
+    /// nnunet-parity.md §3.4, ZScore with <c>use_mask_for_norm</c>: <c>image[mask] = (image[mask] − mean) / max(std, eps)</c>;
     /// voxels outside the mask keep their value bits.
     /// </remarks>
     public static void SubtractDivideMasked(ReadOnlySpan<float> x, ReadOnlySpan<byte> mask, float subtrahend, float divisor, Span<float> destination)

@@ -6,8 +6,8 @@ namespace SegEngine.Model;
 /// </summary>
 /// <remarks>
 /// Legacy plans without <c>architecture</c> are converted as nnU-Net's <c>ConfigurationManager.__init__</c> does
-/// (contract §1.3): features min(base·2^i, max), InstanceNorm eps 1e-5 affine, LeakyReLU, conv bias.
-/// Architecture as in contract §6.
+/// (nnunet-parity.md §1.3): features min(base·2^i, max), InstanceNorm eps 1e-5 affine, LeakyReLU, conv bias.
+/// Architecture as in nnunet-parity.md §6.
 /// </remarks>
 /// <param name="NetworkClassName">Dotted class name, e.g. <c>dynamic_network_architectures.architectures.unet.ResidualEncoderUNet</c>.</param>
 /// <param name="StageCount"><c>n_stages</c>.</param>

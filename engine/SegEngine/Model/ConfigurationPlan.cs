@@ -3,12 +3,12 @@ using System.Text.Json;
 namespace SegEngine.Model;
 
 /// <summary>One configuration of plans.json (<c>2d</c>, <c>3d_fullres</c>, …) after <c>inherits_from</c> is resolved.</summary>
-/// <remarks>The fields nnU-Net's <c>ConfigurationManager</c> exposes to inference (contract §1.3).</remarks>
+/// <remarks>The fields nnU-Net's <c>ConfigurationManager</c> exposes to inference (nnunet-parity.md §1.3).</remarks>
 internal sealed class ConfigurationPlan
 {
     private const string DefaultPreprocessor = "DefaultPreprocessor";
 
-    /// <summary>nnU-Net's <c>ANISO_THRESHOLD</c>, the only separate-z threshold SegEngine implements (contract §3.5).</summary>
+    /// <summary>nnU-Net's <c>ANISO_THRESHOLD</c>, the only separate-z threshold SegEngine implements (nnunet-parity.md §3.5).</summary>
     private const double AnisotropyThreshold = 3;
 
     private ConfigurationPlan(

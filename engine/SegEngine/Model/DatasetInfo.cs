@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace SegEngine.Model;
 
 /// <summary>The model folder's dataset.json: input channels, labels and the image file ending.</summary>
-/// <remarks>Fields as read by nnU-Net at inference (contract §1.2); <c>modality</c> is the legacy name of <c>channel_names</c>.</remarks>
+/// <remarks>Fields as read by nnU-Net at inference (nnunet-parity.md §1.2); <c>modality</c> is the legacy name of <c>channel_names</c>.</remarks>
 internal sealed class DatasetInfo
 {
     private DatasetInfo(string path, IReadOnlyList<string> channelNames, LabelManager labels, string fileEnding, string? overwriteImageReaderWriter)

@@ -6,7 +6,7 @@ namespace SegEngine.Model;
 /// </summary>
 /// <remarks>
 /// Mirrors <c>utilities/label_handling/label_handling.LabelManager</c> (<c>_sanity_check</c>, <c>_get_all_labels</c>,
-/// <c>_get_regions</c>, <c>_determine_ignore_label</c>) plus the dataset-integrity rules of contract §1.2:
+/// <c>_get_regions</c>, <c>_determine_ignore_label</c>) plus the dataset-integrity rules of nnunet-parity.md §1.2:
 /// background is 0, labels are consecutive, ignore is max+1, regions need <c>regions_class_order</c>.
 /// </remarks>
 internal sealed class LabelManager

@@ -9,7 +9,7 @@ namespace SegEngine.Model;
 /// the checkpoints' metadata against the folder.
 /// </summary>
 /// <remarks>
-/// The loading of <c>nnUNetPredictor.initialize_from_trained_model_folder</c> (contract §1.1–§1.4, §7). Differences:
+/// The loading of <c>nnUNetPredictor.initialize_from_trained_model_folder</c> (nnunet-parity.md §1.1–§1.4, §7). Differences:
 /// the network comes from each fold's ONNX export instead of the checkpoint's weights, and the configuration is taken
 /// from the folder name (or <c>-c</c>); the first fold's <c>init_args.configuration</c> is only compared with it.
 /// </remarks>

@@ -8,7 +8,7 @@ namespace SegEngine.Model;
 /// and the axes the sliding window may mirror along.
 /// </summary>
 /// <remarks>
-/// n_in and n_out as <c>nnUNetPredictor.initialize_from_trained_model_folder</c> builds the network (contract §1.4):
+/// n_in and n_out as <c>nnUNetPredictor.initialize_from_trained_model_folder</c> builds the network (nnunet-parity.md §1.4):
 /// channels plus foreground labels for a cascade stage in, label-manager heads out.
 /// </remarks>
 /// <param name="Configuration">The configuration in use; its patch size is the network's spatial extent.</param>
@@ -16,8 +16,9 @@ namespace SegEngine.Model;
 /// <param name="InputChannels">Image channels, plus one per foreground label for a cascade stage.</param>
 /// <param name="HeadCount">Network output channels K (<see cref="LabelManager.HeadCount"/>).</param>
 /// <param name="MirroringAxes">
-/// The first fold's checkpoint's <c>inference_allowed_mirroring_axes</c> in patch axes, in its order; every patch axis
-/// (nnU-Net's default trainer) when it gives none: no checkpoint, or <c>None</c> in it.
+/// The first fold's checkpoint's <c>inference_allowed_mirroring_axes</c> in patch axes, in its order; none when the
+/// checkpoint has <c>None</c> or no such key (nnU-Net then never mirrors, e.g. after <c>nnUNetTrainer_noMirroring</c>);
+/// every patch axis (nnU-Net's default trainer) only when there is no checkpoint to ask.
 /// </param>
 internal sealed record NetworkFacts(ConfigurationPlan Configuration, string PlansPath, int InputChannels, int HeadCount, IReadOnlyList<int> MirroringAxes)
 {
@@ -30,5 +31,5 @@ internal sealed record NetworkFacts(ConfigurationPlan Configuration, string Plan
             plans.Path,
             dataset.ChannelNames.Count + (configuration.PreviousStage is null ? 0 : dataset.Labels.ForegroundLabels.Count),
             dataset.Labels.HeadCount,
-            firstCheckpoint?.MirroringAxes ?? [.. Enumerable.Range(0, configuration.PatchSize.Length)]);
+            firstCheckpoint is null ? [.. Enumerable.Range(0, configuration.PatchSize.Length)] : firstCheckpoint.MirroringAxes ?? []);
 }

@@ -5,7 +5,7 @@ namespace SegEngine.Model;
 
 /// <summary>The model folder's plans.json: dataset-wide fields plus the configurations, resolved on request.</summary>
 /// <remarks>
-/// Mirrors nnU-Net's <c>PlansManager</c> (contract §1.3). <see cref="GetConfiguration"/> resolves <c>inherits_from</c>
+/// Mirrors nnU-Net's <c>PlansManager</c> (nnunet-parity.md §1.3). <see cref="GetConfiguration"/> resolves <c>inherits_from</c>
 /// like <c>_internal_resolve_configuration_inheritance</c>: the parent, resolved recursively, is shallowly updated
 /// with the child's keys; a cycle is an error.
 /// </remarks>

@@ -1,7 +1,7 @@
 namespace SegEngine.Model;
 
 /// <summary>
-/// One of a configuration's resampling functions with its kwargs (plans.json <c>resampling_fn_*</c>), contract §3.5.
+/// One of a configuration's resampling functions with its kwargs (plans.json <c>resampling_fn_*</c>), nnunet-parity.md §3.5.
 /// </summary>
 /// <param name="FunctionName">The plans' function name, e.g. <c>resample_data_or_seg_to_shape</c>.</param>
 /// <param name="IsSeg">Label maps use per-label linear resizing (<c>resize_segmentation</c>).</param>

@@ -7,7 +7,7 @@ namespace SegEngine.Pipeline;
 
 /// <summary>Builds a case's <see cref="ExportPlan"/> from the model and the properties its preprocessing produced.</summary>
 /// <remarks>
-/// nnU-Net's <c>convert_predicted_logits_to_segmentation_with_correct_shape</c> arguments (contract §5 step 1): current
+/// nnU-Net's <c>convert_predicted_logits_to_segmentation_with_correct_shape</c> arguments (nnunet-parity.md §5 step 1): current
 /// spacing = plan spacing ([spacing_t[0], *plan] in 2d), new spacing = spacing_t.
 /// </remarks>
 internal static class CaseExportPlan

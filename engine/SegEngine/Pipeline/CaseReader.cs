@@ -24,7 +24,7 @@ internal sealed class CaseReader
 
     /// <summary>
     /// The reader/writer the model's cases are read and its segmentations written with: the plans' choice. dataset.json's
-    /// <c>overwrite_image_reader_writer</c> only steers nnU-Net's planning, never its inference (contract §1.2).
+    /// <c>overwrite_image_reader_writer</c> only steers nnU-Net's planning, never its inference (nnunet-parity.md §1.2).
     /// </summary>
     public static IImageReaderWriter ReaderWriterOf(ModelFolder folder) => ImageReaderWriters.Create(folder.Plans.ImageReaderWriter);
 

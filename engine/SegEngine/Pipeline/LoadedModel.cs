@@ -87,7 +87,7 @@ internal sealed class LoadedModel : IDisposable
     /// <summary>Says when mirroring falls back to every axis because no checkpoint names the allowed ones.</summary>
     private static void WarnAboutDefaultMirroring(InferenceOptions options, ModelFolder folder)
     {
-        if (folder.MirroringAxes is null && options.UseMirroring)
+        if (folder.Folds[0].Checkpoint is null && options.UseMirroring)
         {
             options.Warning?.Invoke(
                 $"{folder.Folds[0].Directory}: no checkpoint to read inference_allowed_mirroring_axes from; mirroring over every axis as nnU-Net's default trainer does");

@@ -12,8 +12,8 @@ namespace SegEngine.Pipeline;
 /// Needs no network and no input image.
 /// </summary>
 /// <remarks>
-/// nnU-Net <c>export_prediction_from_logits</c> (contract §5); the geometry comes from <c>nibabel_stuff</c> or
-/// <c>sitk_stuff</c> (§2), see <see cref="PreprocessingProperties.Geometry"/>.
+/// nnU-Net <c>export_prediction_from_logits</c> (nnunet-parity.md §5); the geometry comes from <c>nibabel_stuff</c> or
+/// <c>sitk_stuff</c> (nnunet-parity.md §2), see <see cref="PreprocessingProperties.Geometry"/>.
 /// </remarks>
 internal static class LogitsExport
 {
@@ -86,7 +86,7 @@ internal static class LogitsExport
     }
 
     /// <summary>
-    /// The logits must lie on the grid preprocessing made from these properties (contract §3.3); nnU-Net would resample
+    /// The logits must lie on the grid preprocessing made from these properties (nnunet-parity.md §3.3); nnU-Net would resample
     /// any grid silently, which turns logits paired with another case's properties into a plausible but wrong segmentation.
     /// </summary>
     private static void CheckPreprocessedShape(Shape3 shape, PreprocessingProperties properties, ModelFolder folder, string logitsPath, string propertiesPath)

@@ -103,7 +103,7 @@ internal static class SyntheticModel
         json.WriteEndObject();
     }
 
-    /// <summary>The inverse of nnU-Net's channel-name → normalisation mapping (contract §1.2).</summary>
+    /// <summary>The inverse of nnU-Net's channel-name → normalisation mapping (nnunet-parity.md §1.2).</summary>
     private static string ChannelName(NormalizationScheme scheme) =>
         scheme switch
         {

@@ -4,7 +4,7 @@ namespace SegEngine.Preprocessing;
 /// A half-open box per axis, <c>[[Z0, Z1], [Y0, Y1], [X0, X1]]</c>, in transposed (preprocessing) axis order:
 /// nnU-Net's <c>bbox_used_for_cropping</c>.
 /// </summary>
-/// <remarks>acvl_utils <c>get_bbox_from_mask</c>; contract §2, §3.2.</remarks>
+/// <remarks>acvl_utils <c>get_bbox_from_mask</c>; nnunet-parity.md §2, §3.2.</remarks>
 internal readonly record struct BoundingBox(int Z0, int Z1, int Y0, int Y1, int X0, int X1)
 {
     /// <summary>The whole extent of <paramref name="shape"/> (what an empty mask gives).</summary>

@@ -6,7 +6,7 @@ namespace SegEngine.Preprocessing;
 /// The previous stage's segmentation as extra network input for a cascade's second stage.
 /// </summary>
 /// <remarks>
-/// Contract §3.2 (cascade seg rule of <c>crop_to_nonzero</c>) and §3.6 (<c>convert_labelmap_to_one_hot</c>,
+/// nnunet-parity.md §3.2 (cascade seg rule of <c>crop_to_nonzero</c>) and §3.6 (<c>convert_labelmap_to_one_hot</c>,
 /// appended after the image channels by <c>inference/data_iterators.preprocess_fromfiles_save_to_queue</c>).
 /// </remarks>
 internal static class CascadeInput

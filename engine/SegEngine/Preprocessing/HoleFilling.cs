@@ -6,7 +6,7 @@ namespace SegEngine.Preprocessing;
 /// <c>scipy.ndimage.binary_fill_holes</c> with the default cross structure (face connectivity) on a 3-D byte mask.
 /// </summary>
 /// <remarks>
-/// Contract §3.2. SciPy dilates the complement from an "on" border until it stops; a zero voxel stays background
+/// nnunet-parity.md §3.2. SciPy dilates the complement from an "on" border until it stops; a zero voxel stays background
 /// exactly when a face-connected path of zero voxels leads from it to the array border. This flood fill finds those
 /// voxels with x-runs (scanline): no recursion, state kept in the mask bytes themselves, plus a seed stack that
 /// grows only with the number of open runs.

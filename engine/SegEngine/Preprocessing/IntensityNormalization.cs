@@ -9,7 +9,7 @@ namespace SegEngine.Preprocessing;
 /// </summary>
 /// <remarks>
 /// <c>DefaultPreprocessor._normalize</c> and <c>preprocessing/normalization/default_normalization_schemes.py</c>,
-/// contract §3.4. Python float constants are rounded to float32 before the float32 operation, as NumPy's value-based
+/// nnunet-parity.md §3.4. Python float constants are rounded to float32 before the float32 operation, as NumPy's value-based
 /// casting does for <c>float32_array op python_float</c>. Runs on the cropped, not yet resampled data.
 /// </remarks>
 internal static class IntensityNormalization

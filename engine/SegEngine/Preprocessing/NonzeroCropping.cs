@@ -3,7 +3,7 @@ namespace SegEngine.Preprocessing;
 /// <summary>nnU-Net's <c>crop_to_nonzero</c>: crop every channel to the bounding box of the hole-filled nonzero mask.</summary>
 /// <remarks>
 /// <c>preprocessing/cropping/cropping.py</c> (<c>create_nonzero_mask</c>, <c>crop_to_nonzero</c>) and acvl_utils
-/// <c>get_bbox_from_mask</c>; contract §3.2. Runs on the transposed data.
+/// <c>get_bbox_from_mask</c>; nnunet-parity.md §3.2. Runs on the transposed data.
 /// </remarks>
 internal static class NonzeroCropping
 {

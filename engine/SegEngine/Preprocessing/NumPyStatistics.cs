@@ -4,7 +4,7 @@ using SegEngine.Kernels;
 namespace SegEngine.Preprocessing;
 
 /// <summary>
-/// NumPy 1.24's float32 <c>ndarray.mean()</c> and <c>ndarray.std()</c>, bit for bit (contract §3.4).
+/// NumPy 1.24's float32 <c>ndarray.mean()</c> and <c>ndarray.std()</c>, bit for bit (nnunet-parity.md §3.4).
 /// </summary>
 /// <remarks>
 /// <c>_mean</c> divides the float32 sum by the count in float64 and rounds to float32; <c>_var</c> divides its float32

@@ -7,7 +7,7 @@ namespace SegEngine.Preprocessing;
 /// The per-case properties preprocessing hands to the export, with nnU-Net's key names.
 /// </summary>
 /// <remarks>
-/// The <c>properties</c> dict of <c>DefaultPreprocessor.run_case</c> (contract §2, §3, §5). <see cref="Spacing"/> is the
+/// The <c>properties</c> dict of <c>DefaultPreprocessor.run_case</c> (nnunet-parity.md §2, §3, §5). <see cref="Spacing"/> is the
 /// reader's spacing in reader axis order, exactly nnU-Net's <c>spacing</c>; <see cref="TransposedSpacing"/> gives
 /// <c>spacing_t</c>. <see cref="TargetSpacing"/> is SegEngine's addition (key <c>target_spacing</c>, which nnU-Net
 /// does not write and ignores). The reader's geometry (<c>nibabel_stuff.original_affine</c> or <c>sitk_stuff</c>) is kept
@@ -29,7 +29,7 @@ internal sealed record PreprocessingProperties(
     IReadOnlyList<double>? OriginalAffine,
     SitkStuff? SitkStuff = null)
 {
-    /// <summary><c>spacing_t[i] = spacing[transpose_forward[i]]</c> (contract §3.1).</summary>
+    /// <summary><c>spacing_t[i] = spacing[transpose_forward[i]]</c> (nnunet-parity.md §3.1).</summary>
     public double[] TransposedSpacing(IReadOnlyList<int> transposeForward) => Transposition.TransposeSpacing(Spacing, transposeForward);
 
     /// <summary>

@@ -4,8 +4,8 @@ namespace SegEngine.Preprocessing;
 /// The plans' axis permutation: <c>transpose_forward</c> before preprocessing and <c>transpose_backward</c> at export.
 /// </summary>
 /// <remarks>
-/// Contract §3.1: <c>data.transpose([0, *(t + 1 for t in transpose_forward)])</c> and
-/// <c>spacing_t[i] = spacing[transpose_forward[i]]</c>; §5 step 4 undoes it with <c>transpose_backward</c>.
+/// nnunet-parity.md §3.1: <c>data.transpose([0, *(t + 1 for t in transpose_forward)])</c> and
+/// <c>spacing_t[i] = spacing[transpose_forward[i]]</c>; nnunet-parity.md §5 step 4 undoes it with <c>transpose_backward</c>.
 /// Output axis i is input axis <c>permutation[i]</c>.
 /// </remarks>
 internal static class Transposition

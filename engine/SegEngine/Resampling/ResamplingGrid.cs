@@ -3,7 +3,7 @@ namespace SegEngine.Resampling;
 /// <summary>The per-axis tap pairs of an order-1 resampling of <see cref="InputShape"/> onto <see cref="OutputShape"/>.</summary>
 /// <remarks>
 /// nnU-Net <c>resample_data_or_seg</c>: unchanged shape → no resampling at all; separate-z → nearest along the low-resolution
-/// axis (identity when its length is unchanged) and linear in-plane; otherwise linear on all three axes. Contract §3.5.
+/// axis (identity when its length is unchanged) and linear in-plane; otherwise linear on all three axes. nnunet-parity.md §3.5.
 /// </remarks>
 internal sealed class ResamplingGrid
 {

@@ -4,7 +4,7 @@ namespace SegEngine.Resampling;
 /// nnU-Net's choice of whether a resampling treats one axis, the low-resolution one, separately: in-plane
 /// interpolation per slice, then nearest along that axis. Preprocessing and export both follow it.
 /// </summary>
-/// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/default_resampling.py</c>; contract §3.5.</remarks>
+/// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/default_resampling.py</c>; nnunet-parity.md §3.5.</remarks>
 internal static class SeparateZRule
 {
     /// <summary><c>ANISO_THRESHOLD</c> in nnU-Net's <c>configuration.py</c>: max/min spacing strictly above this is anisotropic.</summary>

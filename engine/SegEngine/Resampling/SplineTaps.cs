@@ -5,7 +5,7 @@ namespace SegEngine.Resampling;
 /// (<c>grid_mode=True</c>, <c>mode='nearest'</c>) of order 0, 1 or 3, as skimage's <c>resize</c> calls it.
 /// </summary>
 /// <remarks>
-/// Contract §3.5 ("skimage resize as used here"): cc = ((o + 0.5)·zoom − 0.5) + pad, zoom = n/m in float64.
+/// nnunet-parity.md §3.5 ("skimage resize as used here"): cc = ((o + 0.5)·zoom − 0.5) + pad, zoom = n/m in float64.
 /// Order 3 indexes the edge-padded array (pad 12; taps never leave it), order 1 clamps each tap, order 0 picks
 /// clamp(floor(cc + 0.5)). Order 0 is also nnU-Net's separate-z selection (<c>map_coordinates</c>, order 0, nearest),
 /// whose coordinate scale·(o + 0.5) − 0.5 with scale = n/m is the same number.

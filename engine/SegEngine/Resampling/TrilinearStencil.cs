@@ -5,7 +5,7 @@ namespace SegEngine.Resampling;
 /// them: the one place that sum is written.
 /// </summary>
 /// <remarks>
-/// Contract §3.5: taps in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x, accumulated into a
+/// nnunet-parity.md §3.5: taps in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x, accumulated into a
 /// float64 that starts at +0. The order and the rounding of every step are contract: do not reorder or fuse them.
 /// </remarks>
 internal readonly struct TrilinearStencil

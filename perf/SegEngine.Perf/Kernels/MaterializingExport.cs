@@ -7,7 +7,7 @@ namespace SegEngine.Perf.Kernels;
 /// <summary>
 /// The export as nnU-Net does it, the baseline of the fused export: every class resampled at full resolution in float64
 /// (skimage <c>resize</c>, order 1, clipped to the class's range), stored as fp16 for all K classes, then argmax, uncrop
-/// and transpose_backward. Same arithmetic as the engine (contract §3.5, §5), so the labels must agree exactly; unlike
+/// and transpose_backward. Same arithmetic as the engine (nnunet-parity.md §3.5, §5), so the labels must agree exactly; unlike
 /// tests/…/Reference/NaiveExport.cs it is written for speed (per-axis taps, parallel slices), so the ratio measures
 /// materialising versus fusing, not a slow reference.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace SegEngine.Perf.Scale;
 
 /// <summary>
-/// The memory nnU-Net's Python reference materialises for one case without probabilities (contract §5.1), summed as if
+/// The memory nnU-Net's Python reference materialises for one case without probabilities (nnunet-parity.md §5.1), summed as if
 /// every listed array were alive at once, which is how the contract's worked example counts: a theoretical peak, not a
 /// measurement. Not counted: the Python/torch process itself, the image and the preprocessed volume, the GPU's share, and
 /// the separate-z extras (every case benchmarked here is isotropic, so none applies).
@@ -52,7 +52,7 @@ internal static class NnUNetReferenceMemory
         double workerGb = WorkerBytes(25, Preprocessed, Original, Original) / 1e9;
         if (Math.Abs(workerGb - 50) >= 2.5)
         {
-            throw new InvalidOperationException($"contract §5.1 example: worker ≈ 50 GB, the formula gives {workerGb:F1} GB");
+            throw new InvalidOperationException($"nnunet-parity.md §5.1 example: worker ≈ 50 GB, the formula gives {workerGb:F1} GB");
         }
     }
 }

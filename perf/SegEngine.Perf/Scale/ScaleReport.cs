@@ -46,7 +46,7 @@ internal static class ScaleReport
         md.AppendLine();
         md.AppendLine("- **peak RSS**: VmHWM of the process at the end (load and prediction). **after load**: VmRSS right after `SegModel.Load`.");
         md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`; **planned peak** = after load + planned; **ratio** = peak RSS / planned peak.");
-        md.AppendLine("- **nnU-Net**: contract §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume. Its sliding-window accumulators (fp16, K·N_pre·2 + N_pre·2 bytes) sit on the GPU and are not counted; in a CPU run they would add to host memory.");
+        md.AppendLine("- **nnU-Net**: nnunet-parity.md §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume. Its sliding-window accumulators (fp16, K·N_pre·2 + N_pre·2 bytes) sit on the GPU and are not counted; in a CPU run they would add to host memory.");
         md.AppendLine("- Stage seconds are `CaseTimings`; **ORT Run** is `SegModel.NetworkTime`; **Mvox/s** = image voxels / wall seconds of `PredictFile`.");
         md.AppendLine();
     }

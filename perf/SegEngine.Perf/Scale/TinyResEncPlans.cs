@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace SegEngine.Perf.Scale;
 
 /// <summary>
-/// A plans.json with the ResEnc M <c>3d_fullres</c> layout of contract §1.5 (patch 96×160×160, CTNormalization, order-3
+/// A plans.json with the ResEnc M <c>3d_fullres</c> layout of nnunet-parity.md §1.5 (patch 96×160×160, CTNormalization, order-3
 /// data and order-1 probability resampling, SimpleITKIO) at 0.8 mm isotropic spacing, but a tiny network, so that the
 /// network's share of the time stays small and the benchmark measures preprocessing, aggregation and export.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class TinyResEncPlans
             ["experiment_planner_used"] = "nnUNetPlannerResEncM",
             ["label_manager"] = "LabelManager",
 
-            // The contract's example CT statistics (§1.5); CTNormalization clips to the percentiles and z-scores.
+            // The contract's example CT statistics (nnunet-parity.md §1.5); CTNormalization clips to the percentiles and z-scores.
             ["foreground_intensity_properties_per_channel"] = new JsonObject
             {
                 ["0"] = new JsonObject

@@ -7,7 +7,7 @@ using SegEngine.Pipeline;
 
 namespace SegEngine.Tests.Conversion;
 
-/// <summary><c>synth-model</c>: the full ResEnc M of contract §1.5 in ORT, and small models for determinism and logit range.</summary>
+/// <summary><c>synth-model</c>: the full ResEnc M of nnunet-parity.md §1.5 in ORT, and small models for determinism and logit range.</summary>
 public class SyntheticModelTests
 {
     private static readonly string MPlans = Path.Combine(TestPaths.Fixtures, "conversion", "resenc_m_plans.json");

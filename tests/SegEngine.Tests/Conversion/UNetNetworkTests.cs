@@ -4,12 +4,12 @@ using SegEngine.Model;
 
 namespace SegEngine.Tests.Conversion;
 
-/// <summary>The networks of contract §1.5's ResEnc plans (tests/fixtures/conversion/resenc_m_plans.json, transcribed from the contract) and what cannot be built.</summary>
+/// <summary>The networks of nnunet-parity.md §1.5's ResEnc plans (tests/fixtures/conversion/resenc_m_plans.json, transcribed from the contract) and what cannot be built.</summary>
 public class UNetNetworkTests
 {
     private static readonly string MPlans = Path.Combine(TestPaths.Fixtures, "conversion", "resenc_m_plans.json");
 
-    // Exact counts from an independent formula over the topology of contract §6 (1 input channel, 5 classes);
+    // Exact counts from an independent formula over the topology of nnunet-parity.md §6 (1 input channel, 5 classes);
     // the contract rounds them to ≈102M (M and L 3-D), 141.5M (XL 3-D) and 105.9M (2-D).
     [Theory]
     [InlineData("3d_fullres", false, 101_942_585L, 102.0, 0)]

@@ -37,7 +37,7 @@ public class GaussianMapTests
     {
         Half[] map = GaussianMap.Compute([96, 160, 160]);
 
-        // Contract §4.3: maximum 10, zeros replaced by the fp16 subnormal minimum on 22,317 voxels.
+        // nnunet-parity.md §4.3: maximum 10, zeros replaced by the fp16 subnormal minimum on 22,317 voxels.
         Assert.Equal((Half)10f, map.Max());
         Assert.Equal(Half.Epsilon, map.Min());
         Assert.Equal(22317, map.Count(h => h == Half.Epsilon));

@@ -2,7 +2,7 @@ using SegEngine.Inference;
 
 namespace SegEngine.Tests.Inference;
 
-/// <summary>Padding and tile offsets (contract §4.1, §4.2, §4.8).</summary>
+/// <summary>Padding and tile offsets (nnunet-parity.md §4.1, §4.2, §4.8).</summary>
 public class SlidingWindowGridTests
 {
     [Fact]

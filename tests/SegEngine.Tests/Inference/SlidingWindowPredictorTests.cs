@@ -4,7 +4,7 @@ using SegEngine.Tests.Reference;
 namespace SegEngine.Tests.Inference;
 
 /// <summary>
-/// The streaming predictor against the naive whole-volume reference (contract §4), through fake networks so that
+/// The streaming predictor against the naive whole-volume reference (nnunet-parity.md §4), through fake networks so that
 /// only the sliding window's own arithmetic is under test: every comparison is on raw fp16 bits.
 /// </summary>
 public class SlidingWindowPredictorTests

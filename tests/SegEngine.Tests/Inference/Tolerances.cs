@@ -22,6 +22,6 @@ internal static class Tolerances
     /// </summary>
     public const double ConvertedLogitsRelative = 1e-4;
 
-    /// <summary>Minimum voxel agreement of segmentations from a converted model and from torch's export (contract §0: 99.99 %).</summary>
+    /// <summary>Minimum voxel agreement of segmentations from a converted model and from torch's export (nnunet-parity.md §0: 99.99 %).</summary>
     public const double MinVoxelAgreement = 0.9999;
 }

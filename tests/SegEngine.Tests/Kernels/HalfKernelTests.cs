@@ -125,9 +125,13 @@ public class HalfKernelTests
         }
     }
 
-    /// <summary>The widths differ in nothing, not even NaN payloads, so the machine never changes an output byte.</summary>
+    /// <summary>
+    /// The widths agree on every finite bit and on where NaNs are. NaN payloads are not compared: which operand's payload
+    /// x86 propagates follows the instruction the JIT picked, which changes with tiering (seen: a full-suite run differed
+    /// from the same test alone). No payload reaches an output: non-finite logits are refused before the export.
+    /// </summary>
     [Fact]
-    public void WidthsAgreeOnNaNPayloads()
+    public void WidthsAgreeWhereNaNsAre()
     {
         var random = new Random(Seed + 70);
         Half[] addend = RandomHalves(random, 1000);
@@ -149,8 +153,8 @@ public class HalfKernelTests
         }
 
         Half[] reference = Run((int)VectorWidth.Vector256);
-        AssertBits(reference, Run((int)VectorWidth.Vector512), 0, 1000, "Vector512 against Vector256", nanPayloads: true);
-        AssertBits(reference, Run((int)VectorWidth.Scalar), 0, 1000, "scalar against Vector256", nanPayloads: true);
+        AssertBits(reference, Run((int)VectorWidth.Vector512), 0, 1000, "Vector512 against Vector256");
+        AssertBits(reference, Run((int)VectorWidth.Scalar), 0, 1000, "scalar against Vector256");
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public class LabelManagerTests
     [Fact]
     public void RegionsWithIgnoreFollowTheContractExample()
     {
-        // Contract §1.2: background 0; whole_tumor [1,2,3]; tumor_core [2,3]; enhancing 3; ignore 4; order [1,2,3].
+        // nnunet-parity.md §1.2: background 0; whole_tumor [1,2,3]; tumor_core [2,3]; enhancing 3; ignore 4; order [1,2,3].
         LabelManager labels = LoadDataset(
             "\"labels\": {\"background\": 0, \"whole_tumor\": [1, 2, 3], \"tumor_core\": [2, 3], \"enhancing\": 3, \"ignore\": 4}, \"regions_class_order\": [1, 2, 3]").Labels;
 

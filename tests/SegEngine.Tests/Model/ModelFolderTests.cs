@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SegEngine.Model;
+using SegEngine.Model.Checkpoints;
 
 namespace SegEngine.Tests.Model;
 
@@ -184,6 +185,28 @@ public class ModelFolderTests
 
         ModelFolder model = ModelFolder.Load(path, checkpointName: "checkpoint_best.pth");
         Assert.Equal([0, 1], model.MirroringAxes!);
+    }
+
+    [Fact]
+    public void CheckpointWithoutMirroringAxesMeansNoMirroring()
+    {
+        // nnU-Net mirrors only along inference_allowed_mirroring_axes; None (e.g. nnUNetTrainer_noMirroring) means never.
+        string path = ModelFixtures.CopySample("2d");
+        TorchCheckpointWriter.Write(Path.Combine(path, "fold_0", "checkpoint_final.pth"), [], "2d", "0", "nnUNetTrainer_noMirroring", mirroringAxes: null);
+
+        ModelFolder model = ModelFolder.Load(path);
+
+        Assert.Null(model.MirroringAxes);
+        Assert.Empty(model.Network.MirroringAxes);
+    }
+
+    [Fact]
+    public void FolderWithoutCheckpointMirrorsEveryPatchAxis()
+    {
+        string path = ModelFixtures.CopySample("2d");
+        File.Delete(Path.Combine(path, "fold_0", "checkpoint_final.pth"));
+
+        Assert.Equal([0, 1], ModelFolder.Load(path).Network.MirroringAxes);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public class CaseReaderTests
     }
 
     /// <summary>
-    /// Contract §3.6: the previous stage's labels go through transpose, crop, <c>resize_segmentation</c> to the new
+    /// nnunet-parity.md §3.6: the previous stage's labels go through transpose, crop, <c>resize_segmentation</c> to the new
     /// shape and one-hot over the foreground labels, appended after the image. The image channel stays nnU-Net's.
     /// </summary>
     [Fact]

@@ -3,7 +3,7 @@ using SegEngine.Export;
 namespace SegEngine.Tests.Reference;
 
 /// <summary>
-/// The export as nnU-Net materialises it (contract §3.5, §5): every class resampled at full resolution in float64 with
+/// The export as nnU-Net materialises it (nnunet-parity.md §3.5, §5): every class resampled at full resolution in float64 with
 /// skimage's clip, stored to fp16, then argmax / regions, uncrop and transpose_backward. Slow on purpose.
 /// </summary>
 internal static class NaiveExport
@@ -147,7 +147,7 @@ internal static class NaiveExport
         return axes.Length == 1 ? axes[0] : null;
     }
 
-    /// <summary>skimage resize(order 1, mode edge, clip) of an N-D float64 array (N = 2 or 3), contract §3.5.</summary>
+    /// <summary>skimage resize(order 1, mode edge, clip) of an N-D float64 array (N = 2 or 3), nnunet-parity.md §3.5.</summary>
     public static double[] Resize(double[] data, int[] inShape, int[] outShape, bool clip)
     {
         int n = inShape.Length;

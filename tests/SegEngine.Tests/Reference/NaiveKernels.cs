@@ -1,6 +1,6 @@
 namespace SegEngine.Tests.Reference;
 
-/// <summary>Plain scalar twins of the fp16 kernels: the definitions from contract §0, one element at a time.</summary>
+/// <summary>Plain scalar twins of the fp16 kernels: the definitions from nnunet-parity.md §0, one element at a time.</summary>
 internal static class NaiveKernels
 {
     public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<Half> weights, Span<Half> accumulator)

@@ -1,6 +1,6 @@
 namespace SegEngine.Tests.Reference;
 
-/// <summary>Scalar twins of the fused normalisation kernels: one NumPy step at a time (contract §3.4).</summary>
+/// <summary>Scalar twins of the fused normalisation kernels: one NumPy step at a time (nnunet-parity.md §3.4).</summary>
 internal static class NaiveNormalization
 {
     /// <summary>NumPy 1.24's clip ufunc for floats: min(max(x, lo), hi) where a NaN first operand wins.</summary>

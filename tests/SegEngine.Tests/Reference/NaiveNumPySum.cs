@@ -1,6 +1,6 @@
 namespace SegEngine.Tests.Reference;
 
-/// <summary>Plain scalar restatement of NumPy's float32 pairwise sum and its 8192-element chunking (contract §3.4).</summary>
+/// <summary>Plain scalar restatement of NumPy's float32 pairwise sum and its 8192-element chunking (nnunet-parity.md §3.4).</summary>
 internal static class NaiveNumPySum
 {
     public static float Pairwise(float[] x, int start, int n)

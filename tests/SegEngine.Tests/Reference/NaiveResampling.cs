@@ -1,7 +1,7 @@
 namespace SegEngine.Tests.Reference;
 
 /// <summary>
-/// Plain scalar twins of the resampling kernels, written straight from contract §3.5: a whole padded float64
+/// Plain scalar twins of the resampling kernels, written straight from nnunet-parity.md §3.5: a whole padded float64
 /// coefficient volume, three filter passes, and the tap loop of SciPy's zoom.
 /// </summary>
 internal static class NaiveResampling
@@ -45,7 +45,7 @@ internal static class NaiveResampling
         }
     }
 
-    /// <summary>One output coordinate's first tap and weights, per contract §3.5.</summary>
+    /// <summary>One output coordinate's first tap and weights, per nnunet-parity.md §3.5.</summary>
     public static (int Start, double[] Weights) Taps(int o, int n, int m, int order)
     {
         double zoom = (double)n / m;

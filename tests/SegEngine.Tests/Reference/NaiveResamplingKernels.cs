@@ -1,6 +1,6 @@
 namespace SegEngine.Tests.Reference;
 
-/// <summary>Plain scalar twins of the float64 resampling kernels (contract §3.5), one voxel at a time.</summary>
+/// <summary>Plain scalar twins of the float64 resampling kernels (nnunet-parity.md §3.5), one voxel at a time.</summary>
 internal static class NaiveResamplingKernels
 {
     /// <summary><c>np.clip(x, min, max).astype(np.float32)</c>: NumPy's max-then-min where a NaN operand wins.</summary>

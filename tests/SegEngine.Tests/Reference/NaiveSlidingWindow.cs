@@ -3,7 +3,7 @@ using SegEngine.Inference;
 namespace SegEngine.Tests.Reference;
 
 /// <summary>
-/// nnU-Net's sliding window written the slow, obvious way from contract §4 (whole padded volume, one tile at a time,
+/// nnU-Net's sliding window written the slow, obvious way from nnunet-parity.md §4 (whole padded volume, one tile at a time,
 /// scalar fp16 arithmetic), as the reference the streaming predictor must equal bit for bit.
 /// </summary>
 internal static class NaiveSlidingWindow

@@ -2,7 +2,7 @@ using SegEngine.Resampling;
 
 namespace SegEngine.Tests.Resampling;
 
-/// <summary>The separate-z decision shared by preprocessing and export (contract §3.5), on hand-picked edge cases.</summary>
+/// <summary>The separate-z decision shared by preprocessing and export (nnunet-parity.md §3.5), on hand-picked edge cases.</summary>
 public sealed class SeparateZRuleTests
 {
     [Theory]

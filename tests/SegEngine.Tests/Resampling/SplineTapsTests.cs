@@ -3,7 +3,7 @@ using SegEngine.Tests.Reference;
 
 namespace SegEngine.Tests.Resampling;
 
-/// <summary>The per-axis taps of SciPy's spline zoom and their order-1 pairs against the naive formulas of contract §3.5, bit for bit.</summary>
+/// <summary>The per-axis taps of SciPy's spline zoom and their order-1 pairs against the naive formulas of nnunet-parity.md §3.5, bit for bit.</summary>
 public sealed class SplineTapsTests
 {
     private static readonly (int N, int M)[] Lengths = [(1, 1), (1, 5), (5, 1), (7, 3), (13, 29), (512, 239), (60, 200)];

@@ -4,7 +4,7 @@ namespace SegEngine.Model.Checkpoints;
 /// What inference needs from a fold's <c>checkpoint_final.pth</c> besides the weights (which come from the ONNX file).
 /// </summary>
 /// <remarks>
-/// Read the way <c>nnUNetPredictor.initialize_from_trained_model_folder</c> reads it (contract §1.4): a missing
+/// Read the way <c>nnUNetPredictor.initialize_from_trained_model_folder</c> reads it (nnunet-parity.md §1.4): a missing
 /// <c>inference_allowed_mirroring_axes</c> means no mirroring.
 /// </remarks>
 /// <param name="Path">The checkpoint file.</param>

@@ -16,7 +16,7 @@ internal sealed record NumPyArrayValue(long[] Shape, double[] Values);
 /// NumPy pickles a scalar as <c>numpy.core.multiarray.scalar(dtype, bytes)</c> and an array as
 /// <c>numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b'b')</c> followed by <c>BUILD</c> with the state
 /// <c>(1, shape, dtype, is_fortran, bytes)</c>; a dtype is <c>numpy.dtype(code, False, True)</c> whose <c>BUILD</c>
-/// state carries the byte order in item 1. NumPy 2 spells the module <c>numpy._core</c>. Contract §1.4.
+/// state carries the byte order in item 1. NumPy 2 spells the module <c>numpy._core</c>. nnunet-parity.md §1.4.
 /// </remarks>
 internal static class NumPyValues
 {

@@ -16,7 +16,7 @@ namespace SegEngine.Model.Checkpoints;
 /// <remarks>
 /// Semantics follow CPython's <c>pickle._Unpickler</c> (MARK opens a new stack, POP_MARK returns to the previous one).
 /// <c>collections.OrderedDict()</c> is the one call it evaluates, into a <see cref="PickleDict"/>, because torch state
-/// dicts are filled through SETITEMS afterwards. Contract §1.4.
+/// dicts are filled through SETITEMS afterwards. nnunet-parity.md §1.4.
 /// </remarks>
 internal sealed class PickleReader
 {

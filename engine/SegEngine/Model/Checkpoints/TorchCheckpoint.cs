@@ -7,7 +7,7 @@ namespace SegEngine.Model.Checkpoints;
 /// and <c>data/&lt;key&gt;</c> (the raw tensor storages). Opening it unpickles <c>data.pkl</c> into inert values;
 /// storages are only referenced (<see cref="PickleStorage"/>), never read here.
 /// </summary>
-/// <remarks>Layout written by <c>torch.serialization._save</c> (torch ≥ 1.6); contract §1.4.</remarks>
+/// <remarks>Layout written by <c>torch.serialization._save</c> (torch ≥ 1.6); nnunet-parity.md §1.4.</remarks>
 internal sealed class TorchCheckpoint
 {
     /// <summary>The largest <c>data.pkl</c> accepted. Even XL checkpoints with optimizer state pickle to a few MiB.</summary>

@@ -16,7 +16,7 @@ internal sealed record TorchTensorToSave(string Name, int[] Shape, string Storag
 /// (protocol 2), one uncompressed <c>&lt;archive&gt;/data/&lt;key&gt;</c> record per storage, and <c>&lt;archive&gt;/version</c>.
 /// </summary>
 /// <remarks>
-/// The dict holds what <c>nnUNetPredictor.initialize_from_trained_model_folder</c> reads (contract §1.4):
+/// The dict holds what <c>nnUNetPredictor.initialize_from_trained_model_folder</c> reads (nnunet-parity.md §1.4):
 /// <c>network_weights</c> (an OrderedDict of <c>torch._utils._rebuild_tensor_v2</c> tensors), <c>init_args</c> with the
 /// configuration, fold and a <c>torch.device</c>, <c>trainer_name</c>, <c>inference_allowed_mirroring_axes</c> and
 /// <c>current_epoch</c>. The written file is replaced atomically.

@@ -8,7 +8,7 @@ namespace SegEngine.Model.Checkpoints;
 /// range a tensor views is read, into pooled memory, and every size is checked against the record before anything is
 /// allocated, so a forged numel or zip directory cannot make it allocate more than the tensor itself.
 /// </summary>
-/// <remarks>Storages are raw little-endian element arrays written by <c>torch.serialization._save</c> (contract §1.4).</remarks>
+/// <remarks>Storages are raw little-endian element arrays written by <c>torch.serialization._save</c> (nnunet-parity.md §1.4).</remarks>
 internal sealed class TorchStorageReader : IDisposable
 {
     private const int SkipChunkBytes = 1 << 16;

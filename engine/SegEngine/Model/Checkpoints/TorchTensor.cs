@@ -7,7 +7,7 @@ namespace SegEngine.Model.Checkpoints;
 /// <remarks>
 /// Built from the call <c>torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
 /// backward_hooks[, metadata])</c>, possibly wrapped in <c>torch._utils._rebuild_parameter(tensor, requires_grad,
-/// backward_hooks)</c>. Contract §1.4.
+/// backward_hooks)</c>. nnunet-parity.md §1.4.
 /// </remarks>
 internal sealed record TorchTensor(PickleStorage Storage, TorchElementType ElementType, long StorageOffset, long[] Shape, long[] Strides)
 {

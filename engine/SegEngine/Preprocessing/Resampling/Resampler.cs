@@ -11,7 +11,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// batchgenerators' <c>resize_segmentation</c>. Nothing is converted to a float64 volume.
 /// </summary>
 /// <remarks>
-/// nnU-Net 2.8.1 <c>default_resampling.resample_data_or_seg</c>; contract §3.5. Call once per channel: nnU-Net's
+/// nnU-Net 2.8.1 <c>default_resampling.resample_data_or_seg</c>; nnunet-parity.md §3.5. Call once per channel: nnU-Net's
 /// channels are independent (each has its own clip range), so callers can stream them.
 /// </remarks>
 internal static class Resampler

@@ -6,7 +6,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// What <c>resample_data_or_seg_to_shape</c> will do for one case: the shapes, and whether and along which axis the
 /// low-resolution axis is resampled separately (in-plane resize per slice, then nearest along that axis).
 /// </summary>
-/// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/default_resampling.py</c>; contract §3.3 and §3.5.</remarks>
+/// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/default_resampling.py</c>; nnunet-parity.md §3.3 and §3.5.</remarks>
 internal sealed record ResamplingPlan
 {
     private ResamplingPlan(Shape3 inputShape, Shape3 outputShape, bool separateZ, int lowResolutionAxis)
@@ -65,7 +65,7 @@ internal sealed record ResamplingPlan
     }
 
     /// <summary>
-    /// The preprocessing target spacing (contract §3.3): the plan's spacing in 3-D; in 2-D the case's own axis-0
+    /// The preprocessing target spacing (nnunet-parity.md §3.3): the plan's spacing in 3-D; in 2-D the case's own axis-0
     /// spacing followed by the plan's two in-plane spacings, so axis 0 is never resampled.
     /// </summary>
     public static double[] TargetSpacing(ReadOnlySpan<double> transposedSpacing, ReadOnlySpan<double> planSpacing)

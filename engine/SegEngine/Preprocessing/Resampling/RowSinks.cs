@@ -9,7 +9,7 @@ internal interface IRowSink
     void WriteRow(int z, int y, ReadOnlySpan<double> values);
 }
 
-/// <summary>skimage's clip to the input's [min, max], then the float32 store (contract §3.5).</summary>
+/// <summary>skimage's clip to the input's [min, max], then the float32 store (nnunet-parity.md §3.5).</summary>
 internal readonly unsafe struct ClippedSingleSink(float* destination, Shape3 shape, double min, double max) : IRowSink
 {
     public void WriteRow(int z, int y, ReadOnlySpan<double> values) =>

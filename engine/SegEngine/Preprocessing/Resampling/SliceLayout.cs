@@ -7,7 +7,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// that axis the input slice it copies.
 /// </summary>
 /// <remarks>
-/// Contract §3.5, "Separate along axis a": the slice order (remaining axes ascending) is that of
+/// nnunet-parity.md §3.5, "Separate along axis a": the slice order (remaining axes ascending) is that of
 /// <c>data[c, :, s]</c> and friends; along the axis nnU-Net's order-0 <c>map_coordinates</c> picks
 /// clamp(floor(scale·(o + 0.5) − 0.5 + 0.5)) when the length changes, and copies slice o otherwise.
 /// </remarks>

@@ -11,7 +11,7 @@ namespace SegEngine.Preprocessing.Resampling;
 /// are the sink's job.
 /// </summary>
 /// <remarks>
-/// Contract §3.5. Orders 0 and 1 read the input directly, one output slice per worker. Order 3 needs the float64
+/// nnunet-parity.md §3.5. Orders 0 and 1 read the input directly, one output slice per worker. Order 3 needs the float64
 /// spline coefficients of the edge-padded volume, filtered along axis 0, then 1, then 2. They are produced one padded
 /// plane at a time, from the top plane down: the axis-0 filter is a forward recursion followed by a backward one, so
 /// its forward values are kept only at checkpoint planes (every ⌈√L⌉ planes) and recomputed block by block on the way
