@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -76,7 +75,7 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
             throw new SegEngineException(SegErrorCode.Io, $"{onnxPath}: the ONNX model does not exist");
         }
 
-        using SessionOptions sessionOptions = CreateSessionOptions(options, out InferenceDevice device);
+        using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
         string loadPath = onnxPath;
         if (options.SaveOptimizedModel)
         {
@@ -106,6 +105,12 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
             OrtModel model = Describe(session, loadPath, device, options);
             model.WarmUp();
             return model;
+        }
+        catch (OnnxRuntimeException e) when (device == InferenceDevice.Cuda)
+        {
+            // Since ORT 1.28 a missing cuDNN surfaces at the first Run of a convolution, not at session creation.
+            session.Dispose();
+            return Open(onnxPath, OrtSessionOptions.FallBackToCpu(options, CudaAvailability.DescribeRunFailure(e.Message), e));
         }
         catch
         {
@@ -143,73 +148,6 @@ internal sealed class OrtModel : IDisposable, ITileNetwork
         DisposeValues();
         runOptions.Dispose();
         session.Dispose();
-    }
-
-    private static SessionOptions CreateSessionOptions(InferenceOptions options, out InferenceDevice device)
-    {
-        var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            EnableMemoryPattern = true,
-            EnableCpuMemArena = true,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
-            InterOpNumThreads = 1,
-        };
-
-        device = InferenceDevice.Cpu;
-        if (options.Device == InferenceDevice.Cpu)
-        {
-            return sessionOptions;
-        }
-
-        try
-        {
-            AppendCuda(sessionOptions, options);
-            device = InferenceDevice.Cuda;
-            if (options.CudnnConvAlgoSearch == CudnnConvAlgoSearch.Default)
-            {
-                options.Warning?.Invoke(
-                    "cudnn_conv_algo_search DEFAULT selects cuDNN's fallback engines since ONNX Runtime 1.20 and can be far slower than HEURISTIC or EXHAUSTIVE");
-            }
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException)
-        {
-            // The CPU package has no CUDA entry points; the GPU package without CUDA/cuDNN fails to load the provider.
-            if (options.Device == InferenceDevice.Cuda)
-            {
-                sessionOptions.Dispose();
-                throw new SegEngineException(
-                    SegErrorCode.Unsupported,
-                    $"device cuda was requested but ONNX Runtime could not create the CUDA execution provider ({e.GetType().Name}: {e.Message}). "
-                    + "This build may use the CPU-only ONNX Runtime package (build with -p:OrtFlavor=Gpu), or CUDA/cuDNN are missing; use device auto or cpu to run on the CPU.",
-                    e);
-            }
-
-            options.Warning?.Invoke($"CUDA is not available ({e.GetType().Name}: {e.Message.Split('\n')[0]}); running on the CPU");
-        }
-
-        return sessionOptions;
-    }
-
-    private static void AppendCuda(SessionOptions sessionOptions, InferenceOptions options)
-    {
-        using var cuda = new OrtCUDAProviderOptions();
-        var settings = new Dictionary<string, string>
-        {
-            ["device_id"] = "0",
-            ["arena_extend_strategy"] = "kSameAsRequested",
-            ["cudnn_conv_algo_search"] = options.CudnnConvAlgoSearch.ToString().ToUpperInvariant(),
-            ["do_copy_in_default_stream"] = "1",
-            ["cudnn_conv_use_max_workspace"] = "1",
-        };
-        if (options.GpuMemoryTargetGb > 0)
-        {
-            settings["gpu_mem_limit"] = ((long)(options.GpuMemoryTargetGb * (1L << 30))).ToString(CultureInfo.InvariantCulture);
-        }
-
-        cuda.UpdateOptions(settings);
-        sessionOptions.AppendExecutionProvider_CUDA(cuda);
     }
 
     private static OrtModel Describe(InferenceSession session, string path, InferenceDevice device, InferenceOptions options)
