@@ -78,7 +78,9 @@ public sealed class SegModel : IDisposable
         {
             foreach (FoldInfo fold in folder.Folds)
             {
-                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), inference));
+                // Every fold runs where the first one does, so a fallback to the CPU is decided, and said, once.
+                InferenceOptions foldInference = sessions.Count == 0 ? inference : inference with { Device = sessions[0].Device };
+                sessions.Add(OrtModel.Open(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), foldInference));
             }
 
             return new SegModel(folder, [.. sessions], inference);

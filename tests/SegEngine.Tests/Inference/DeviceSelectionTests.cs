@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using SegEngine.Inference;
+using SegEngine.Pipeline;
 
 namespace SegEngine.Tests.Inference;
 
@@ -40,6 +41,28 @@ public class DeviceSelectionTests
 
         Assert.Equal(InferenceDevice.Cpu, model.Device);
         Assert.Empty(warnings);
+    }
+
+    [Fact]
+    public void EveryFoldRunsWhereTheFirstOneDoesAndAFallbackIsSaidOnce()
+    {
+        string folder = TestPaths.NewTempFolder();
+        string source = TestPaths.SampleModel("2d");
+        File.Copy(Path.Combine(source, "dataset.json"), Path.Combine(folder, "dataset.json"));
+        File.Copy(Path.Combine(source, "plans.json"), Path.Combine(folder, "plans.json"));
+        foreach (string fold in new[] { "fold_0", "fold_1", "fold_2" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, fold));
+            File.Copy(Path.Combine(source, "fold_0", "model.onnx"), Path.Combine(folder, fold, "model.onnx"));
+            File.Copy(Path.Combine(source, "fold_0", "checkpoint_final.pth"), Path.Combine(folder, fold, "checkpoint_final.pth"));
+        }
+
+        var warnings = new List<string>();
+        using var model = SegModel.Load(folder, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Auto, Warning = warnings.Add } });
+
+        Assert.Equal(3, model.Folder.Folds.Count);
+        int cudaWarnings = warnings.Count(warning => warning.StartsWith("CUDA is not available", StringComparison.Ordinal));
+        Assert.Equal(GpuPackage && model.Device == InferenceDevice.Cpu ? 1 : 0, cudaWarnings);
     }
 
 #if ORT_GPU
