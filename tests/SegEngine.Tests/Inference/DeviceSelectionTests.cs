@@ -154,6 +154,14 @@ public class DeviceSelectionTests
     }
 
     [Fact]
+    public void MissingCudnnIsNamedBeforeTheFirstConvolutionCouldFail()
+    {
+        Assert.Equal(
+            "libcudnn.so.9 (cuDNN 9) cannot be loaded, and ONNX Runtime needs it at the first convolution; " + CudaAvailability.InstallHint,
+            CudaAvailability.DescribeMissingCudnn());
+    }
+
+    [Fact]
     public void RunFailureInCudnnNamesCudnn()
     {
         string line = CudaAvailability.DescribeRunFailure("[ErrorCode:Fail] CUDNN failure 4000: CUDNN_STATUS_NOT_INITIALIZED ; GPU=0 ; expr=cudnnCreate(&cudnn_handle_);\nstack");
