@@ -41,6 +41,7 @@ fi
 
 status=0
 dotnet test Engine.sln -c Release || status=1
+tests/gpu-flavor.sh || status=1
 
 # ctest ends with "N% tests passed, F tests failed out of T"; it is restated in dotnet test's "Failed: F, Passed: P"
 # form so that .ci/run counts both suites alike.

@@ -71,7 +71,7 @@ extern "C" {
 #define SEG_EINTERNAL (-12)   /* a bug in the library; the message names the exception */
 
 /* Where the network runs (seg_options.device, seg_model_info.device). */
-#define SEG_DEVICE_AUTO 0 /* CUDA when available, otherwise the CPU with a warning (see seg_model_warnings) */
+#define SEG_DEVICE_AUTO 0 /* CUDA when available, otherwise the CPU (a CUDA build that cannot load CUDA warns) */
 #define SEG_DEVICE_CPU 1
 #define SEG_DEVICE_CUDA 2 /* failing to create the CUDA provider is an error (SEG_EUNSUPPORTED) */
 
@@ -176,7 +176,7 @@ SEG_API int seg_model_free(seg_model* model);
 SEG_API SEG_NODISCARD int seg_model_get_info(seg_model* model, seg_model_info* out);
 
 /*
- * The warnings of opening the model (e.g. "CUDA is not available ...; running on the CPU" for SEG_DEVICE_AUTO), one
+ * The warnings of opening the model (e.g. "CUDA is not available, running on the CPU: ..." in a CUDA build), one
  * per line; an empty string when there were none. Writes what fits, NUL-terminated when cap > 0; *needed (optional)
  * gets the full size, NUL included. Returns SEG_EBUFS when the text was truncated.
  */

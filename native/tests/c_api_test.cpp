@@ -481,7 +481,7 @@ TEST(CApi, FreeingDuringAPredictionLetsItFinish) {
     model.handle = nullptr;
 }
 
-TEST(CApi, DeviceAutoFallsBackToTheCpuWithAWarning) {
+TEST(CApi, DeviceAutoIsTheCpuWithoutAWarningOnTheCpuPackage) {
     OpenModel model(SEG_DEVICE_AUTO);
     seg_model_info info{};
     ASSERT_EQ(seg_model_get_info(model.handle, &info), SEG_OK) << last_error();
@@ -491,12 +491,10 @@ TEST(CApi, DeviceAutoFallsBackToTheCpuWithAWarning) {
     ASSERT_EQ(seg_model_warnings(model.handle, &warnings[0], warnings.size(), nullptr), SEG_OK) << last_error();
     warnings.resize(needed - 1);
 
-    // This build links the CPU-only ONNX Runtime package; a CUDA build on a GPU machine runs on CUDA with no warning.
-    if (info.device == SEG_DEVICE_CPU) {
-        EXPECT_NE(warnings.find("CUDA is not available"), std::string::npos) << warnings;
-    } else {
-        EXPECT_EQ(info.device, SEG_DEVICE_CUDA);
-    }
+    // libsegengine ships the CPU-only ONNX Runtime package: auto means the CPU and nothing was missed, so nothing is
+    // said (a GPU build that cannot load CUDA warns once, naming the missing library: docs/gpu.md).
+    EXPECT_EQ(info.device, SEG_DEVICE_CPU);
+    EXPECT_EQ(warnings, "");
     EXPECT_EQ(info.channels, 1);
     EXPECT_EQ(info.label_type, SEG_LABELS_U8);
     EXPECT_EQ(info.folds, 1);

@@ -26,6 +26,7 @@ internal static class InfoCommand
         var planSpacing = new Option<string?>("--plan-spacing") { Description = "The planned image's spacing in the same order (default: the configuration's target spacing)" };
         var memoryBudget = new Option<double>("--memory-budget") { Description = "Plan for this host memory budget in GB (0: unlimited)" };
         var disableTta = new Option<bool>("--disable_tta", "--disable-tta") { Description = "Plan without mirroring" };
+        var cuda = new CudaArguments();
 
         var command = new Command("info", "Check a trained nnU-Net model folder and print its configuration.");
         modelArguments.AddTo(command);
@@ -34,12 +35,14 @@ internal static class InfoCommand
         command.Add(planSpacing);
         command.Add(memoryBudget);
         command.Add(disableTta);
+        cuda.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             ModelFolder folder = ModelFolder.Load(
                 modelArguments.ModelPath(parse),
                 modelArguments.FolderOptions(parse) with { AllowIncompleteFolds = true });
-            Console.Out.Write(parse.GetValue(json) ? FormatJson(folder) : FormatText(folder));
+            CudaProviderSettings cudaSettings = CudaProviderSettings.From(cuda.Apply(parse, new InferenceOptions()));
+            Console.Out.Write(parse.GetValue(json) ? FormatJson(folder, cudaSettings) : FormatText(folder, cudaSettings));
             if (parse.GetValue(planImage) is string shapeText)
             {
                 Shape3 shape = Shape3.FromArray(ParseTriple(shapeText, "--plan-image").Select(v => (int)v).ToArray());
@@ -77,7 +80,7 @@ internal static class InfoCommand
     private static double[] DefaultSpacing(ConfigurationPlan configuration) =>
         configuration.Spacing.Length == 3 ? configuration.Spacing : [1.0, .. configuration.Spacing];
 
-    internal static string FormatText(ModelFolder folder)
+    internal static string FormatText(ModelFolder folder, CudaProviderSettings cuda)
     {
         var text = new StringBuilder();
         void Line(string label, string value) =>
@@ -160,6 +163,8 @@ internal static class InfoCommand
         }
 
         Line("onnx runtime", $"{OnnxRuntimeInfo.Version} ({string.Join(", ", OnnxRuntimeInfo.AvailableProviders)})");
+        Line("cuda", CudaAvailability.Summary());
+        Line("cuda options", cuda.ToString());
         foreach (string warning in folder.Warnings)
         {
             Line("warning", warning);
@@ -168,7 +173,7 @@ internal static class InfoCommand
         return text.ToString();
     }
 
-    internal static string FormatJson(ModelFolder folder)
+    internal static string FormatJson(ModelFolder folder, CudaProviderSettings cuda)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -277,6 +282,16 @@ internal static class InfoCommand
             }
 
             json.WriteEndArray();
+            json.WriteStartObject("cuda");
+            json.WriteString("status", CudaAvailability.Summary());
+            json.WriteStartObject("provider_options");
+            foreach ((string name, string value) in cuda.Options)
+            {
+                json.WriteString(name, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
             json.WriteStartArray("warnings");
             foreach (string warning in folder.Warnings)
             {

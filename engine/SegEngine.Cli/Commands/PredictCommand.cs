@@ -25,12 +25,7 @@ internal static class PredictCommand
         var previousStage = new Option<string?>("-prev_stage_predictions", "--prev-stage-predictions") { Description = "Folder of the previous stage's segmentations (cascade configurations)" };
         var device = new Option<InferenceDevice>("-device", "--device") { Description = "auto (CUDA if available, else CPU), cpu or cuda", DefaultValueFactory = _ => InferenceDevice.Auto };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads on the CPU (0: one per core)" };
-        var gpuMemoryTarget = new Option<double>("--gpu-memory-target") { Description = "Cap of the CUDA memory arena in GB (0: no cap)" };
-        var cudnnSearch = new Option<CudnnConvAlgoSearch>("--cudnn-conv-algo-search")
-        {
-            Description = "cuDNN convolution algorithm search: exhaustive, heuristic or default (slow since ORT 1.20)",
-            DefaultValueFactory = _ => CudnnConvAlgoSearch.Exhaustive,
-        };
+        var cuda = new CudaArguments();
         var memoryBudget = new Option<double>("--memory-budget") { Description = "Host memory budget of the inference stage in GB (0: unlimited)" };
         var batchSize = new Option<int>("--batch-size") { Description = "Tiles per network run when the model allows it (0: from the memory plan)" };
         var saveOptimized = new Option<bool>("--save-optimized-model") { Description = "Save ONNX Runtime's optimised graph beside model.onnx and reuse it" };
@@ -45,9 +40,10 @@ internal static class PredictCommand
             input, output,
         };
         modelArguments.AddTo(command);
+        cuda.AddTo(command);
         foreach (Option option in new Option[]
         {
-            stepSize, disableTta, saveProbabilities, continuePrediction, previousStage, device, threads, gpuMemoryTarget, cudnnSearch, memoryBudget, batchSize,
+            stepSize, disableTta, saveProbabilities, continuePrediction, previousStage, device, threads, memoryBudget, batchSize,
             saveOptimized, preprocessWorkers, exportWorkers, numParts, partId, report,
         })
         {
@@ -56,19 +52,17 @@ internal static class PredictCommand
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var inference = new InferenceOptions
+            var inference = cuda.Apply(parse, new InferenceOptions
             {
                 Device = parse.GetValue(device),
                 Threads = parse.GetValue(threads),
-                GpuMemoryTargetGb = parse.GetValue(gpuMemoryTarget),
-                CudnnConvAlgoSearch = parse.GetValue(cudnnSearch),
                 UseMirroring = !parse.GetValue(disableTta),
                 StepSize = parse.GetValue(stepSize),
                 MemoryBudgetGb = parse.GetValue(memoryBudget),
                 BatchSize = parse.GetValue(batchSize),
                 SaveOptimizedModel = parse.GetValue(saveOptimized),
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
-            };
+            });
             if (OptionError.Find(inference) is { } error)
             {
                 throw new UsageException($"{error.Name} {error.Value}: {error.Reason}");

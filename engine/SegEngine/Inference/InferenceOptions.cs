@@ -3,7 +3,10 @@ namespace SegEngine.Inference;
 /// <summary>Where the network runs.</summary>
 public enum InferenceDevice
 {
-    /// <summary>CUDA when the ONNX Runtime build and the machine provide it, otherwise the CPU (with one warning).</summary>
+    /// <summary>
+    /// CUDA when the ONNX Runtime build and the machine provide it, otherwise the CPU: silently with the CPU package,
+    /// with one warning naming what is missing with the GPU package.
+    /// </summary>
     Auto,
     /// <summary>The CPU execution provider.</summary>
     Cpu,
@@ -11,15 +14,16 @@ public enum InferenceDevice
     Cuda,
 }
 
-/// <summary>cuDNN convolution algorithm search of the CUDA execution provider (<c>cudnn_conv_algo_search</c>).</summary>
+/// <summary>
+/// cuDNN convolution algorithm search of the CUDA execution provider (<c>cudnn_conv_algo_search</c>). ORT's third
+/// value, DEFAULT, is deliberately absent: it maps to cuDNN's fallback engine and is far slower than either search.
+/// </summary>
 public enum CudnnConvAlgoSearch
 {
     /// <summary>Benchmarks the candidates once per shape (ORT's default; closest to nnU-Net's cudnn.benchmark).</summary>
     Exhaustive,
     /// <summary>cuDNN's heuristics, no benchmarking.</summary>
     Heuristic,
-    /// <summary>A fixed algorithm; since ORT 1.20 this is cuDNN frontend's fallback mode and can be very slow.</summary>
-    Default,
 }
 
 /// <summary>
@@ -38,6 +42,12 @@ public sealed record InferenceOptions
     public double GpuMemoryTargetGb { get; init; }
 
     public CudnnConvAlgoSearch CudnnConvAlgoSearch { get; init; } = CudnnConvAlgoSearch.Exhaustive;
+
+    /// <summary>
+    /// TF32 tensor cores for fp32 convolutions and GEMMs on CUDA (<c>use_tf32</c>); on by default as in PyTorch's cuDNN
+    /// convolutions. Off gives full fp32 arithmetic, for parity checks against the CPU.
+    /// </summary>
+    public bool UseTf32 { get; init; } = true;
 
     /// <summary>Mirroring test-time augmentation (nnU-Net's <c>use_mirroring</c>; <c>--disable_tta</c> turns it off).</summary>
     public bool UseMirroring { get; init; } = true;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using SegEngine.Model;
 
@@ -78,7 +77,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             throw new SegEngineException(SegErrorCode.Io, $"{onnxPath}: the ONNX model does not exist");
         }
 
-        using SessionOptions sessionOptions = CreateSessionOptions(options, out InferenceDevice device);
+        using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
         string loadPath = onnxPath;
         if (options.SaveOptimizedModel)
         {
@@ -108,6 +107,12 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             var network = new OrtTileNetwork(session, loadPath, device, signature);
             network.WarmUp();
             return network;
+        }
+        catch (OnnxRuntimeException e) when (device == InferenceDevice.Cuda)
+        {
+            // Since ORT 1.28 a missing cuDNN surfaces at the first Run of a convolution, not at session creation.
+            session.Dispose();
+            return Open(signature, OrtSessionOptions.FallBackToCpu(options, CudaAvailability.DescribeRunFailure(e.Message), e));
         }
         catch
         {
@@ -145,73 +150,6 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         DisposeValues();
         runOptions.Dispose();
         session.Dispose();
-    }
-
-    private static SessionOptions CreateSessionOptions(InferenceOptions options, out InferenceDevice device)
-    {
-        var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            EnableMemoryPattern = true,
-            EnableCpuMemArena = true,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
-            InterOpNumThreads = 1,
-        };
-
-        device = InferenceDevice.Cpu;
-        if (options.Device == InferenceDevice.Cpu)
-        {
-            return sessionOptions;
-        }
-
-        try
-        {
-            AppendCuda(sessionOptions, options);
-            device = InferenceDevice.Cuda;
-            if (options.CudnnConvAlgoSearch == CudnnConvAlgoSearch.Default)
-            {
-                options.Warning?.Invoke(
-                    "cudnn_conv_algo_search DEFAULT selects cuDNN's fallback engines since ONNX Runtime 1.20 and can be far slower than HEURISTIC or EXHAUSTIVE");
-            }
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException)
-        {
-            // The CPU package has no CUDA entry points; the GPU package without CUDA/cuDNN fails to load the provider.
-            if (options.Device == InferenceDevice.Cuda)
-            {
-                sessionOptions.Dispose();
-                throw new SegEngineException(
-                    SegErrorCode.Unsupported,
-                    $"device cuda was requested but ONNX Runtime could not create the CUDA execution provider ({e.GetType().Name}: {e.Message}). "
-                    + "This build may use the CPU-only ONNX Runtime package (build with -p:OrtFlavor=Gpu), or CUDA/cuDNN are missing; use device auto or cpu to run on the CPU.",
-                    e);
-            }
-
-            options.Warning?.Invoke($"CUDA is not available ({e.GetType().Name}: {e.Message.Split('\n')[0]}); running on the CPU");
-        }
-
-        return sessionOptions;
-    }
-
-    private static void AppendCuda(SessionOptions sessionOptions, InferenceOptions options)
-    {
-        using var cuda = new OrtCUDAProviderOptions();
-        var settings = new Dictionary<string, string>
-        {
-            ["device_id"] = "0",
-            ["arena_extend_strategy"] = "kSameAsRequested",
-            ["cudnn_conv_algo_search"] = options.CudnnConvAlgoSearch.ToString().ToUpperInvariant(),
-            ["do_copy_in_default_stream"] = "1",
-            ["cudnn_conv_use_max_workspace"] = "1",
-        };
-        if (options.GpuMemoryTargetGb > 0)
-        {
-            settings["gpu_mem_limit"] = ((long)(options.GpuMemoryTargetGb * (1L << 30))).ToString(CultureInfo.InvariantCulture);
-        }
-
-        cuda.UpdateOptions(settings);
-        sessionOptions.AppendExecutionProvider_CUDA(cuda);
     }
 
     /// <summary>

@@ -56,7 +56,9 @@ internal sealed class LoadedModel : IDisposable
             foreach (FoldInfo fold in folder.Folds)
             {
                 OnnxSignature onnx = fold.Onnx ?? OnnxSignature.Read(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), folder.Network);
-                sessions.Add(OrtTileNetwork.Open(onnx, inference));
+                // Every fold runs where the first one does, so a fallback to the CPU is decided, and said, once.
+                InferenceOptions foldInference = sessions.Count == 0 ? inference : inference with { Device = sessions[0].Device };
+                sessions.Add(OrtTileNetwork.Open(onnx, foldInference));
             }
 
             return new LoadedModel(folder, [.. sessions], inference);

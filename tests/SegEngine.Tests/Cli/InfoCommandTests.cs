@@ -24,7 +24,7 @@ public class InfoCommandTests
         Assert.Contains(lines, l => l.Trim().StartsWith("input", StringComparison.Ordinal) && l.EndsWith("input Float [batch, 1, 48, 64, 64]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Trim().StartsWith("output", StringComparison.Ordinal) && l.EndsWith("logits Float [batch, 3, 48, 64, 64]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("architecture", StringComparison.Ordinal) && l.EndsWith("ResidualEncoderUNet, 5 stages", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("onnx runtime", StringComparison.Ordinal) && l.Contains("1.31.1", StringComparison.Ordinal) && l.Contains("CPUExecutionProvider", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("onnx runtime", StringComparison.Ordinal) && l.Contains("1.32.0", StringComparison.Ordinal) && l.Contains("CPUExecutionProvider", StringComparison.Ordinal));
         Assert.Equal("", stderr);
     }
 

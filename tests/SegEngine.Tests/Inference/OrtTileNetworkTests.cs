@@ -4,7 +4,7 @@ using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Inference;
 
-/// <summary>Opening the sample ONNX models, the CUDA request on the CPU-only package, and the memory plan.</summary>
+/// <summary>Opening the sample ONNX models and the memory plan (the device choice is in <see cref="DeviceSelectionTests"/>).</summary>
 public class OrtTileNetworkTests
 {
     private static OnnxSignature SampleOnnx(string configuration) => SignatureIn(TestPaths.SampleModel(configuration));
@@ -22,29 +22,6 @@ public class OrtTileNetworkTests
         Assert.True(model.DynamicBatch);
         Assert.Equal(InferenceDevice.Cpu, model.Device);
         Assert.True(model.WorkingBytesPerTile >= 4 * 48 * 64 * 64 * 4);
-    }
-
-    [Fact]
-    public void AutoFallsBackToCpuWithOneWarning()
-    {
-        var warnings = new List<string>();
-        using OrtTileNetwork model = OrtTileNetwork.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Auto, Warning = warnings.Add });
-
-        Assert.Equal(InferenceDevice.Cpu, model.Device);
-        string warning = Assert.Single(warnings);
-        Assert.Contains("CUDA", warning);
-        Assert.Contains("CPU", warning);
-    }
-
-    [Fact]
-    public void CudaRequestFailsCleanlyOnTheCpuPackage()
-    {
-        var error = Assert.Throws<SegEngineException>(
-            () => OrtTileNetwork.Open(SampleOnnx("2d"), new InferenceOptions { Device = InferenceDevice.Cuda, GpuMemoryTargetGb = 4, CudnnConvAlgoSearch = CudnnConvAlgoSearch.Heuristic }));
-
-        Assert.Equal(SegErrorCode.Unsupported, error.Code);
-        Assert.Contains("CUDA", error.Message);
-        Assert.True(error.InnerException is EntryPointNotFoundException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException, error.InnerException?.GetType().Name);
     }
 
     [Fact]

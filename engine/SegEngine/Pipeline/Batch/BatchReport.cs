@@ -130,6 +130,14 @@ internal static class BatchReport
         json.WriteNumber("intra_op_threads", model.Inference.Threads == 0 ? Environment.ProcessorCount : model.Inference.Threads);
         json.WriteString("cudnn_conv_algo_search", model.Inference.CudnnConvAlgoSearch.ToString().ToLowerInvariant());
         json.WriteNumber("gpu_memory_target_gb", model.Inference.GpuMemoryTargetGb);
+        json.WriteBoolean("use_tf32", model.Inference.UseTf32);
+        json.WriteStartObject("cuda_provider_options");
+        foreach ((string name, string value) in CudaProviderSettings.From(model.Inference).Options)
+        {
+            json.WriteString(name, value);
+        }
+
+        json.WriteEndObject();
         json.WriteEndObject();
     }
 
