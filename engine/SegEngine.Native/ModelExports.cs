@@ -30,7 +30,7 @@ internal static unsafe class ModelExports
             var warnings = new ConcurrentQueue<string>();
             SegModelOptions settings = ReadOptions(options, warnings.Enqueue);
             SegModel model = SegModel.Load(directory, settings);
-            *handle = ModelHandles.Add(new NativeModel(model, warnings));
+            *handle = ModelHandles.Add(new OpenedModel(model, warnings));
             return NativeStatus.Ok;
         }
         catch (Exception e)

@@ -1,15 +1,4 @@
-using System.Collections.Concurrent;
-using SegEngine.Pipeline;
-
 namespace SegEngine.Native;
-
-/// <summary>An opened model and the warnings its loading gave.</summary>
-internal sealed class NativeModel(SegModel model, ConcurrentQueue<string> warnings)
-{
-    public SegModel Model { get; } = model;
-
-    public string Warnings => string.Join('\n', warnings);
-}
 
 /// <summary>
 /// The table behind <c>seg_model*</c>: handles are keys, never addresses, and are not reused, so a freed, forged or
@@ -25,7 +14,7 @@ internal static class ModelHandles
     private static readonly Dictionary<nint, Entry> Live = [];
     private static long lastKey = 0x1000;
 
-    public static nint Add(NativeModel model)
+    public static nint Add(OpenedModel model)
     {
         lock (Gate)
         {
@@ -78,9 +67,9 @@ internal static class ModelHandles
         entry.Model.Model.Dispose();
     }
 
-    internal sealed class Entry(NativeModel model)
+    internal sealed class Entry(OpenedModel model)
     {
-        public NativeModel Model { get; } = model;
+        public OpenedModel Model { get; } = model;
 
         public int Users { get; set; }
 
@@ -94,7 +83,7 @@ internal static class ModelHandles
 
         internal Lease(Entry entry) => this.entry = entry;
 
-        public NativeModel Model => entry.Model;
+        public OpenedModel Model => entry.Model;
 
         public void Dispose()
         {

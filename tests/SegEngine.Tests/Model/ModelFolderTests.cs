@@ -206,7 +206,7 @@ public class ModelFolderTests
         string path = ModelFixtures.CopySample("2d");
         File.Delete(Path.Combine(path, "fold_0", "checkpoint_final.pth"));
 
-        Assert.Equal([0, 1], ModelFolder.Load(path).Network.MirroringAxes);
+        Assert.Equal([0, 1], ModelFolder.Load(path, new ModelFolderOptions { AllowIncompleteFolds = true }).Network.MirroringAxes);
     }
 
     [Fact]
