@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SegEngine.Conversion;
 using SegEngine.Conversion.Onnx;
+using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Model.Checkpoints;
 
@@ -37,6 +38,7 @@ internal static class ModelConversion
         UNetNetwork network = UNetNetwork.Build(configuration.Architecture, folder.InputChannels, folder.Labels.HeadCount, configuration.PatchSize);
         using CheckpointWeights weights = CheckpointWeights.Open(checkpoint, network, $"{folder.Plans.Path} (configuration '{configuration.Name}')");
         Describe(network, configuration, folder.PlansName, metadata.TrainerName ?? folder.TrainerName, metadata.MirroringAxes, Path.GetFileName(checkpointPath), Fingerprint(folder, checkpointPath));
+        RemoveStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!);
         long bytes = OnnxExport.Write(network, onnxPath, (parameter, destination) => weights.Fill(parameter.Name, destination));
         return new ConversionReport(onnxPath, network.ParameterCount, bytes, clock.Elapsed);
     }
@@ -89,6 +91,22 @@ internal static class ModelConversion
         metadata.Add(new(OnnxMetadataKeys.ParameterCount, network.ParameterCount.ToString(CultureInfo.InvariantCulture)));
         metadata.Add(new(OnnxMetadataKeys.Source, source));
         metadata.Add(new(OnnxMetadataKeys.SourceFingerprint, fingerprint));
+    }
+
+    /// <summary>
+    /// Deletes what a conversion killed earlier (<c>kill -9</c>) left in the target folder. Best effort: a folder that
+    /// cannot be listed is reported by the write that follows.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string folder)
+    {
+        try
+        {
+            AtomicFile.RemoveStaleTemporaries(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write into this folder will fail with a clear error of its own.
+        }
     }
 
     private static bool IsConversionOf(string onnxPath, string fingerprint)
