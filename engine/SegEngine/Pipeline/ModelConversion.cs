@@ -54,6 +54,8 @@ internal static class ModelConversion
         ArgumentNullException.ThrowIfNull(fold);
         if (fold.OnnxPath is string existing)
         {
+            // Another run may have converted this fold while one killed during its conversion left a temporary.
+            RemoveStaleTemporaries(fold.Directory);
             return existing;
         }
 
@@ -94,8 +96,8 @@ internal static class ModelConversion
     }
 
     /// <summary>
-    /// Deletes what a conversion killed earlier (<c>kill -9</c>) left in the target folder. Best effort: a folder that
-    /// cannot be listed is reported by the write that follows.
+    /// Deletes what a conversion killed earlier (<c>kill -9</c>) left in <paramref name="folder"/>. Best effort: a
+    /// folder that cannot be listed is reported by the write that follows, if any.
     /// </summary>
     private static void RemoveStaleTemporaries(string folder)
     {

@@ -35,6 +35,19 @@ public class ConversionLeftoverTests
     }
 
     [Fact]
+    public void AFoldAlreadyConvertedByAnotherRunLosesTheTemporaryOfAKilledOne()
+    {
+        string folder = ModelFixtures.CopySample("2d");
+        string fold = Path.Combine(folder, "fold_0");
+        string killed = Path.Combine(fold, AtomicFile.TemporaryName("model.onnx", Environment.MachineName, FinishedProcessId(), Guid.NewGuid().ToString("N")));
+        File.WriteAllText(killed, "half an ONNX");
+        ModelFolder model = ModelFolder.Load(folder);
+
+        Assert.Equal(Path.Combine(fold, "model.onnx"), ModelConversion.EnsureOnnx(model, model.Folds[0], cacheDirectory: null, warning: null));
+        Assert.False(File.Exists(killed));
+    }
+
+    [Fact]
     public void AFailingConversionWriteLeavesNoTemporary()
     {
         ModelFolder model = ModelFolder.Load(ModelFixtures.CopySample("2d"));
