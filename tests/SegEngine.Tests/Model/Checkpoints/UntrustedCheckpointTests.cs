@@ -28,6 +28,7 @@ public class UntrustedCheckpointTests
         { "deep in dicts and tuples", Checkpoint(Nested), "posix.system", "at ['init_args']['plans']['level1']['level2'][0]['level3']" },
         { "an argument of an allowed call", Checkpoint(p => { p.Global("collections", "OrderedDict"); p.Mark(); Call(p, "os", "system", "id"); p.Tuple(); p.Reduce(); }), "os.system", "at ['init_args']['plans'].args[0]" },
         { "STACK_GLOBAL", StackGlobalPickle(), "os.system", "at ['init_args']['plans']" },
+        { "NEWOBJ", NewObjectPickle(), "subprocess.Popen", "at ['obj']" },
         { "at the top level", TopLevelCall(), "posix.system", "at the top level" },
         { "popped off the stack", PoppedGlobal(), "posix.system", "outside the unpickled object" },
     };
@@ -167,6 +168,17 @@ public class UntrustedCheckpointTests
         bytes.Add(0x93); // STACK_GLOBAL
         ShortString(bytes, "id");
         bytes.AddRange([0x85, (byte)'R', (byte)'u', (byte)'u', (byte)'.']); // TUPLE1, REDUCE, SETITEMS, SETITEMS, STOP
+        return [.. bytes];
+    }
+
+    /// <summary><c>{'obj': subprocess.Popen.__new__(subprocess.Popen)}</c> through GLOBAL and NEWOBJ.</summary>
+    private static byte[] NewObjectPickle()
+    {
+        var bytes = new List<byte> { 0x80, 0x02, (byte)'}', (byte)'(' };
+        ShortString(bytes, "obj");
+        bytes.Add((byte)'c');
+        bytes.AddRange(Encoding.UTF8.GetBytes("subprocess\nPopen\n"));
+        bytes.AddRange([(byte)')', 0x81, (byte)'u', (byte)'.']); // EMPTY_TUPLE, NEWOBJ, SETITEMS, STOP
         return [.. bytes];
     }
 
