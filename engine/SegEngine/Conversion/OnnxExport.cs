@@ -1,5 +1,6 @@
 using System.Reflection;
 using SegEngine.Conversion.Onnx;
+using SegEngine.Io;
 
 namespace SegEngine.Conversion;
 
@@ -11,8 +12,8 @@ internal static class OnnxExport
         typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 
     /// <summary>
-    /// Writes the network's graph, with <paramref name="weights"/> supplying each parameter, to a temporary file beside
-    /// <paramref name="path"/> and renames it into place, so the target is either the old file or the complete new one.
+    /// Writes the network's graph, with <paramref name="weights"/> supplying each parameter, through an
+    /// <see cref="AtomicFile"/>, so the target is either the old file or the complete new one.
     /// Returns the file size in bytes.
     /// </summary>
     /// <exception cref="SegEngineException"><see cref="SegErrorCode.Io"/> when the target folder cannot be written.</exception>
@@ -21,25 +22,19 @@ internal static class OnnxExport
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         Dictionary<string, NetworkParameter> parameters = network.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        string temporary = $"{path}.{Guid.NewGuid():N}.partial";
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (AtomicFile output = AtomicFile.Create(path))
             {
-                OnnxModelWriter.Write(stream, network.Graph, ProducerVersion, (initializer, destination) => weights(parameters[initializer.Name], destination));
-                stream.Flush(flushToDisk: true);
+                OnnxModelWriter.Write(output.Stream, network.Graph, ProducerVersion, (initializer, destination) => weights(parameters[initializer.Name], destination));
+                output.Commit();
             }
 
-            File.Move(temporary, path, overwrite: true);
             return new FileInfo(path).Length;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SegEngineException(SegErrorCode.Io, $"{path}: cannot write the ONNX model there ({e.Message})", e);
-        }
-        finally
-        {
-            File.Delete(temporary);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace SegEngine.Io;
@@ -11,10 +12,17 @@ namespace SegEngine.Io;
 /// <remarks>
 /// The temporary name, <c>.{name}.{host}-{pid}-{random}.tmp</c>, is hidden, unique per writer (parts of a sharded run
 /// may share an output folder) and says which process made it, so a later run can remove what a killed one left.
+/// It never exceeds the 255-byte file-name limit: a long name is cut and followed by a hash of the whole name
+/// (<c>.{start of name}~{hash}.{host}-{pid}-{random}.tmp</c>). Every failure, a full disk included, deletes the
+/// temporary; while open it is in <see cref="TemporaryFileRegistry.Shared"/>, so a termination request deletes it too.
 /// </remarks>
 internal sealed class AtomicFile : IDisposable
 {
+    /// <summary>The longest file name, in UTF-8 bytes, that Linux, macOS and Windows file systems accept.</summary>
+    internal const int MaxFileNameBytes = 255;
+
     private const string TemporarySuffix = ".tmp";
+    private const int NameHashChars = 16;
 
     private readonly string path;
     private readonly string temporary;
@@ -25,31 +33,56 @@ internal sealed class AtomicFile : IDisposable
     {
         this.path = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(this.path) ?? throw new ArgumentException($"'{path}' has no folder", nameof(path));
-        temporary = Path.Combine(folder, TemporaryName(Path.GetFileName(this.path)));
-        file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+        string random = Guid.NewGuid().ToString("N");
+        temporary = Path.Combine(folder, TemporaryName(Path.GetFileName(this.path), Environment.MachineName, Environment.ProcessId, random));
+        TemporaryFileRegistry.Shared.Register(temporary);
+        try
+        {
+            file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+        }
+        catch
+        {
+            TemporaryFileRegistry.Shared.Unregister(temporary);
+            throw;
+        }
     }
 
     /// <summary>Where to write the content; it becomes visible under the final name only at <see cref="Commit"/>.</summary>
     public Stream Stream => file;
 
     /// <summary>Starts writing <paramref name="path"/>. Dispose without <see cref="Commit"/> to abandon it.</summary>
+    /// <exception cref="SegEngineException"><see cref="SegErrorCode.Cancelled"/> once the process is terminating.</exception>
     public static AtomicFile Create(string path) => new(path);
 
-    /// <summary>Flushes to disk and renames the temporary over the final name.</summary>
+    /// <summary>Flushes to disk and renames the temporary over the final name. If this fails, Dispose still deletes the temporary.</summary>
     public void Commit()
     {
         file.Flush(flushToDisk: true);
         file.Dispose();
         File.Move(temporary, path, overwrite: true);
         committed = true;
+        TemporaryFileRegistry.Shared.Unregister(temporary);
     }
 
     public void Dispose()
     {
-        file.Dispose();
-        if (!committed)
+        if (committed)
+        {
+            return;
+        }
+
+        try
+        {
+            file.Dispose();
+        }
+        catch (IOException)
+        {
+            // Flushing the abandoned content failed (a full disk, say): it is being thrown away anyway.
+        }
+        finally
         {
             TryDelete(temporary);
+            TemporaryFileRegistry.Shared.Unregister(temporary);
         }
     }
 
@@ -91,19 +124,10 @@ internal sealed class AtomicFile : IDisposable
             return 0;
         }
 
-        string hostPrefix = $".{Environment.MachineName}-";
         int removed = 0;
         foreach (string path in Directory.EnumerateFiles(folder, "." + "*" + TemporarySuffix))
         {
-            string name = Path.GetFileName(path);
-            int owner = name.LastIndexOf(hostPrefix, StringComparison.Ordinal);
-            if (owner < 0)
-            {
-                continue;
-            }
-
-            string[] idParts = name[(owner + hostPrefix.Length)..^TemporarySuffix.Length].Split('-');
-            if (idParts.Length == 2 && int.TryParse(idParts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !IsRunning(pid))
+            if (OwnerProcess(Path.GetFileName(path), Environment.MachineName) is int pid && !IsRunning(pid))
             {
                 removed += TryDelete(path) ? 1 : 0;
             }
@@ -112,8 +136,57 @@ internal sealed class AtomicFile : IDisposable
         return removed;
     }
 
-    private static string TemporaryName(string fileName) =>
-        string.Create(CultureInfo.InvariantCulture, $".{fileName}.{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}{TemporarySuffix}");
+    /// <summary>
+    /// The temporary name for <paramref name="fileName"/>, at most <see cref="MaxFileNameBytes"/> UTF-8 bytes whatever
+    /// the name's length (as long as the host name leaves room, which the 64-byte host names of Linux do).
+    /// </summary>
+    internal static string TemporaryName(string fileName, string host, int pid, string random)
+    {
+        string owner = string.Create(CultureInfo.InvariantCulture, $".{host}-{pid}-{random}{TemporarySuffix}");
+        string whole = $".{fileName}{owner}";
+        if (Encoding.UTF8.GetByteCount(whole) <= MaxFileNameBytes)
+        {
+            return whole;
+        }
+
+        // Cut the name, never inside a character, and keep a hash of all of it, so the name still says whose it is.
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fileName)))[..NameHashChars];
+        int budget = MaxFileNameBytes - Encoding.UTF8.GetByteCount(owner) - 2 - NameHashChars;
+        var start = new StringBuilder();
+        foreach (Rune rune in fileName.EnumerateRunes())
+        {
+            budget -= rune.Utf8SequenceLength;
+            if (budget < 0)
+            {
+                break;
+            }
+
+            start.Append(rune.ToString());
+        }
+
+        return $".{start}~{hash}{owner}";
+    }
+
+    /// <summary>
+    /// The process id in a temporary name that <see cref="TemporaryName"/> made on <paramref name="host"/>
+    /// (<c>.{…}.{host}-{pid}-{32 hex digits}.tmp</c>), or null for any other file.
+    /// </summary>
+    internal static int? OwnerProcess(string fileName, string host)
+    {
+        string hostPrefix = $".{host}-";
+        int owner = fileName.LastIndexOf(hostPrefix, StringComparison.Ordinal);
+        if (owner < 1 || !fileName.StartsWith('.') || !fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] idParts = fileName[(owner + hostPrefix.Length)..^TemporarySuffix.Length].Split('-');
+        return idParts.Length == 2
+            && idParts[1].Length == 32 && idParts[1].All(char.IsAsciiHexDigitLower)
+            && int.TryParse(idParts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                ? pid
+                : null;
+    }
 
     private static bool IsRunning(int pid)
     {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SegEngine.Conversion;
 using SegEngine.Conversion.Onnx;
+using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Model.Checkpoints;
 
@@ -30,6 +31,7 @@ internal static class ModelConversion
         UNetNetwork network = UNetNetwork.Build(configuration.Architecture, folder.InputChannels, folder.Labels.HeadCount, configuration.PatchSize);
         using CheckpointWeights weights = CheckpointWeights.Open(checkpoint, network, $"{folder.Plans.Path} (configuration '{configuration.Name}')");
         Describe(network, configuration, folder.PlansName, metadata.TrainerName ?? folder.TrainerName, metadata.MirroringAxes, Path.GetFileName(checkpointPath), Fingerprint(folder, checkpointPath));
+        RemoveStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!);
         long bytes = OnnxExport.Write(network, onnxPath, (parameter, destination) => weights.Fill(parameter.Name, destination));
         return new ConversionReport(onnxPath, network.ParameterCount, bytes, clock.Elapsed);
     }
@@ -45,6 +47,8 @@ internal static class ModelConversion
         ArgumentNullException.ThrowIfNull(fold);
         if (fold.OnnxPath is string existing)
         {
+            // Another run may have converted this fold while one killed during its conversion left a temporary.
+            RemoveStaleTemporaries(fold.Directory);
             return existing;
         }
 
@@ -82,6 +86,22 @@ internal static class ModelConversion
         metadata.Add(new(OnnxMetadataKeys.ParameterCount, network.ParameterCount.ToString(CultureInfo.InvariantCulture)));
         metadata.Add(new(OnnxMetadataKeys.Source, source));
         metadata.Add(new(OnnxMetadataKeys.SourceFingerprint, fingerprint));
+    }
+
+    /// <summary>
+    /// Deletes what a conversion killed earlier (<c>kill -9</c>) left in <paramref name="folder"/>. Best effort: a
+    /// folder that cannot be listed is reported by the write that follows, if any.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string folder)
+    {
+        try
+        {
+            AtomicFile.RemoveStaleTemporaries(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write into this folder will fail with a clear error of its own.
+        }
     }
 
     private static bool IsConversionOf(string onnxPath, string fingerprint)

@@ -16,7 +16,9 @@ namespace SegEngine.Model.Checkpoints;
 /// <remarks>
 /// Semantics follow CPython's <c>pickle._Unpickler</c> (MARK opens a new stack, POP_MARK returns to the previous one).
 /// <c>collections.OrderedDict()</c> is the one call it evaluates, into a <see cref="PickleDict"/>, because torch state
-/// dicts are filled through SETITEMS afterwards. nnunet-parity.md §1.4.
+/// dicts are filled through SETITEMS afterwards. A global outside the allow-list (by default
+/// <see cref="CheckpointGlobals"/>) refuses the whole pickle, naming the global and where the tree holds it: the
+/// pickle was made to run code in Python's loader. nnunet-parity.md §1.4.
 /// </remarks>
 internal sealed class PickleReader
 {
@@ -26,22 +28,46 @@ internal sealed class PickleReader
 
     private readonly byte[] data;
     private readonly string source;
+    private readonly Func<PickleGlobal, bool> isAllowed;
     private readonly Stack<List<object?>> metastack = new();
     private readonly Dictionary<long, object?> memo = [];
     private List<object?> stack = [];
     private int position;
     private int opcodeStart;
 
-    private PickleReader(byte[] data, string source)
+    // The first global outside the allow-list and its byte offset; refused once the tree is complete, to say where it is.
+    private (PickleGlobal Global, int Offset)? refused;
+
+    private PickleReader(byte[] data, string source, Func<PickleGlobal, bool> isAllowed)
     {
         this.data = data;
         this.source = source;
+        this.isAllowed = isAllowed;
     }
 
-    /// <summary>Reads one pickle from <paramref name="data"/> up to its STOP opcode.</summary>
+    /// <summary>Reads one checkpoint pickle from <paramref name="data"/> up to its STOP opcode, allowing only <see cref="CheckpointGlobals"/>.</summary>
     /// <param name="data">The pickle bytes (e.g. a checkpoint's <c>data.pkl</c>).</param>
     /// <param name="source">Names the input in error messages, e.g. <c>fold_0/checkpoint_final.pth:archive/data.pkl</c>.</param>
-    public static object? Read(byte[] data, string source) => new PickleReader(data, source).Run();
+    public static object? Read(byte[] data, string source) => Read(data, source, CheckpointGlobals.IsAllowed);
+
+    /// <summary>Reads one pickle that may name only the globals <paramref name="isAllowed"/> accepts.</summary>
+    public static object? Read(byte[] data, string source, Func<PickleGlobal, bool> isAllowed)
+    {
+        ArgumentNullException.ThrowIfNull(isAllowed);
+        var reader = new PickleReader(data, source, isAllowed);
+        object? root = reader.Run();
+        if (reader.refused is ({ } global, int offset))
+        {
+            string where = PickleGlobalLocator.Find(root, global) is { } path ? $"at {path}" : "outside the unpickled object";
+            throw new SegEngineException(
+                SegErrorCode.InvalidModel,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{source}: global '{global.FullName}' {where} (pickle byte {offset}) is not allowed: a checkpoint may only name the globals of nnU-Net's checkpoints (torch tensors and storages, collections.OrderedDict, NumPy values); PyTorch's loader would run this one"));
+        }
+
+        return root;
+    }
 
     private object? Run()
     {
@@ -191,7 +217,7 @@ internal sealed class PickleReader
                     break;
                 case (byte)'c': // GLOBAL: "module\nname\n"
                     string module = ReadLine("GLOBAL module");
-                    Push(new PickleGlobal(module, ReadLine("GLOBAL name")));
+                    PushGlobal(new PickleGlobal(module, ReadLine("GLOBAL name")));
                     break;
                 case 0x93: // STACK_GLOBAL
                     object? name = Pop();
@@ -201,7 +227,7 @@ internal sealed class PickleReader
                         throw Malformed("STACK_GLOBAL needs two strings");
                     }
 
-                    Push(new PickleGlobal(moduleText, nameText));
+                    PushGlobal(new PickleGlobal(moduleText, nameText));
                     break;
                 case (byte)'R': // REDUCE
                     PickleTuple arguments = PopTuple("REDUCE");
@@ -232,6 +258,16 @@ internal sealed class PickleReader
         }
 
         throw Malformed("ends without a STOP opcode (truncated)");
+    }
+
+    private void PushGlobal(PickleGlobal global)
+    {
+        if (refused is null && !isAllowed(global))
+        {
+            refused = (global, opcodeStart);
+        }
+
+        Push(global);
     }
 
     private static object Reduce(object callable, PickleTuple arguments) =>

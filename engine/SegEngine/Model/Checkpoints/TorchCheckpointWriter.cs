@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using SegEngine.Io;
 
 namespace SegEngine.Model.Checkpoints;
 
@@ -88,30 +89,23 @@ internal static class TorchCheckpointWriter
         pickle.SetItems();
         byte[] data = pickle.Finish();
 
-        string temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        try
+        using AtomicFile output = AtomicFile.Create(path);
+        using (var zip = new ZipArchive(output.Stream, ZipArchiveMode.Create, leaveOpen: true))
         {
-            using (var zip = new ZipArchive(new FileStream(temporary, FileMode.CreateNew, FileAccess.Write), ZipArchiveMode.Create))
+            WriteEntry(zip, $"{archive}/data.pkl", stream => stream.Write(data));
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            foreach (TorchTensorToSave tensor in weights)
             {
-                WriteEntry(zip, $"{archive}/data.pkl", stream => stream.Write(data));
-                var written = new HashSet<string>(StringComparer.Ordinal);
-                foreach (TorchTensorToSave tensor in weights)
+                if (written.Add(tensor.StorageKey))
                 {
-                    if (written.Add(tensor.StorageKey))
-                    {
-                        WriteEntry(zip, $"{archive}/data/{tensor.StorageKey}", stream => WriteValues(stream, tensor));
-                    }
+                    WriteEntry(zip, $"{archive}/data/{tensor.StorageKey}", stream => WriteValues(stream, tensor));
                 }
-
-                WriteEntry(zip, $"{archive}/version", stream => stream.Write("3\n"u8));
             }
 
-            File.Move(temporary, path, overwrite: true);
+            WriteEntry(zip, $"{archive}/version", stream => stream.Write("3\n"u8));
         }
-        finally
-        {
-            File.Delete(temporary);
-        }
+
+        output.Commit();
     }
 
     private static void OrderedDict(PickleWriter pickle)

@@ -70,7 +70,7 @@ public class TorchTensorTests
     [InlineData("torch._utils", "_rebuild_tensor_v2", 100, -1, new long[] { 2 }, new long[] { 1 }, "storage_offset")]
     [InlineData("torch._utils", "_rebuild_tensor_v2", 100, 0, new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1 }, new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1 }, "at most 8")]
     [InlineData("torch._utils", "_rebuild_tensor_v2", 1L << 62, 0, new long[] { 1L << 40, 1L << 40 }, new long[] { 1L << 40, 1 }, "overflows")]
-    [InlineData("posix", "system", 100, 0, new long[] { 2 }, new long[] { 1 }, "unknown global posix.system")]
+    [InlineData("torch", "device", 100, 0, new long[] { 2 }, new long[] { 1 }, "unknown global torch.device")]
     public void MalformedTensorDescriptionsNameTheKey(string module, string name, long storageElements, long offset, long[] shape, long[] strides, string expected)
     {
         var pickle = new PickleWriter();
