@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using SegEngine.Io;
 
 namespace SegEngine.Cli;
 
@@ -20,6 +21,8 @@ public static class Program
             return CommandRunner.UsageError;
         }
 
+        // SIGTERM/SIGINT remove the outputs still being written instead of leaving temporaries; the exit stays non-zero.
+        using IDisposable termination = TerminationCleanup.Install();
         return parse.Invoke();
     }
 

@@ -7,7 +7,7 @@ namespace SegEngine;
 internal interface ILogitSlabSink
 {
     /// <summary>Called once before any slab, with the head count and the preprocessed (unpadded) shape.</summary>
-    void Begin(int classes, Shape3 shape);
+    void Begin(int headCount, Shape3 shape);
 
     /// <summary>
     /// Slices [<paramref name="zStart"/>, <paramref name="zStart"/> + <paramref name="zCount"/>) are final.

@@ -27,7 +27,7 @@ internal static class SynthModelCommand
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            SyntheticModelReport report = SyntheticModel.Create(new SyntheticModelRequest(
+            SyntheticModelReport report = SyntheticModelFolder.Create(new SyntheticModelRequest(
                 parse.GetRequiredValue(plans),
                 parse.GetRequiredValue(configuration),
                 parse.GetValue(classes),

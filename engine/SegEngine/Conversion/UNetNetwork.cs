@@ -24,7 +24,7 @@ internal sealed class UNetNetwork
         string className,
         IReadOnlyList<NetworkParameter> parameters,
         IReadOnlyList<KeyValuePair<string, string>> stateDictKeys,
-        OnnxModel graph)
+        OnnxGraphBuilder graph)
     {
         ClassName = className;
         Parameters = parameters;
@@ -43,7 +43,7 @@ internal sealed class UNetNetwork
     public IReadOnlyList<KeyValuePair<string, string>> StateDictKeys { get; }
 
     /// <summary>The inference graph; its initializers named after parameters take their values from them.</summary>
-    public OnnxModel Graph { get; }
+    public OnnxGraphBuilder Graph { get; }
 
     /// <summary>Learnable scalars, as <c>sum(p.numel() for p in network.parameters())</c> counts them.</summary>
     public long ParameterCount { get; }
@@ -70,7 +70,7 @@ internal sealed class UNetNetwork
 
         private readonly ArchitectureSummary arch;
         private readonly int dims;
-        private readonly OnnxModel graph;
+        private readonly OnnxGraphBuilder graph;
         private readonly List<NetworkParameter> parameters = [];
         private readonly List<KeyValuePair<string, string>> keys = [];
 
@@ -78,7 +78,7 @@ internal sealed class UNetNetwork
         {
             arch = architecture;
             dims = spatialDims;
-            graph = new OnnxModel(architecture.ShortClassName);
+            graph = new OnnxGraphBuilder(architecture.ShortClassName);
         }
 
         private bool HasNorm => arch.NormOp is not null;

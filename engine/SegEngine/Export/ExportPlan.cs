@@ -12,7 +12,7 @@ namespace SegEngine.Export;
 /// Mirrors the arguments of nnU-Net's <c>convert_predicted_logits_to_segmentation_with_correct_shape</c>
 /// (<c>inference/export_prediction.py</c>), nnunet-parity.md §5.
 /// </remarks>
-/// <param name="Classes">Network heads K.</param>
+/// <param name="HeadCount">Network heads K.</param>
 /// <param name="RegionsClassOrder">null for label models; for region models the label each head writes (later heads win).</param>
 /// <param name="Resampling">The configuration's <c>resampling_fn_probabilities</c>.</param>
 /// <param name="CurrentSpacing">Plan spacing (for 2d: [spacing_t[0], *plan]), 3 entries.</param>
@@ -23,7 +23,7 @@ namespace SegEngine.Export;
 /// <param name="ShapeBeforeCropping"><c>shape_before_cropping</c> (transposed order).</param>
 /// <param name="TransposeBackward">The plans' <c>transpose_backward</c>.</param>
 internal sealed record ExportPlan(
-    int Classes,
+    int HeadCount,
     int[]? RegionsClassOrder,
     ResamplingSpec Resampling,
     double[] CurrentSpacing,
@@ -37,7 +37,7 @@ internal sealed record ExportPlan(
     public bool IsRegions => RegionsClassOrder is not null;
 
     /// <summary>The largest label the export can write: K − 1 for labels, max(regions_class_order) for regions.</summary>
-    public int MaxLabel => RegionsClassOrder is null ? Classes - 1 : RegionsClassOrder.Max();
+    public int MaxLabel => RegionsClassOrder is null ? HeadCount - 1 : RegionsClassOrder.Max();
 
     /// <summary>nnU-Net writes uint8 when the largest label is below 255, else uint16 (nnunet-parity.md §5 step 3).</summary>
     public bool LabelsFitInBytes => LabelWidth.FitsInBytes(MaxLabel);
@@ -70,16 +70,16 @@ internal sealed record ExportPlan(
     /// <summary>Checks every field; throws <see cref="SegEngineException"/> naming the field, expected vs actual.</summary>
     public void Validate()
     {
-        if (Classes < 1 || Classes > ushort.MaxValue)
+        if (HeadCount < 1 || HeadCount > ushort.MaxValue)
         {
-            throw Invalid($"Classes must be in [1, {ushort.MaxValue}], got {Classes}");
+            throw Invalid($"HeadCount must be in [1, {ushort.MaxValue}], got {HeadCount}");
         }
 
         if (RegionsClassOrder is not null)
         {
-            if (RegionsClassOrder.Length != Classes)
+            if (RegionsClassOrder.Length != HeadCount)
             {
-                throw Invalid($"regions_class_order has {RegionsClassOrder.Length} entries, expected one per head ({Classes})");
+                throw Invalid($"regions_class_order has {RegionsClassOrder.Length} entries, expected one per head ({HeadCount})");
             }
 
             if (RegionsClassOrder.Any(label => label < 0 || label > ushort.MaxValue))

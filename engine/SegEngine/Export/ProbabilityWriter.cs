@@ -27,11 +27,11 @@ internal static class ProbabilityWriter
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(plan);
         plan.Validate();
-        if (logits.Channels != plan.Classes || logits.Shape != plan.PreprocessedShape)
+        if (logits.Channels != plan.HeadCount || logits.Shape != plan.PreprocessedShape)
         {
             throw new SegEngineException(
                 SegErrorCode.InvalidInput,
-                $"{npzPath}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.Classes} x {plan.PreprocessedShape}");
+                $"{npzPath}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.HeadCount} x {plan.PreprocessedShape}");
         }
 
         var grid = plan.CreateResamplingGrid();
@@ -55,8 +55,8 @@ internal static class ProbabilityWriter
                 // A fixed timestamp (the zip epoch) makes the file a function of the prediction alone, so reruns are byte-identical.
                 npy.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
                 using Stream entry = npy.Open();
-                Npy.WriteHeader(entry, NpyType.Float32, [plan.Classes, original.Z, original.Y, original.X]);
-                for (int k = 0; k < plan.Classes; k++)
+                Npy.WriteHeader(entry, NpyType.Float32, [plan.HeadCount, original.Z, original.Y, original.X]);
+                for (int k = 0; k < plan.HeadCount; k++)
                 {
                     for (int z = 0; z < original.Z; z++)
                     {
@@ -99,13 +99,13 @@ internal static class ProbabilityWriter
             for (int ox = 0; ox < crop.X; ox++)
             {
                 float m = float.NegativeInfinity;
-                for (int k = 0; k < plan.Classes; k++)
+                for (int k = 0; k < plan.HeadCount; k++)
                 {
                     m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, oz, oy, ox));
                 }
 
                 float s = 0f;
-                for (int k = 0; k < plan.Classes; k++)
+                for (int k = 0; k < plan.HeadCount; k++)
                 {
                     s += MathF.Exp((float)Resampled(logits.Channel(k), grid, oz, oy, ox) - m);
                 }

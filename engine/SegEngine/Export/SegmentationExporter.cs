@@ -45,7 +45,7 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         cellsZ = new AxisCells(grid.Z);
         cellsY = new AxisCells(grid.Y);
         cellsX = new AxisCells(grid.X);
-        classes = plan.Classes;
+        classes = plan.HeadCount;
         input = plan.PreprocessedShape;
         plane = input.Y * input.X;
         placement = new LabelMapPlacement(plan);
@@ -73,18 +73,18 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         return (slices * slice * SliceSummary.BytesPerVoxel) + retained;
     }
 
-    public void Begin(int classes, Shape3 shape)
+    public void Begin(int headCount, Shape3 shape)
     {
         if (begun)
         {
             throw new InvalidOperationException("Begin was already called");
         }
 
-        if (classes != this.classes || shape != input)
+        if (headCount != classes || shape != input)
         {
             throw new SegEngineException(
                 SegErrorCode.InvalidInput,
-                $"export: the logits are {classes} x {shape}, the export plan expects {this.classes} x {input}");
+                $"export: the logits are {headCount} x {shape}, the export plan expects {classes} x {input}");
         }
 
         begun = true;

@@ -19,10 +19,10 @@ internal sealed class LogitVolumeSink : ILogitSlabSink, IDisposable
         return result;
     }
 
-    public void Begin(int classes, Shape3 shape)
+    public void Begin(int headCount, Shape3 shape)
     {
         volume?.Dispose();
-        volume = VolumeBuffer<Half>.Allocate(classes, shape);
+        volume = VolumeBuffer<Half>.Allocate(headCount, shape);
         nextSlice = 0;
     }
 

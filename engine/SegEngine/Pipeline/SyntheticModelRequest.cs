@@ -1,6 +1,6 @@
 namespace SegEngine.Pipeline;
 
-/// <summary>What <see cref="SyntheticModel.Create"/> makes.</summary>
+/// <summary>What <see cref="SyntheticModelFolder.Create"/> makes.</summary>
 /// <param name="PlansPath">A plans.json; it is copied into the model folder unchanged.</param>
 /// <param name="Configuration">The configuration of the plans to build, e.g. <c>3d_fullres</c>.</param>
 /// <param name="Classes">Output heads K, background included: dataset.json gets labels 0…K−1.</param>

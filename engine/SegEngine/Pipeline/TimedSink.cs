@@ -9,7 +9,7 @@ internal sealed class TimedSink(ILogitSlabSink inner) : ILogitSlabSink
 
     public double Seconds => (double)ticks / Stopwatch.Frequency;
 
-    public void Begin(int classes, Shape3 shape) => Time(() => inner.Begin(classes, shape));
+    public void Begin(int headCount, Shape3 shape) => Time(() => inner.Begin(headCount, shape));
 
     public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits)
     {

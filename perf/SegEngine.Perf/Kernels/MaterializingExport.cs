@@ -26,10 +26,10 @@ internal static class MaterializingExport
         TapPairs[] taps = [TapPairs.Linear(input.Z, crop.Z), TapPairs.Linear(input.Y, crop.Y), TapPairs.Linear(input.X, crop.X)];
         long inputVoxels = input.Voxels;
         long cropVoxels = crop.Voxels;
-        var resampled = new Half[plan.Classes * cropVoxels];
+        var resampled = new Half[plan.HeadCount * cropVoxels];
         var channel = new double[inputVoxels];
         var resized = new double[cropVoxels];
-        for (int k = 0; k < plan.Classes; k++)
+        for (int k = 0; k < plan.HeadCount; k++)
         {
             for (long v = 0; v < inputVoxels; v++)
             {
@@ -49,7 +49,7 @@ internal static class MaterializingExport
         }
 
         var segmentation = new byte[cropVoxels];
-        Parallel.For(0, crop.Z, z => Argmax(resampled, plan.Classes, cropVoxels, segmentation.AsSpan((int)(z * (long)crop.Y * crop.X), crop.Y * crop.X), z * (long)crop.Y * crop.X));
+        Parallel.For(0, crop.Z, z => Argmax(resampled, plan.HeadCount, cropVoxels, segmentation.AsSpan((int)(z * (long)crop.Y * crop.X), crop.Y * crop.X), z * (long)crop.Y * crop.X));
         return UncropAndTranspose(segmentation, plan);
     }
 

@@ -208,7 +208,7 @@ internal static class ScaleBenchmark
             if (!models.TryGetValue(classes, out string? folder))
             {
                 folder = Path.Combine(Folder, $"model_K{classes}");
-                SyntheticModel.Create(new SyntheticModelRequest(plansPath, TinyResEncPlans.Configuration, classes, Seed, folder, CheckpointWeights: false));
+                SyntheticModelFolder.Create(new SyntheticModelRequest(plansPath, TinyResEncPlans.Configuration, classes, Seed, folder, CheckpointWeights: false));
                 models[classes] = folder;
             }
 

@@ -21,7 +21,7 @@ public class SyntheticModelTests
         string folder = Path.Combine(TestPaths.NewTempFolder(), "synthetic_m");
         try
         {
-            SyntheticModelReport report = SyntheticModel.Create(new SyntheticModelRequest(MPlans, "3d_fullres", 5, 1, folder, CheckpointWeights: false));
+            SyntheticModelReport report = SyntheticModelFolder.Create(new SyntheticModelRequest(MPlans, "3d_fullres", 5, 1, folder, CheckpointWeights: false));
 
             Assert.Equal(101_942_585L, report.ParameterCount);
             Assert.Equal("ResidualEncoderUNet", report.NetworkClass);
@@ -51,7 +51,7 @@ public class SyntheticModelTests
     {
         string plans = Path.Combine(TestPaths.SampleModel("2d"), "plans.json");
         string folder = Path.Combine(TestPaths.NewTempFolder(), "synthetic");
-        SyntheticModelReport report = SyntheticModel.Create(new SyntheticModelRequest(plans, "2d", 118, 7, folder));
+        SyntheticModelReport report = SyntheticModelFolder.Create(new SyntheticModelRequest(plans, "2d", 118, 7, folder));
 
         float[] input = OnnxRunner.RandomInput(96 * 96, 7);
         float[] logits = OnnxRunner.Run(report.OnnxPath, input, [1, 1, 96, 96]);
@@ -71,7 +71,7 @@ public class SyntheticModelTests
     {
         string plans = Path.Combine(TestPaths.SampleModel("3d_fullres"), "plans.json");
         string Make(int seed) =>
-            SyntheticModel.Create(new SyntheticModelRequest(plans, "3d_fullres", 3, seed, Path.Combine(TestPaths.NewTempFolder(), "m"), CheckpointWeights: false)).OnnxPath;
+            SyntheticModelFolder.Create(new SyntheticModelRequest(plans, "3d_fullres", 3, seed, Path.Combine(TestPaths.NewTempFolder(), "m"), CheckpointWeights: false)).OnnxPath;
 
         byte[] first = File.ReadAllBytes(Make(5));
 
@@ -81,10 +81,10 @@ public class SyntheticModelTests
 
     [Theory]
     [InlineData(1)]
-    [InlineData(SyntheticModel.MaxClasses + 1)]
+    [InlineData(SyntheticModelFolder.MaxClasses + 1)]
     public void ClassCountsOutsideTheRangeAreRejected(int classes)
     {
-        var error = Assert.Throws<SegEngineException>(() => SyntheticModel.Create(
+        var error = Assert.Throws<SegEngineException>(() => SyntheticModelFolder.Create(
             new SyntheticModelRequest(MPlans, "3d_fullres", classes, 0, TestPaths.NewTempFolder())));
 
         Assert.Equal(SegErrorCode.InvalidInput, error.Code);

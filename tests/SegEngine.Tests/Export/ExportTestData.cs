@@ -134,13 +134,13 @@ internal static class ExportTestData
     {
         using var exporter = new SegmentationExporter(plan);
         Shape3 shape = plan.PreprocessedShape;
-        exporter.Begin(plan.Classes, shape);
+        exporter.Begin(plan.HeadCount, shape);
         int plane = shape.Y * shape.X;
         for (int z = 0; z < shape.Z;)
         {
             int count = slabs.Next(1, shape.Z - z + 1);
-            var slab = new Half[plan.Classes * count * plane];
-            for (int k = 0; k < plan.Classes; k++)
+            var slab = new Half[plan.HeadCount * count * plane];
+            for (int k = 0; k < plan.HeadCount; k++)
             {
                 logits.AsSpan((int)((k * shape.Voxels) + ((long)z * plane)), count * plane).CopyTo(slab.AsSpan(k * count * plane));
             }

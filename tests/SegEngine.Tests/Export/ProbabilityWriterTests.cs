@@ -104,7 +104,7 @@ public sealed class ProbabilityWriterTests
             var grid = plan.CreateResamplingGrid();
             Shape3 crop = plan.ShapeAfterCropping;
             Shape3 input = plan.PreprocessedShape;
-            for (int k = 0; k < plan.Classes; k++)
+            for (int k = 0; k < plan.HeadCount; k++)
             {
                 ReadOnlySpan<Half> channel = logits.AsSpan((int)(k * input.Voxels), (int)input.Voxels);
                 for (int v = 0; v < crop.Voxels; v++)

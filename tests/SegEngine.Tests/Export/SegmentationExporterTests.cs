@@ -272,7 +272,7 @@ public sealed class SegmentationExporterTests
     }
 
     private static string Describe(ExportPlan plan) =>
-        $"K={plan.Classes} regions=[{string.Join(",", plan.RegionsClassOrder ?? [])}] in={plan.PreprocessedShape} crop={plan.ShapeAfterCropping} " +
+        $"K={plan.HeadCount} regions=[{string.Join(",", plan.RegionsClassOrder ?? [])}] in={plan.PreprocessedShape} crop={plan.ShapeAfterCropping} " +
         $"full={plan.ShapeBeforeCropping} current=[{string.Join(",", plan.CurrentSpacing)}] new=[{string.Join(",", plan.NewSpacing)}] " +
         $"force={plan.Resampling.ForceSeparateZ} tb=[{string.Join(",", plan.TransposeBackward)}]";
 }

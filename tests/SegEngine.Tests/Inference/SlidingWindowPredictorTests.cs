@@ -160,7 +160,7 @@ public class SlidingWindowPredictorTests
 
         public bool Completed { get; private set; }
 
-        public void Begin(int classes, Shape3 shape)
+        public void Begin(int headCount, Shape3 shape)
         {
         }
 

@@ -18,7 +18,7 @@ internal static class NaiveExport
         {
             if (plan.RegionsClassOrder is int[] order)
             {
-                for (int k = 0; k < plan.Classes; k++)
+                for (int k = 0; k < plan.HeadCount; k++)
                 {
                     // float32 sigmoid > 0.5 holds exactly for fp16 values above 2^-24 (fixture sigmoid_on.npy).
                     if ((float)resampled[(k * voxels) + v] > 5.9604645E-08f)
@@ -30,7 +30,7 @@ internal static class NaiveExport
             else
             {
                 int best = 0;
-                for (int k = 1; k < plan.Classes; k++)
+                for (int k = 1; k < plan.HeadCount; k++)
                 {
                     if ((float)resampled[(k * voxels) + v] > (float)resampled[(best * voxels) + v])
                     {
@@ -99,8 +99,8 @@ internal static class NaiveExport
         }
 
         int? axis = NaiveSeparateZ(plan);
-        var result = new Half[plan.Classes * output.Voxels];
-        for (int k = 0; k < plan.Classes; k++)
+        var result = new Half[plan.HeadCount * output.Voxels];
+        for (int k = 0; k < plan.HeadCount; k++)
         {
             double[] channel = new double[input.Voxels];
             for (long v = 0; v < input.Voxels; v++)

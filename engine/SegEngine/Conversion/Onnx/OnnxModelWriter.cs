@@ -8,7 +8,7 @@ namespace SegEngine.Conversion.Onnx;
 internal delegate void InitializerSource(OnnxInitializer initializer, Span<float> destination);
 
 /// <summary>
-/// Serialises an <see cref="OnnxModel"/> as an ONNX <c>ModelProto</c> (IR version 8, opset 17), field by field with
+/// Serialises an <see cref="OnnxGraphBuilder"/> as an ONNX <c>ModelProto</c> (IR version 8, opset 17), field by field with
 /// Google.Protobuf's <see cref="CodedOutputStream"/>. Small messages are encoded in memory; the graph is streamed, one
 /// initializer at a time through pooled buffers, so a model is never held twice.
 /// </summary>
@@ -78,7 +78,7 @@ internal static class OnnxModelWriter
 
     /// <summary>Writes the model to <paramref name="stream"/>; <paramref name="source"/> supplies the values of every non-constant initializer.</summary>
     /// <exception cref="SegEngineException">The graph would exceed protobuf's 2 GiB message limit.</exception>
-    public static void Write(Stream stream, OnnxModel model, string producerVersion, InitializerSource source)
+    public static void Write(Stream stream, OnnxGraphBuilder model, string producerVersion, InitializerSource source)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(model);
@@ -272,7 +272,7 @@ internal static class OnnxModelWriter
                     }
                     else
                     {
-                        WriteStringField(dimension, DimParam, OnnxModel.BatchDimension);
+                        WriteStringField(dimension, DimParam, OnnxGraphBuilder.BatchDimension);
                     }
                 }));
             }

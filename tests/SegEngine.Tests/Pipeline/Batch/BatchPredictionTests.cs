@@ -126,7 +126,7 @@ public class BatchPredictionTests(SampleModels models) : IClassFixture<SampleMod
             configurations["3d_cascade_fullres"] = new JsonObject { ["inherits_from"] = "3d_fullres", ["previous_stage"] = "3d_lowres" };
         });
         string model = Path.Combine(TestPaths.NewTempFolder(), ModelFixtures.SampleFolderPrefix + "3d_cascade_fullres");
-        SyntheticModel.Create(new SyntheticModelRequest(plans, "3d_cascade_fullres", Classes: 2, Seed: 1, model, CheckpointWeights: false));
+        SyntheticModelFolder.Create(new SyntheticModelRequest(plans, "3d_cascade_fullres", Classes: 2, Seed: 1, model, CheckpointWeights: false));
         using SegModel cascade = SegModel.Load(model, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, UseMirroring = false } });
         string input = TestPaths.NewTempFolder();
         string output = TestPaths.NewTempFolder();

@@ -22,20 +22,20 @@ internal sealed record OnnxInitializer(string Name, long[] Dims, float? Constant
     public long ElementCount => Dims.Aggregate(1L, (product, size) => product * size);
 }
 
-/// <summary>A float32 graph input or output; a null dimension is dynamic and named <see cref="OnnxModel.BatchDimension"/>.</summary>
+/// <summary>A float32 graph input or output; a null dimension is dynamic and named <see cref="OnnxGraphBuilder.BatchDimension"/>.</summary>
 internal sealed record OnnxTensorType(string Name, long?[] Dims);
 
 /// <summary>
 /// An ONNX model being built: a single graph in the default domain, with float32 initializers and model metadata.
 /// <see cref="OnnxModelWriter"/> serialises it.
 /// </summary>
-internal sealed class OnnxModel
+internal sealed class OnnxGraphBuilder
 {
     public const string BatchDimension = "batch";
 
     private readonly HashSet<string> names = [];
 
-    public OnnxModel(string graphName) => GraphName = graphName;
+    public OnnxGraphBuilder(string graphName) => GraphName = graphName;
 
     public string GraphName { get; }
 

@@ -12,7 +12,7 @@ namespace SegEngine.Pipeline;
 /// <c>fold_0/checkpoint_final.pth</c>) with deterministic random weights, so that benchmarks can run the real ResEnc
 /// M/L/XL topologies with any number of classes without a trained model.
 /// </summary>
-internal static class SyntheticModel
+internal static class SyntheticModelFolder
 {
     public const int MaxClasses = 1000;
 
