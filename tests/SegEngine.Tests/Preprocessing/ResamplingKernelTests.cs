@@ -15,6 +15,17 @@ public class ResamplingKernelTests
 
     private static string Float64Path => Path.Combine(Folder, "float64.npz");
 
+    public static TheoryData<string> ZoomNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (JsonElement z in Cases.Value.GetProperty("zooms").EnumerateArray())
+        {
+            data.Add(z.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
     [Theory]
     [MemberData(nameof(ZoomNames))]
     public void StreamingResizeMatchesScipyZoomInFloat64(string name)
