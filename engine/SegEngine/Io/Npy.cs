@@ -17,13 +17,14 @@ internal static partial class Npy
 
     public static NpyArray Read(string path)
     {
-        using FileStream stream = File.OpenRead(path);
+        using FileStream stream = InputFile.OpenRead(path);
         return Read(stream, path);
     }
 
     /// <summary>Reads one named array from an <c>.npz</c> archive (stored or deflated).</summary>
     public static NpyArray ReadFromNpz(string path, string arrayName)
     {
+        InputFile.RequireRegular(path);
         using ZipArchive zip = ZipFile.OpenRead(path);
         ZipArchiveEntry entry = zip.GetEntry(arrayName + ".npy")
             ?? throw new SegEngineException(SegErrorCode.InvalidInput, $"{path}: no array named '{arrayName}' in the archive");
