@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace SegEngine.Io;
 
@@ -8,10 +9,11 @@ namespace SegEngine.Io;
 /// </summary>
 /// <remarks>
 /// .NET exposes no file type beyond "directory", so on Linux the type comes from <c>statx</c> (its layout is the same on
-/// every architecture). Elsewhere only directories are told apart; if <c>statx</c> is missing or fails (the file does not
-/// exist, no permission), the open that follows reports the problem as usual.
+/// every architecture), found among the symbols the process already has (libc's names differ between glibc and musl).
+/// Elsewhere, or without <c>statx</c>, only directories are told apart; if <c>statx</c> fails (the file does not exist, no
+/// permission), the open that follows reports the problem as usual.
 /// </remarks>
-internal static partial class InputFile
+internal static unsafe class InputFile
 {
     private const int AtCurrentDirectory = -100;
 
@@ -20,6 +22,8 @@ internal static partial class InputFile
     private const int StatxBufferSize = 256;
 
     private const int StatxModeOffset = 28;
+
+    private static readonly delegate* unmanaged<int, byte*, int, uint, byte*, int> Statx = FindStatx();
 
     /// <summary>Opens <paramref name="path"/> read-only; refuses anything that is not a regular file, naming it and its type.</summary>
     public static FileStream OpenRead(string path, int bufferSize = 4096)
@@ -38,7 +42,7 @@ internal static partial class InputFile
     /// <summary>Throws <see cref="SegEngineException"/> (<see cref="SegErrorCode.InvalidInput"/>) when the path names a directory, FIFO, socket or device.</summary>
     public static void RequireRegular(string path)
     {
-        string? kind = OperatingSystem.IsLinux() ? LinuxKind(path) : (Directory.Exists(path) ? "directory" : null);
+        string? kind = Statx != null ? StatxKind(path) : (Directory.Exists(path) ? "directory" : null);
         if (kind is not null)
         {
             throw new SegEngineException(SegErrorCode.InvalidInput, $"{path}: not a regular file ({kind}); an input image must be a regular file or a link to one");
@@ -46,20 +50,17 @@ internal static partial class InputFile
     }
 
     /// <summary>The kind of a non-regular file, or null for a regular file or when the type cannot be told.</summary>
-    private static unsafe string? LinuxKind(string path)
+    private static string? StatxKind(string path)
     {
         byte* buffer = stackalloc byte[StatxBufferSize];
-        try
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* pathBytes = name)
         {
             // Flags 0 follows symbolic links: a link to a regular file is a regular file.
-            if (Statx(AtCurrentDirectory, path, 0, StatxType, buffer) != 0)
+            if (Statx(AtCurrentDirectory, pathBytes, 0, StatxType, buffer) != 0)
             {
                 return null;
             }
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            return Directory.Exists(path) ? "directory" : null;
         }
 
         int type = *(ushort*)(buffer + StatxModeOffset) & 0xF000;
@@ -75,6 +76,8 @@ internal static partial class InputFile
         };
     }
 
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
+    private static delegate* unmanaged<int, byte*, int, uint, byte*, int> FindStatx() =>
+        OperatingSystem.IsLinux() && NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "statx", out nint address)
+            ? (delegate* unmanaged<int, byte*, int, uint, byte*, int>)address
+            : null;
 }
