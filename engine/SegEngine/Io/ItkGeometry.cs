@@ -68,13 +68,8 @@ internal sealed class ItkGeometry
         }
 
         int spatial = Math.Min(dimension, 3);
-        for (int i = 1; i <= spatial; i++)
-        {
-            if (!double.IsFinite(h.PixDim[i]) || h.PixDim[i] == 0)
-            {
-                throw new NiftiFormatException(path, $"pixdim[{i}]", $"expected a finite non-zero voxel size, found {h.PixDim[i]}");
-            }
-        }
+        NiftiGeometryChecks.Spacing(h, path, spatial);
+        NiftiGeometryChecks.FiniteTransforms(h, path);
 
         double spaceScale = (h.XyztUnits & 0x07) switch
         {

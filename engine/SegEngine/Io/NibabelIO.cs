@@ -9,7 +9,9 @@ namespace SegEngine.Io;
 /// nnU-Net: <c>imageio/nibabel_reader_writer.py</c>, <c>NibabelIO.read_images</c>/<c>write_seg</c> (nnunet-parity.md §2).
 /// nibabel 5.0 facts: <c>get_best_affine</c> (sform if sform_code ≠ 0, else qform if qform_code ≠ 0, else the centred pixdim
 /// affine); on load negative pixdim[1..3] become |pixdim| and qfac outside ±1 becomes 1. Decisions: pixdim[1..3] that is zero
-/// (nibabel silently substitutes 1) or not finite is an error here; a non-finite scl_inter with a valid slope is an error, as in nibabel.
+/// (nibabel silently substitutes 1), not finite or absurd, a non-finite qform or sform in use, and an sform nibabel could not
+/// write back (a zero column, singular) are errors here (<see cref="NiftiGeometryChecks"/>); a non-finite scl_inter with a
+/// valid slope is an error, as in nibabel.
 /// </remarks>
 internal sealed class NibabelIO : IImageReaderWriter
 {
@@ -77,9 +79,16 @@ internal sealed class NibabelIO : IImageReaderWriter
             throw new NiftiFormatException(path, "dim[0]", $"NibabelIO reads only 3D images, found {h.Rank} dimensions (nnU-Net asserts ndim == 3)");
         }
 
-        Spacing(h, path);
-        return new NiftiReadPlan(1, new Shape3((int)h.Dim[3], (int)h.Dim[2], (int)h.Dim[1]), Conversion(h, path));
+        NiftiGeometryChecks.Spacing(h, path, 3);
+        NiftiGeometryChecks.FiniteTransforms(h, path);
+        NiftiGeometryChecks.UsableSform(h, path);
+        return new NiftiReadPlan(1, new Shape3(Axis(h, 3, path), Axis(h, 2, path), Axis(h, 1, path)), Conversion(h, path));
     }
+
+    /// <summary>dim[<paramref name="i"/>] as an array extent; NIfTI-2 sizes can exceed what one array axis holds.</summary>
+    private static int Axis(NiftiHeader h, int i, string path) => h.Dim[i] <= int.MaxValue
+        ? (int)h.Dim[i]
+        : throw new NiftiFormatException(path, $"dim[{i}]", $"{h.Dim[i]} voxels exceed the 2^31 - 1 of one array axis");
 
     /// <summary>nibabel's <c>get_slope_inter</c>: no scaling when the slope is 0 or not finite; a valid slope needs a finite intercept.</summary>
     internal static NiftiVoxelConversion Conversion(NiftiHeader h, string path)
@@ -95,18 +104,6 @@ internal sealed class NibabelIO : IImageReaderWriter
     }
 
     private static double[] Spacing(NiftiHeader h) => [Math.Abs(h.PixDim[3]), Math.Abs(h.PixDim[2]), Math.Abs(h.PixDim[1])];
-
-    private static void Spacing(NiftiHeader h, string path)
-    {
-        for (int i = 1; i <= 3; i++)
-        {
-            double p = h.PixDim[i];
-            if (!double.IsFinite(p) || p == 0)
-            {
-                throw new NiftiFormatException(path, $"pixdim[{i}]", $"expected a finite non-zero voxel size, found {p}");
-            }
-        }
-    }
 
     /// <summary>nibabel's <c>get_best_affine</c> as float64, row-major 4x4.</summary>
     internal static double[] BestAffine(NiftiHeader h, string path)

@@ -8,8 +8,18 @@ namespace SegEngine.Io;
 /// Nothing is allocated from header numbers until the file (or, for gzip, a generous bound on what its compressed size can
 /// expand to) could really hold that many bytes.
 /// </summary>
+/// <remarks>
+/// After the voxels the file must end: nibabel and ITK read only what the header declares and ignore whatever follows, so a
+/// short tail (up to <see cref="TrailingBytesTolerated"/>, e.g. padding) is accepted and ignored too, but a longer one means
+/// the header does not describe the file (or a gzip bomb) and is refused without decompressing it. A gzip file must end with
+/// complete members whose CRC-32 and size match (<see cref="GzipEndProbe"/>); bytes after the last member that are not a
+/// gzip member are ignored, as gzip(1) does.
+/// </remarks>
 internal static class NiftiFile
 {
+    /// <summary>Bytes after the voxel data that are ignored rather than refused (decompressed bytes for gzip).</summary>
+    internal const long TrailingBytesTolerated = 1 << 20;
+
     /// <summary>Deflate expands at most about 1032:1; anything claiming more than this (plus slack) is a lie or a truncation.</summary>
     private const long MaxDeflateRatio = 1032;
 
@@ -21,7 +31,7 @@ internal static class NiftiFile
     /// <summary>Reads and validates the header only.</summary>
     public static NiftiHeader ReadHeader(string path)
     {
-        using Stream stream = OpenData(path, out _);
+        using Stream stream = OpenData(path, out _, out _);
         return ReadHeader(stream, path);
     }
 
@@ -39,15 +49,15 @@ internal static class NiftiFile
     /// </summary>
     internal static VolumeBuffer<float> ReadVoxels(string path, Func<NiftiHeader, NiftiReadPlan> plan, out NiftiHeader header)
     {
-        using Stream stream = OpenData(path, out long compressedLength);
+        using Stream stream = OpenData(path, out long compressedLength, out GzipEndProbe? probe);
         header = ReadHeader(stream, path);
         NiftiReadPlan layout = plan(header);
-        if (layout.Channels * layout.Shape.Voxels != header.VoxelCount)
+        if (checked(layout.Channels * layout.Shape.Voxels) != header.VoxelCount)
         {
             throw new InvalidOperationException($"read plan of {layout.Channels} x {layout.Shape} does not cover the {header.VoxelCount} voxels of {path}");
         }
 
-        long dataEnd = header.VoxOffset + header.DataBytes;
+        long dataEnd = checked(header.VoxOffset + header.DataBytes);
         if (compressedLength < 0)
         {
             long fileLength = stream.Length;
@@ -60,8 +70,13 @@ internal static class NiftiFile
             {
                 throw new NiftiFormatException(path, "data", $"truncated: {header.VoxelCount} voxels need {header.DataBytes} bytes from offset {header.VoxOffset}, the file has {fileLength - header.VoxOffset}");
             }
+
+            if (fileLength - dataEnd > TrailingBytesTolerated)
+            {
+                throw TooLong(path, header, $"{fileLength - dataEnd}");
+            }
         }
-        else if (dataEnd > (compressedLength * MaxDeflateRatio) + GzipSlackBytes)
+        else if (dataEnd > checked((compressedLength * MaxDeflateRatio) + GzipSlackBytes))
         {
             throw new NiftiFormatException(path, "data", $"truncated or corrupt: the header claims {header.DataBytes} data bytes, more than a {compressedLength}-byte gzip stream can hold");
         }
@@ -76,6 +91,11 @@ internal static class NiftiFile
         try
         {
             Decode(stream, header, layout.Conversion, volume.Span, path);
+            if (probe is not null)
+            {
+                ExpectGzipEnd(stream, probe, header, path);
+            }
+
             return volume;
         }
         catch
@@ -109,20 +129,13 @@ internal static class NiftiFile
         }
     }
 
-    private static FileStream OpenFile(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SegEngineException(SegErrorCode.Io, $"{path}: cannot open: {e.Message}", e);
-        }
-    }
+    private static FileStream OpenFile(string path) => InputFile.OpenRead(path, bufferSize: 1 << 16);
 
-    /// <summary>The file, or its decompressed view when it starts with the gzip magic; <paramref name="compressedLength"/> is -1 for plain files.</summary>
-    private static Stream OpenData(string path, out long compressedLength)
+    /// <summary>
+    /// The file, or its decompressed view when it starts with the gzip magic (then <paramref name="probe"/> sits between the
+    /// file and the decoder); <paramref name="compressedLength"/> is -1 for plain files.
+    /// </summary>
+    private static Stream OpenData(string path, out long compressedLength, out GzipEndProbe? probe)
     {
         FileStream file = OpenFile(path);
         Span<byte> magic = stackalloc byte[2];
@@ -131,12 +144,54 @@ internal static class NiftiFile
         if (got == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
         {
             compressedLength = file.Length;
-            return new GZipStream(file, CompressionMode.Decompress, leaveOpen: false);
+            probe = new GzipEndProbe(file);
+            return new GZipStream(probe, CompressionMode.Decompress, leaveOpen: false);
         }
 
         compressedLength = -1;
+        probe = null;
         return file;
     }
+
+    /// <summary>
+    /// After the data: at most <see cref="TrailingBytesTolerated"/> more decompressed bytes, then a clean end of the last
+    /// member (its trailer complete and matching), which the probe's own member proves by decoding to its payload. Nothing
+    /// at all after arming is a clean end too: the decoder finished the last member and ignores the bytes after it that
+    /// are not a gzip member (as gzip(1) does), so it never looks at the probe.
+    /// </summary>
+    private static void ExpectGzipEnd(Stream stream, GzipEndProbe probe, NiftiHeader header, string path)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long tail = 0;
+            int got;
+            while ((got = ReadFully(stream, scratch, path)) > 0)
+            {
+                tail += got;
+                if (tail > TrailingBytesTolerated)
+                {
+                    throw TooLong(path, header, $"more than {TrailingBytesTolerated}");
+                }
+            }
+
+            probe.Arm();
+            int payload = GzipEndProbe.Payload.Length;
+            got = ReadFully(stream, scratch.AsSpan(0, payload + 1), path);
+            bool cleanEnd = got == 0 || (got == payload && scratch.AsSpan(0, payload).SequenceEqual(GzipEndProbe.Payload));
+            if (!cleanEnd)
+            {
+                throw new NiftiFormatException(path, "gzip", "the compressed stream does not end with a complete gzip member (its trailer is missing or cut short)");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static NiftiFormatException TooLong(string path, NiftiHeader header, string extra) =>
+        new(path, "data", $"{extra} bytes follow the {header.DataBytes} data bytes the header declares (at most {TrailingBytesTolerated} are ignored); the header does not describe this file");
 
     private static NiftiHeader ReadHeader(Stream stream, string path)
     {
@@ -214,7 +269,8 @@ internal static class NiftiFile
         }
         catch (InvalidDataException e)
         {
-            throw new NiftiFormatException(path, "gzip", $"corrupt compressed stream: {e.Message}", e);
+            // .NET reports a CRC-32 or size mismatch in a member's trailer with the same exception as damaged deflate data.
+            throw new NiftiFormatException(path, "gzip", $"corrupt compressed stream (damaged deflate data, or a member whose CRC-32/size trailer is cut short or does not match): {e.Message}", e);
         }
         catch (IOException e)
         {

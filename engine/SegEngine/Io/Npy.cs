@@ -17,13 +17,14 @@ internal static partial class Npy
 
     public static NpyArray Read(string path)
     {
-        using FileStream stream = File.OpenRead(path);
+        using FileStream stream = InputFile.OpenRead(path);
         return Read(stream, path);
     }
 
     /// <summary>Reads one named array from an <c>.npz</c> archive (stored or deflated).</summary>
     public static NpyArray ReadFromNpz(string path, string arrayName)
     {
+        InputFile.RequireRegular(path);
         using ZipArchive zip = ZipFile.OpenRead(path);
         ZipArchiveEntry entry = zip.GetEntry(arrayName + ".npy")
             ?? throw new SegEngineException(SegErrorCode.InvalidInput, $"{path}: no array named '{arrayName}' in the archive");
@@ -82,22 +83,21 @@ internal static partial class Npy
             throw Invalid(name, "Fortran-ordered arrays are not supported");
         }
 
-        long[] dims = shape.Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.Parse(d, CultureInfo.InvariantCulture))
-            .ToArray();
+        string[] parts = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dims = new long[parts.Length];
         long count = 1;
-        foreach (long d in dims)
+        for (int i = 0; i < parts.Length; i++)
         {
-            if (d < 0)
+            if (!long.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out dims[i]) || dims[i] < 0)
             {
-                throw Invalid(name, $"negative dimension {d}");
+                throw Invalid(name, $"dimension '{parts[i]}' is not a size");
             }
 
-            count = checked(count * d);
+            // A header cannot overflow the count: any product past long is refused like any other implausible shape.
+            count = dims[i] == 0 || count <= long.MaxValue / dims[i] ? count * dims[i] : long.MaxValue;
         }
 
-        long bytes = checked(count * type.Size());
+        long bytes = count <= long.MaxValue / type.Size() ? count * type.Size() : long.MaxValue;
         if (bytes > Array.MaxLength)
         {
             throw Invalid(name, $"{bytes} bytes of data exceed what one array can hold");

@@ -14,7 +14,7 @@ namespace SegEngine.Io;
 /// definition"); ITK ≥ 5.3 (pip SimpleITK ≥ 2.3, what nnU-Net installs) normalises the columns and uses it. We follow ITK ≥ 5.3.</item>
 /// <item>Spacing is scaled to mm for metre/micron units; the origin is not (ITK 5.2, as measured).</item>
 /// <item>|pixdim| is the spacing; a negative pixdim flips that direction column (ITK's reader makes spacing positive).
-/// A zero or non-finite spatial pixdim is an error (niftilib silently substitutes 1).</item>
+/// A zero, non-finite or absurd spatial pixdim, and a non-finite qform or sform in use, are errors (niftilib silently substitutes 1 for a zero pixdim; <see cref="NiftiGeometryChecks"/>).</item>
 /// <item>NIfTI-2 and gzip content under a .nii name are read with the same rules (ITK 5.2 refuses both; newer ITK reads NIfTI-2).</item>
 /// <item>Non-orthonormal sform without a usable qform is an error (ITK's default, no ITK_NIFTI_SFORM_PERMISSIVE).</item>
 /// </list>

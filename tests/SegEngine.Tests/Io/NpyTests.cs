@@ -52,6 +52,22 @@ public class NpyTests
         Assert.Contains("truncated", error.Message);
     }
 
+    [Theory]
+    [InlineData("(9223372036854775807, 4)")]
+    [InlineData("(4294967296, 4294967296)")]
+    [InlineData("(99999999999999999999,)")]
+    [InlineData("(3, -1)")]
+    public void ShapeThatOverflowsACountIsReportedWithItsName(string shape)
+    {
+        string path = Path.Combine(TestPaths.NewTempFolder(), "s.npy");
+        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}".PadRight(117) + "\n";
+        File.WriteAllBytes(path, [0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0, .. System.Text.Encoding.Latin1.GetBytes(header)]);
+
+        var error = Assert.Throws<SegEngineException>(() => Npy.Read(path));
+        Assert.Contains(path, error.Message);
+        Assert.Equal(SegErrorCode.InvalidInput, error.Code);
+    }
+
     [Fact]
     public void ReadsProbabilitiesFromNpz()
     {
