@@ -12,7 +12,8 @@ internal static class ModelFixtures
     {
         string source = TestPaths.SampleModel(configuration);
         string target = Path.Combine(parent ?? TestPaths.NewTempFolder(), folderName ?? Path.GetFileName(source));
-        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        // The compressed form of an expanded file (the 2d checkpoint's .xz) is the repository's storage, not the model's.
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".xz", StringComparison.Ordinal)))
         {
             string destination = Path.Combine(target, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
