@@ -31,7 +31,10 @@ internal static class PredictCommand
             Description = "cuDNN convolution algorithm search: exhaustive, heuristic or default (slow since ORT 1.20)",
             DefaultValueFactory = _ => CudnnConvAlgoSearch.Exhaustive,
         };
-        var memoryBudget = new Option<double>("--memory-budget") { Description = "Host memory budget of the inference stage in GB (0: unlimited)" };
+        var memoryBudget = new Option<double?>("--memory-budget")
+        {
+            Description = "Host memory budget of the inference stage in GB (default: what the machine can still give; 0: unlimited)",
+        };
         var batchSize = new Option<int>("--batch-size") { Description = "Tiles per network run when the model allows it (0: from the memory plan)" };
         var saveOptimized = new Option<bool>("--save-optimized-model") { Description = "Save ONNX Runtime's optimised graph beside model.onnx and reuse it" };
         var preprocessWorkers = new Option<int?>("-npp", "--preprocess-workers") { Description = "Read + preprocess workers (default: from the core count)" };
@@ -64,7 +67,7 @@ internal static class PredictCommand
                 CudnnConvAlgoSearch = parse.GetValue(cudnnSearch),
                 UseMirroring = !parse.GetValue(disableTta),
                 StepSize = parse.GetValue(stepSize),
-                MemoryBudgetGb = parse.GetValue(memoryBudget),
+                MemoryBudgetGb = parse.GetValue(memoryBudget) ?? 0,
                 BatchSize = parse.GetValue(batchSize),
                 SaveOptimizedModel = parse.GetValue(saveOptimized),
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
@@ -83,6 +86,7 @@ internal static class PredictCommand
                 ExportWorkers = parse.GetValue(exportWorkers),
                 Part = PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
                 ReportPath = parse.GetValue(report),
+                UnlimitedMemory = parse.GetValue(memoryBudget) == 0,
             };
             using SegModel model = SegModel.Load(
                 modelArguments.ModelPath(parse), new SegModelOptions { Folder = modelArguments.FolderOptions(parse), Inference = inference });
