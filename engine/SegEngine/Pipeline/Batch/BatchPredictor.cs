@@ -126,8 +126,8 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IRead
         (item.PreviousStageFile is string previous && reason.Contains(previous, StringComparison.Ordinal));
 
     /// <summary>
-    /// The read stage of the sequence, after the checks that need no voxels: the case was not refused from its header,
-    /// its output names fit the file system, it has its channel files by name.
+    /// The read stage of the sequence, after the checks that need no voxels: the case was not refused from its header and
+    /// it has its channel files by name.
     /// </summary>
     private void Prepare(CaseWork work)
     {
@@ -137,7 +137,6 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IRead
             throw refusal;
         }
 
-        OutputNames.Check(item);
         ChannelChecks.FilesPresent(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
         PreparedCase prepared = model.Pipeline.Prepare(item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Context);
         work.Prepared = prepared;

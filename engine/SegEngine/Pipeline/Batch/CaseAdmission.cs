@@ -49,7 +49,9 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         }
         catch (SegEngineException e)
         {
-            return new CaseAdmission(item, shape, null, new SegEngineException(e.Code, $"{Name(item)}: {e.Message}", e));
+            // One line: a plan over an explicit budget adds its table after the first, which the report has no room for.
+            string reason = e.Message.Split('\n')[0];
+            return new CaseAdmission(item, shape, null, new SegEngineException(e.Code, $"{Name(item)}: {reason}", e));
         }
 
         if (!budget.Fits(plan))
