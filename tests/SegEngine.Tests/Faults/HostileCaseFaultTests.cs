@@ -58,6 +58,18 @@ public class HostileCaseFaultTests(SampleModels models) : IClassFixture<SampleMo
         Assert.Contains("expected 1 to", FaultBatch.ErrorOf(result, "axis"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AHeaderDeclaringMoreVoxelsThanOneVolumeHoldsIsRefusedWithoutReadingOne()
+    {
+        var batch = new FaultBatch();
+        // 1e15 voxels, which the spacing shrinks to 100 per axis at 1 mm: only the header's own count can refuse it.
+        HostileNifti.WriteFloat(batch.CaseFile("vast"), [100_000, 100_000, 100_000], [1e-3, 1e-3, 1e-3], seed: 9, voxels: 16);
+
+        BatchResult result = await batch.RunAsync(Model, expectedFailures: 1);
+
+        Assert.Contains("its header declares 100000x100000x100000, 1.00E+015 voxels", FaultBatch.ErrorOf(result, "vast"), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Seeded headers drawn from the hostile values: lines and needles of tens of thousands of voxels, tiny volumes, and
     /// spacings from denormal to 1e300. Each case either succeeds (a tiny one) or is refused naming its file, quickly.

@@ -15,25 +15,28 @@ internal static class HostileNifti
     private const short Float32 = 16;
     private const short UInt8 = 2;
 
-    /// <summary>A float32 volume of <paramref name="dims"/> (x, y, z as the file stores them) filled from <paramref name="seed"/>.</summary>
-    public static string WriteFloat(string path, long[] dims, double[] pixdim, int seed)
+    /// <summary>
+    /// A float32 volume of <paramref name="dims"/> (x, y, z as the file stores them) filled from <paramref name="seed"/>;
+    /// <paramref name="voxels"/> writes fewer than the header declares (a header whose count no file could hold).
+    /// </summary>
+    public static string WriteFloat(string path, long[] dims, double[] pixdim, int seed, long? voxels = null)
     {
         using FileStream file = File.Create(path);
         using var gzip = new GZipStream(file, CompressionLevel.Fastest);
         gzip.Write(Header(dims, pixdim, Float32, 32));
         var random = new Random(seed);
-        long voxels = dims.Aggregate(1L, (a, b) => a * b);
+        long count = voxels ?? dims.Aggregate(1L, (a, b) => a * b);
         var block = new byte[4096 * sizeof(float)];
-        for (long done = 0; done < voxels;)
+        for (long done = 0; done < count;)
         {
-            int count = (int)Math.Min(4096, voxels - done);
-            for (int i = 0; i < count; i++)
+            int step = (int)Math.Min(4096, count - done);
+            for (int i = 0; i < step; i++)
             {
                 BinaryPrimitives.WriteSingleLittleEndian(block.AsSpan(i * sizeof(float)), (float)(random.NextDouble() * 200));
             }
 
-            gzip.Write(block, 0, count * sizeof(float));
-            done += count;
+            gzip.Write(block, 0, step * sizeof(float));
+            done += step;
         }
 
         return path;

@@ -41,6 +41,15 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         }
 
         var shape = new Shape3((int)dims[0], (int)dims[1], (int)dims[2]);
+        double voxels = (double)dims[0] * dims[1] * dims[2];
+        if (voxels > Array.MaxLength)
+        {
+            // Checked in float64: three int axes overflow a long, and the plan multiplies the count further.
+            string message = string.Create(
+                CultureInfo.InvariantCulture, $"{Name(item)}: refused before reading its voxels: its header declares {shape}, {voxels:E2} voxels; one volume holds at most {Array.MaxLength}");
+            return new CaseAdmission(item, null, null, new SegEngineException(SegErrorCode.MemoryBudget, message));
+        }
+
         double[] spacing = [Math.Abs(header.PixDim[3]), Math.Abs(header.PixDim[2]), Math.Abs(header.PixDim[1])];
         MemoryPlan plan;
         try
