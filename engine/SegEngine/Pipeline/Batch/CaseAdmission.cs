@@ -51,6 +51,12 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         }
 
         double[] spacing = [Math.Abs(header.PixDim[3]), Math.Abs(header.PixDim[2]), Math.Abs(header.PixDim[1])];
+        if (spacing.Any(s => !(s > 0) || !double.IsFinite(s)))
+        {
+            // The reader refuses these naming the pixdim field; finite hostile values are this plan's to refuse.
+            return new CaseAdmission(item, null, null, null);
+        }
+
         MemoryPlan plan;
         try
         {
