@@ -28,13 +28,14 @@ internal static class BatchSummary
 
     public static string Stage(CaseReport report) => report.FailedStage?.ToString().ToLowerInvariant() ?? "?";
 
-    /// <summary>Workers per stage and the largest case's plan; the cases in flight only when several can be (a one-case batch has one).</summary>
+    /// <summary>Workers per stage, the largest admitted case's plan and the budget; the cases in flight only when several can be (a one-case batch has one).</summary>
     private static string Describe(BatchPlan plan)
     {
         string workers = $"-npp {plan.Options.PreprocessWorkers}, -nps {plan.Options.ExportWorkers}";
         string pipeline = plan.CasesAtOnce > 1 ? $"{plan.CasesAtOnce} cases in flight, {workers}" : workers;
+        string budget = $"memory budget {plan.Budget}";
         return plan.LargestCasePlan is null
-            ? pipeline
-            : string.Create(CultureInfo.InvariantCulture, $"{pipeline}; largest case {plan.LargestImage} plans {plan.LargestCasePlan.TotalBytes / 1048576.0:F0} MiB");
+            ? $"{pipeline}; {budget}"
+            : string.Create(CultureInfo.InvariantCulture, $"{pipeline}; largest case {plan.LargestImage} plans {plan.LargestCasePlan.TotalBytes / 1048576.0:F0} MiB; {budget}");
     }
 }

@@ -26,7 +26,10 @@ internal static class PredictCommand
         var device = new Option<InferenceDevice>("-device", "--device") { Description = "auto (CUDA if available, else CPU), cpu or cuda", DefaultValueFactory = _ => InferenceDevice.Auto };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads on the CPU (0: one per core)" };
         var cuda = new CudaArguments();
-        var memoryBudget = new Option<double>("--memory-budget") { Description = "Host memory budget of the inference stage in GB (0: unlimited)" };
+        var memoryBudget = new Option<double?>("--memory-budget")
+        {
+            Description = "Host memory budget of the inference stage in GB (default: what the machine can still give; 0: unlimited)",
+        };
         var batchSize = new Option<int>("--batch-size") { Description = "Tiles per network run when the model allows it (0: from the memory plan)" };
         var saveOptimized = new Option<bool>("--save-optimized-model") { Description = "Save ONNX Runtime's optimised graph beside model.onnx and reuse it" };
         var preprocessWorkers = new Option<int?>("-npp", "--preprocess-workers") { Description = "Read + preprocess workers (default: from the core count)" };
@@ -58,7 +61,7 @@ internal static class PredictCommand
                 Threads = parse.GetValue(threads),
                 UseMirroring = !parse.GetValue(disableTta),
                 StepSize = parse.GetValue(stepSize),
-                MemoryBudgetGb = parse.GetValue(memoryBudget),
+                MemoryBudgetGb = parse.GetValue(memoryBudget) ?? 0,
                 BatchSize = parse.GetValue(batchSize),
                 SaveOptimizedModel = parse.GetValue(saveOptimized),
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
@@ -77,6 +80,7 @@ internal static class PredictCommand
                 ExportWorkers = parse.GetValue(exportWorkers),
                 Part = PartSelection.Resolve(parse.GetValue(numParts), parse.GetValue(partId), Environment.GetEnvironmentVariable),
                 ReportPath = parse.GetValue(report),
+                UnlimitedMemory = parse.GetValue(memoryBudget) == 0,
             };
             using SegModel model = SegModel.Load(
                 modelArguments.ModelPath(parse), new SegModelOptions { Folder = modelArguments.FolderOptions(parse), Inference = inference });

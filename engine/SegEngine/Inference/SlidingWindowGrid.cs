@@ -76,6 +76,7 @@ internal sealed class SlidingWindowGrid
             below[axis] = (padded[axis] - image[axis]) / 2;
         }
 
+        TilingBounds.Check(image, patch, Shape3.FromArray(padded), CountTiles(padded, patch, twoD ? image.Z : -1, stepSize), stepSize);
         var offsets = new int[3][];
         offsets[0] = twoD ? Enumerable.Range(0, image.Z).ToArray() : Steps(padded[0], patch.Z, stepSize);
         offsets[1] = Steps(padded[1], patch.Y, stepSize);
@@ -87,12 +88,15 @@ internal sealed class SlidingWindowGrid
     /// <summary>nnU-Net's step rule for one axis of (padded) size <paramref name="size"/> ≥ <paramref name="tile"/>.</summary>
     public static int[] Steps(int size, int tile, double stepSize)
     {
-        // float64 throughout, as NumPy: n = ceil((S - P) / (P * f)) + 1, offsets round half to even.
-        double targetStep = tile * stepSize;
-        int count = (int)Math.Ceiling((size - tile) / targetStep) + 1;
+        long count = StepCount(size, tile, stepSize);
         if (count <= 1)
         {
             return [0];
+        }
+
+        if (count > TilingBounds.MaxTiles)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, $"gives {count} steps over {size} voxels; at most {TilingBounds.MaxTiles}");
         }
 
         double actualStep = (double)(size - tile) / (count - 1);
@@ -103,5 +107,28 @@ internal sealed class SlidingWindowGrid
         }
 
         return steps;
+    }
+
+    /// <summary>
+    /// The steps on one axis without making them: float64 throughout, as NumPy, n = ceil((S - P) / (P * f)) + 1; saturated
+    /// at <see cref="long.MaxValue"/>, which a step size near 0 would otherwise overflow.
+    /// </summary>
+    private static long StepCount(int size, int tile, double stepSize)
+    {
+        double count = Math.Ceiling((size - tile) / (tile * stepSize)) + 1;
+        return count >= long.MaxValue ? long.MaxValue : Math.Max(1, (long)count);
+    }
+
+    /// <summary>The tiles the grid will have, saturating instead of overflowing; <paramref name="slices2D"/> is the slice count of a 2-D configuration, −1 in 3-D.</summary>
+    private static long CountTiles(ReadOnlySpan<int> padded, Shape3 patch, int slices2D, double stepSize)
+    {
+        long tiles = slices2D > 0 ? slices2D : StepCount(padded[0], patch.Z, stepSize);
+        for (int axis = 1; axis < 3; axis++)
+        {
+            long steps = StepCount(padded[axis], patch[axis], stepSize);
+            tiles = tiles > long.MaxValue / steps ? long.MaxValue : tiles * steps;
+        }
+
+        return tiles;
     }
 }

@@ -69,6 +69,17 @@ internal sealed class ConfigurationPlan
     /// <summary>All of <c>next_stage</c> (a string or a list in the plans).</summary>
     public IReadOnlyList<string> NextStages { get; }
 
+    /// <summary>A patch axis longer than this is no trained network's; it would only make every tile buffer absurd.</summary>
+    private const int MaxPatchAxis = 4096;
+
+    /// <summary>
+    /// The target spacings a plan may name, in mm: a nanometre to a kilometre. Outside them every case's resampled shape
+    /// is absurd (1e300 overflows it), so the model is refused at load instead of every case later.
+    /// </summary>
+    private const double MinSpacing = 1e-6;
+
+    private const double MaxSpacing = 1e6;
+
     internal static ConfigurationPlan Parse(string name, IReadOnlyDictionary<string, JsonField> fields, JsonField where)
     {
         JsonField Required(string key) =>
@@ -76,16 +87,17 @@ internal sealed class ConfigurationPlan
 
         JsonField patchField = Required("patch_size");
         int[] patchSize = patchField.AsIntArray();
-        if (patchSize.Length is not (2 or 3) || patchSize.Any(size => size < 1))
+        if (patchSize.Length is not (2 or 3) || patchSize.Any(size => size is < 1 or > MaxPatchAxis))
         {
-            throw patchField.Error($"must be 2 or 3 positive sizes, found {patchField.Describe()}");
+            throw patchField.Error($"must be 2 or 3 sizes from 1 to {MaxPatchAxis}, found {patchField.Describe()}");
         }
 
         JsonField spacingField = Required("spacing");
         double[] spacing = spacingField.AsDoubleArray();
-        if (spacing.Length != patchSize.Length || spacing.Any(value => !(value > 0) || !double.IsFinite(value)))
+        if (spacing.Length != patchSize.Length || spacing.Any(value => !(value >= MinSpacing && value <= MaxSpacing)))
         {
-            throw spacingField.Error($"must be {patchSize.Length} positive spacings (one per patch axis), found {spacingField.Describe()}");
+            throw spacingField.Error(
+                $"must be {patchSize.Length} spacings (one per patch axis) from 1e-6 to 1e6 mm, found {spacingField.Describe()}");
         }
 
         JsonField schemesField = Required("normalization_schemes");

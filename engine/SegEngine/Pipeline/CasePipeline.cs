@@ -58,7 +58,15 @@ internal sealed class CasePipeline(LoadedModel model)
         {
             context.Timings.Read = Stopwatch.GetElapsedTime(start).TotalSeconds;
             context.EndStage(SegStage.Read);
-            return Preprocess(image, previous, withProbabilities, context);
+            try
+            {
+                return Preprocess(image, previous, withProbabilities, context);
+            }
+            catch (SegEngineException e) when (!e.Message.Contains(channelFiles[0], StringComparison.Ordinal))
+            {
+                // Preprocessing knows shapes and spacings, not files: the user needs to know which input they came from.
+                throw new SegEngineException(e.Code, $"{channelFiles[0]}: {e.Message}", e);
+            }
         }
     }
 

@@ -1,23 +1,32 @@
 using System.Diagnostics;
-using System.Globalization;
 using SegEngine.Inference;
-using SegEngine.Io;
 
 namespace SegEngine.Pipeline.Batch;
 
 /// <summary>
-/// The batch's plan before any case is read: the largest case (from the NIfTI headers alone), its memory plan, and from
-/// those and the core count the workers per stage and the number of cases that may be in flight.
+/// The batch's plan before any case is read: every case planned by its NIfTI header alone (<see cref="CaseAdmission"/>),
+/// the largest admitted case and its memory plan, and from those and the core count the workers per stage and the
+/// number of cases that may be in flight. A case that cannot be planned or does not fit is refused alone.
 /// </summary>
 /// <param name="Options">Workers per stage and cases in flight.</param>
-/// <param name="LargestImage">The largest case's shape by its header; null when no header was readable.</param>
+/// <param name="LargestImage">The largest admitted case's shape by its header; null when none was planned.</param>
 /// <param name="LargestCasePlan">That case's memory plan.</param>
-/// <param name="BudgetBytes">The memory budget; 0 means unlimited.</param>
+/// <param name="Budget">The memory budget the cases were admitted against.</param>
 /// <param name="ResidentBeforeCasesBytes">The process's resident set when the plan was made: after the model loaded, before any case.</param>
 /// <param name="CasesAtOnce">The cases that can be in flight together: the admission limit, or fewer when the batch is smaller.</param>
+/// <param name="Refusals">The cases refused from their headers, by case id, with the reason naming the case and its file.</param>
 internal sealed record BatchPlan(
-    BatchOptions Options, Shape3? LargestImage, MemoryPlan? LargestCasePlan, long BudgetBytes, long ResidentBeforeCasesBytes, int CasesAtOnce)
+    BatchOptions Options,
+    Shape3? LargestImage,
+    MemoryPlan? LargestCasePlan,
+    BatchMemoryBudget Budget,
+    long ResidentBeforeCasesBytes,
+    int CasesAtOnce,
+    IReadOnlyDictionary<string, SegEngineException> Refusals)
 {
+    /// <summary>The memory budget in bytes; 0 means unlimited.</summary>
+    public long BudgetBytes => Budget.Bytes;
+
     /// <summary>
     /// The process's planned high-water resident set: what was resident before the first case (runtime, weights, warmed-up
     /// sessions), plus the largest case's plan less what the warm-up already holds, plus the per-case part of every other
@@ -31,10 +40,11 @@ internal sealed record BatchPlan(
     /// Plans a batch. <paramref name="preprocessWorkers"/> and <paramref name="exportWorkers"/> are the user's
     /// <c>-npp</c>/<c>-nps</c> (null: chosen here); with a budget, the cases in flight are as many as it covers.
     /// </summary>
-    /// <exception cref="SegEngineException">Not even one case of the largest size fits the budget.</exception>
-    public static BatchPlan Create(SegModel model, IReadOnlyList<BatchCase> cases, int? preprocessWorkers, int? exportWorkers, int cores)
+    public static BatchPlan Create(
+        SegModel model, IReadOnlyList<BatchCase> cases, BatchMemoryBudget budget, int? preprocessWorkers, int? exportWorkers, int cores)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(budget);
         // The network stage takes the cores it is given; one reader and one writer per four cores keep it fed without starving it.
         int defaultWorkers = Math.Clamp(cores / 4, 1, 4);
         int readers = preprocessWorkers ?? defaultWorkers;
@@ -45,65 +55,35 @@ internal sealed record BatchPlan(
         }
 
         long resident = CurrentResidentBytes();
-        (Shape3 Shape, double[] Spacing)? largest = FindLargestImage(cases);
+        CaseAdmission[] admissions = [.. cases.Select(c => CaseAdmission.Create(model, c, budget))];
+        Dictionary<string, SegEngineException> refusals = admissions
+            .Where(a => a.Refusal is not null)
+            .ToDictionary(a => a.Case.CaseId, a => a.Refusal!, StringComparer.Ordinal);
+        CaseAdmission? largest = admissions
+            .Where(a => a.Plan is not null)
+            .MaxBy(a => a.Image!.Value.Voxels);
         int saturation = BatchOptions.Saturation(readers, writers);
-        double budgetGb = model.Inference.MemoryBudgetGb;
-        if (largest is not { } image)
+        if (largest?.Plan is not { } plan)
         {
-            return new BatchPlan(new BatchOptions(readers, writers, saturation), null, null, 0, resident, Math.Min(saturation, cases.Count));
+            return new BatchPlan(new BatchOptions(readers, writers, saturation), null, null, budget, resident, Math.Min(saturation, cases.Count), refusals);
         }
 
-        bool probabilities = cases.Any(c => c.ProbabilitiesFile is not null);
-        MemoryPlan plan = model.PlanMemory(image.Shape, image.Spacing, probabilities);
-        long budget = (long)(budgetGb * (1L << 30));
         int inFlight = saturation;
-        if (budget > 0)
+        if (!budget.IsUnlimited)
         {
-            long shared = plan.TotalBytes - plan.PerCaseBytes;
-            long fits = (budget - shared) / Math.Max(1, plan.PerCaseBytes);
-            if (fits < 1)
-            {
-                throw new SegEngineException(
-                    SegErrorCode.MemoryBudget,
-                    string.Create(CultureInfo.InvariantCulture, $"the largest case, {image.Shape}, needs {plan.TotalBytes / 1048576.0:F1} MiB but the memory budget is {budgetGb:G} GB:\n{plan}"));
-            }
-
-            inFlight = (int)Math.Min(saturation, fits);
+            // The largest case fits (it was admitted); each further case in flight adds its per-case part.
+            long shared = budget.Needed(plan) - plan.PerCaseBytes;
+            long fits = (budget.Bytes - shared) / Math.Max(1, plan.PerCaseBytes);
+            inFlight = (int)Math.Clamp(fits, 1, saturation);
         }
 
-        return new BatchPlan(new BatchOptions(readers, writers, inFlight), image.Shape, plan, budget, resident, Math.Min(inFlight, cases.Count));
+        return new BatchPlan(
+            new BatchOptions(readers, writers, inFlight), largest.Image, plan, budget, resident, Math.Min(inFlight, cases.Count), refusals);
     }
 
     private static long CurrentResidentBytes()
     {
         using Process self = Process.GetCurrentProcess();
         return self.WorkingSet64;
-    }
-
-    /// <summary>The case with the most voxels by its first channel's header, and its spacing; unreadable headers are left to the read stage.</summary>
-    private static (Shape3 Shape, double[] Spacing)? FindLargestImage(IReadOnlyList<BatchCase> cases)
-    {
-        (Shape3 Shape, double[] Spacing)? largest = null;
-        foreach (BatchCase item in cases)
-        {
-            try
-            {
-                NiftiHeader header = NiftiFile.ReadHeader(item.ChannelFiles[0]);
-                long Dim(int axis) => header.Rank >= axis ? header.Dim[axis] : 1;
-                var shape = new Shape3((int)Dim(3), (int)Dim(2), (int)Dim(1));
-                double[] spacing = [Math.Abs(header.PixDim[3]), Math.Abs(header.PixDim[2]), Math.Abs(header.PixDim[1])];
-                bool usable = spacing.All(s => s > 0 && double.IsFinite(s)) && shape.Voxels > 0;
-                if (usable && (largest is null || shape.Voxels > largest.Value.Shape.Voxels))
-                {
-                    largest = (shape, spacing);
-                }
-            }
-            catch (SegEngineException)
-            {
-                // The read stage reports this case with the full reason.
-            }
-        }
-
-        return largest;
     }
 }

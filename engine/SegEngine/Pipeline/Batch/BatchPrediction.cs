@@ -18,7 +18,7 @@ internal static class BatchPrediction
     /// <param name="observer">Hears the overview first, then every stage start and finished case, from worker threads.</param>
     /// <param name="cancellationToken">Stops the batch at the next stage start; cases written by then stay, none is half-written.</param>
     /// <returns>Every case's report, sorted by case id, with the overview the observer heard.</returns>
-    /// <exception cref="SegEngineException">No case in the input folder, or the largest case cannot fit the memory budget.</exception>
+    /// <exception cref="SegEngineException">No case in the input folder.</exception>
     /// <exception cref="BatchRequestException">The request does not fit the model (a cascade stage without previous-stage outputs).</exception>
     public static async Task<BatchResult> RunAsync(SegModel model, BatchRequest request, IBatchObserver observer, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ internal static class BatchPrediction
         IReadOnlyList<CaseInput> found = CaseDiscovery.FindCases(request.InputFolder, ending);
         if (found.Count == 0)
         {
-            throw new SegEngineException(SegErrorCode.InvalidInput, $"{request.InputFolder}: no files named {{case}}_XXXX{ending}");
+            throw new SegEngineException(SegErrorCode.InvalidInput, $"{request.InputFolder}: no files named {{case}}_XXXX{ending}{SeenFiles(request.InputFolder)}");
         }
 
         bool cascade = model.Folder.Configuration.PreviousStage is not null;
@@ -64,12 +64,13 @@ internal static class BatchPrediction
             }
         }
 
-        BatchPlan plan = BatchPlan.Create(model, cases, request.PreprocessWorkers, request.ExportWorkers, Environment.ProcessorCount);
+        BatchMemoryBudget budget = BatchMemoryBudget.Resolve(model.Inference, request.UnlimitedMemory);
+        BatchPlan plan = BatchPlan.Create(model, cases, budget, request.PreprocessWorkers, request.ExportWorkers, Environment.ProcessorCount);
         var overview = new BatchOverview(found.Count, mine.Count, skipped.Count, cases, request.Part, plan, stale);
         observer.BatchStarted(overview);
         IReadOnlyList<CaseReport> predicted = cases.Count == 0
             ? []
-            : await new BatchPredictor(model, plan.Options, observer).RunAsync(cases, cancellationToken).ConfigureAwait(false);
+            : await new BatchPredictor(model, plan.Options, plan.Refusals, observer).RunAsync(cases, cancellationToken).ConfigureAwait(false);
         List<CaseReport> reports = [.. skipped, .. predicted];
         reports.Sort((a, b) => string.CompareOrdinal(a.Case.CaseId, b.Case.CaseId));
         if (request.ReportPath is string reportPath)
@@ -79,6 +80,15 @@ internal static class BatchPrediction
         }
 
         return new BatchResult(overview, reports);
+    }
+
+    /// <summary>A hint for an input folder with no case: the names that were there, since a 5-digit channel or another ending is an easy slip.</summary>
+    private static string SeenFiles(string folder)
+    {
+        string[] names = [.. Directory.EnumerateFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(6)!];
+        return names.Length == 0
+            ? " (the folder is empty)"
+            : $" (XXXX: exactly 4 digits, the channel); found {string.Join(", ", names.Take(5))}{(names.Length > 5 ? ", ..." : "")}";
     }
 
     private static bool IsDone(BatchCase batchCase) =>

@@ -13,7 +13,11 @@ namespace SegEngine.Pipeline.Batch;
 /// <see cref="BatchOptions.MaxCasesInFlight"/>, the count the memory plan was made for; the bounded queues keep a fast
 /// stage from running ahead. Every worker catches its case's failure, so a fault never leaves a channel unread.
 /// </remarks>
-internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatchObserver observer)
+/// <param name="model">The loaded model.</param>
+/// <param name="options">Workers per stage and cases in flight.</param>
+/// <param name="refusals">Cases refused from their headers (<see cref="CaseAdmission"/>), by case id: they fail in the read stage before any voxel is read.</param>
+/// <param name="observer">Hears every stage start and finished case.</param>
+internal sealed class BatchPredictor(SegModel model, BatchOptions options, IReadOnlyDictionary<string, SegEngineException> refusals, IBatchObserver observer)
 {
     public async Task<IReadOnlyList<CaseReport>> RunAsync(IReadOnlyList<BatchCase> cases, CancellationToken cancellationToken)
     {
@@ -110,15 +114,29 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IBatc
         {
             work.Report.Status = CaseStatus.Failed;
             work.Report.FailedStage = work.Stage;
-            work.Report.Error = e is SegEngineException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            string reason = e is SegEngineException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            work.Report.Error = NamesItsInput(reason, work.Case) ? reason : $"{CaseAdmission.Name(work.Case)}: {reason}";
             return false;
         }
     }
 
-    /// <summary>The read stage of the sequence, after the check that the case has its channel files by name.</summary>
+    /// <summary>Whether a failure's message already names one of the case's files (the readers name the file they read).</summary>
+    private static bool NamesItsInput(string reason, BatchCase item) =>
+        item.ChannelFiles.Any(f => reason.Contains(f, StringComparison.Ordinal)) ||
+        (item.PreviousStageFile is string previous && reason.Contains(previous, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The read stage of the sequence, after the checks that need no voxels: the case was not refused from its header and
+    /// it has its channel files by name.
+    /// </summary>
     private void Prepare(CaseWork work)
     {
         BatchCase item = work.Case;
+        if (refusals.TryGetValue(item.CaseId, out SegEngineException? refusal))
+        {
+            throw refusal;
+        }
+
         ChannelChecks.FilesPresent(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
         PreparedCase prepared = model.Pipeline.Prepare(item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Context);
         work.Prepared = prepared;

@@ -23,6 +23,12 @@ internal sealed record BatchRequest(string InputFolder, string OutputFolder)
     /// <summary>Which share of the sorted cases to predict.</summary>
     public PartSelection Part { get; init; } = PartSelection.Whole;
 
+    /// <summary>
+    /// Admits cases without any memory limit. By default, when the model's options name no budget, each case is refused
+    /// from its header when its plan exceeds what the machine can still give (<see cref="MachineMemory"/>).
+    /// </summary>
+    public bool UnlimitedMemory { get; init; }
+
     /// <summary>Where to write the JSON report (<c>docs/report.schema.json</c>); null writes none.</summary>
     public string? ReportPath { get; init; }
 }

@@ -42,7 +42,7 @@ internal sealed record ResamplingPlan
     /// <summary>
     /// <c>compute_new_shape</c>: <c>round_half_even(current[i] / target[i] * shape[i])</c> in float64, left to right.
     /// </summary>
-    /// <exception cref="SegEngineException">A spacing is not positive and finite, or an axis would be empty or too long.</exception>
+    /// <exception cref="SegEngineException">A spacing is not positive and finite, an axis would be empty or too long, or the volume too large for one buffer.</exception>
     public static Shape3 ComputeNewShape(Shape3 shape, ReadOnlySpan<double> currentSpacing, ReadOnlySpan<double> targetSpacing)
     {
         SpacingChecks.Require(currentSpacing, "current spacing");
@@ -55,10 +55,19 @@ internal sealed record ResamplingPlan
             {
                 throw new SegEngineException(
                     SegErrorCode.InvalidInput,
-                    $"resampling {shape} from spacing {SpacingChecks.Format(currentSpacing)} to {SpacingChecks.Format(targetSpacing)} gives axis {i} length {length}; expected at least 1");
+                    $"resampling {shape} from spacing {SpacingChecks.Format(currentSpacing)} to {SpacingChecks.Format(targetSpacing)} gives axis {i} length {length:G}; expected 1 to {int.MaxValue}");
             }
 
             axes[i] = (int)length;
+        }
+
+        // Each axis fits an int, their product may not fit anything: checked here in float64, before any buffer is sized by it.
+        double voxels = (double)axes[0] * axes[1] * axes[2];
+        if (voxels > Array.MaxLength)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"resampling {shape} from spacing {SpacingChecks.Format(currentSpacing)} to {SpacingChecks.Format(targetSpacing)} gives {Shape3.FromArray(axes)}, {voxels:E2} voxels; one volume holds at most {Array.MaxLength}");
         }
 
         return Shape3.FromArray(axes);
