@@ -5,10 +5,10 @@ using SegEngine.Model;
 namespace SegEngine.Pipeline.Batch;
 
 /// <summary>
-/// The one in-process entry point of a batch, for the CLI, the C ABI and servers alike: finds the cases, checks the
-/// request against the model, takes this part's share, clears what an interrupted run left, copies dataset.json and
-/// plans.json beside the outputs, skips finished cases (<see cref="BatchRequest.ContinuePrediction"/>), plans the
-/// workers, runs the overlapped pipeline and writes the report when asked.
+/// The one in-process entry point of a batch, for the CLI and any other host (a server, a test): finds the cases,
+/// checks the request against the model, takes this part's share, clears what an interrupted run left, copies
+/// dataset.json and plans.json beside the outputs, skips finished cases (<see cref="BatchRequest.ContinuePrediction"/>),
+/// plans the workers, runs the overlapped pipeline and writes the report when asked.
 /// </summary>
 internal static class BatchPrediction
 {
