@@ -13,7 +13,7 @@ internal sealed record FmaPeak(int Width, double SingleThread, double AllThreads
 {
     // Ten independent accumulators cover FMA latency (4–5 cycles) on two FMA ports with room to spare.
     private const int Accumulators = 10;
-    private const long Iterations = 20_000_000;
+    private const long Iterations = 50_000_000;
     private const int Repeats = 3;
 
     public static FmaPeak Measure()
@@ -34,17 +34,36 @@ internal sealed record FmaPeak(int Width, double SingleThread, double AllThreads
         return new FmaPeak(width, single, all, threads);
     }
 
-    /// <summary>The best of a few timed rounds, each running <paramref name="loop"/> on <paramref name="threads"/> threads at once.</summary>
+    /// <summary>
+    /// The best of a few timed rounds, each running <paramref name="loop"/> on <paramref name="threads"/> dedicated
+    /// threads released together (thread-pool threads could run the loops one after the other).
+    /// </summary>
     private static double Best(Func<float> loop, int threads, int lanes)
     {
         double best = 0;
         float sink = 0;
         for (int round = 0; round < Repeats; round++)
         {
-            long start = Stopwatch.GetTimestamp();
             float[] sums = new float[threads];
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => sums[t] = loop());
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            using var start = new Barrier(threads + 1);
+            Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            {
+                start.SignalAndWait();
+                sums[t] = loop();
+            }))];
+            foreach (Thread worker in workers)
+            {
+                worker.Start();
+            }
+
+            start.SignalAndWait();
+            long begin = Stopwatch.GetTimestamp();
+            foreach (Thread worker in workers)
+            {
+                worker.Join();
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
             sink += sums.Sum();
             double flops = 2.0 * lanes * Accumulators * Iterations * threads;
             best = Math.Max(best, flops / seconds * 1e-9);

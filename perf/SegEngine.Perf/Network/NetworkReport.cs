@@ -36,6 +36,10 @@ internal static class NetworkReport
             .Add("convolutions (profiled), all classes", Gflops(p.ConvolutionGflopPerSecond))
             .Add("convolutions against the all-threads FMA peak", Percent(r.ConvolutionShareOfPeak));
         md.Append(timings).AppendLine();
+        if (r.Fma.Threads > 1 && r.Fma.AllThreads < 1.5 * r.Fma.SingleThread)
+        {
+            md.AppendLine("**The all-threads FMA peak is barely above one thread's: other work held cores while it ran, so the shares of peak below are overstated.**").AppendLine();
+        }
 
         md.AppendLine(CultureInfo.InvariantCulture, $"#### Time by operator type (ORT profiler, mean of {p.ProfiledRuns} steady forward(s) after a warm-up)").AppendLine();
         var operators = new MarkdownTable("operator", "nodes", "s / forward", "share");
