@@ -50,7 +50,7 @@ internal static class NetworkReport
 
         operators.Add("all kernels", Count(p.Operators.Sum(o => o.NodesPerForward)), Number(p.KernelSecondsPerForward), Percent(1));
         md.Append(operators).AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Kernel time sums the nodes' own time; the forward's wall time ({Seconds(r.MedianSeconds)} median, unprofiled) adds scheduling and memory-pattern work between them.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Kernel time sums the nodes' own time in the profiled session; the profiler's own cost is in it, so it may exceed the unprofiled forward ({Seconds(r.MedianSeconds)} median). Shares are the figures to compare.").AppendLine();
 
         md.AppendLine("#### Convolution classes (kernel, stride, channels in→out, output size)").AppendLine();
         var classes = new MarkdownTable("class", "nodes", "s / forward", "share of conv", "GFLOP / forward", "GFLOP/s", "of FMA peak");
