@@ -1,6 +1,7 @@
 using SegEngine.Perf.Common;
 using SegEngine.Perf.EndToEnd;
 using SegEngine.Perf.Kernels;
+using SegEngine.Perf.Network;
 using SegEngine.Perf.Resampling;
 using SegEngine.Perf.Scale;
 
@@ -12,6 +13,7 @@ return command switch
     "kernels" => KernelsCommand.Run(rest),
     "e2e" => EndToEndBenchmark.Run(rest),
     "resample" => ResampleBenchmark.Run(rest),
+    NetworkBenchmark.Command => NetworkBenchmark.Run(rest),
     ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
     PredictionPoint.Command => PredictionPoint.Run(rest),
     ExportMemoryPoint.Command => ExportMemoryPoint.Run(rest),
@@ -30,6 +32,9 @@ static int Usage()
               resampling wall time and peak memory (compare perf/scripts/resample_scipy.py)
           scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--quick] [--keep]
               peak memory and stage times against class count and volume length (DIR/scale.md, .json, .png)
+          network [--model DIR] [--out DIR] [--runs N] [--quick]
+              one model's network on the CPU: load, session creation, first and steady forwards, time per operator,
+              GFLOP/s per convolution class against the FMA peak, peak RSS (DIR/network.md, .json; default: ResEnc M)
         """);
     return PerfExit.Usage;
 }
