@@ -85,4 +85,44 @@ public class OversizedCaseFaultTests(SampleModels models) : IClassFixture<Sample
         Assert.Null(MachineMemory.CgroupHeadroom("9223372036854771712\n", "400"));
         Assert.NotNull(MachineMemory.CgroupHeadroom("1000", null));
     }
+
+    [Fact]
+    public void ReclaimableFileCacheIsHeadroomUnderACgroupLimit()
+    {
+        // A group at its limit with half of it in inactive page cache still has that half: the kernel reclaims it first.
+        Assert.Equal(500, MachineMemory.CgroupHeadroom("1000", "1000", "anon 500\nfile 500\ninactive_file 500\nactive_file 0\n"));
+        Assert.Equal(300, MachineMemory.CgroupHeadroom("1000", "900", "cache 400\ninactive_file 200\ntotal_inactive_file 200\n"));
+        Assert.Equal(0, MachineMemory.InactiveFileBytes("anon 500\n"));
+        Assert.Equal(0, MachineMemory.InactiveFileBytes(null));
+    }
+
+    [Fact]
+    public void HeadroomReadsTheProcessesOwnGroup()
+    {
+        string root = TestPaths.NewTempFolder();
+        void Write(string relative, string text)
+        {
+            string path = Path.Combine(root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
+        }
+
+        Write("proc/meminfo", "MemAvailable: 8388608 kB\n");
+        Write("proc/self/cgroup", "0::/kubepods/pod1\n");
+        Write("sys/fs/cgroup/kubepods/pod1/memory.max", "4000000000\n");
+        Write("sys/fs/cgroup/kubepods/pod1/memory.current", "3000000000\n");
+        Write("sys/fs/cgroup/kubepods/pod1/memory.stat", "inactive_file 1000000000\n");
+
+        Assert.Equal(2_000_000_000, MachineMemory.HeadroomBytes(root));
+    }
+
+    [Theory]
+    [InlineData("0::/kubepods/pod1/c1\n", true, "kubepods/pod1/c1")]
+    [InlineData("12:memory:/job/7\n11:cpu,cpuacct:/job/7\n0::/\n", false, "job/7")]
+    [InlineData("4:cpu,memory:/a\n", false, "a")]
+    [InlineData("0::/\n", true, "")]
+    [InlineData("4:memory:/a\n", true, "")]
+    [InlineData(null, false, "")]
+    public void OwnGroupIsTheProcessesCgroupBelowTheMount(string? selfCgroup, bool v2, string expected) =>
+        Assert.Equal(expected, MachineMemory.OwnGroup(selfCgroup, v2));
 }

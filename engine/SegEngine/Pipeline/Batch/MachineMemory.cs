@@ -5,7 +5,8 @@ namespace SegEngine.Pipeline.Batch;
 
 /// <summary>
 /// What the machine can still give this process: Linux's MemAvailable, and under a cgroup memory limit (v2
-/// <c>memory.max</c>, v1 <c>memory.limit_in_bytes</c>) what the limit leaves above the group's current use.
+/// <c>memory.max</c>, v1 <c>memory.limit_in_bytes</c>, of the process's own group) what the limit leaves above the
+/// group's working set.
 /// </summary>
 internal static class MachineMemory
 {
@@ -16,9 +17,12 @@ internal static class MachineMemory
     public static long? HeadroomBytes(string root = "/")
     {
         long? available = MemAvailable(Read(Path.Combine(root, "proc/meminfo")));
+        string v2 = Path.Combine(root, "sys/fs/cgroup", OwnGroup(Read(Path.Combine(root, "proc/self/cgroup")), v2: true));
+        string v1 = Path.Combine(root, "sys/fs/cgroup/memory", OwnGroup(Read(Path.Combine(root, "proc/self/cgroup")), v2: false));
         long? cgroup = CgroupHeadroom(
-            Read(Path.Combine(root, "sys/fs/cgroup/memory.max")) ?? Read(Path.Combine(root, "sys/fs/cgroup/memory/memory.limit_in_bytes")),
-            Read(Path.Combine(root, "sys/fs/cgroup/memory.current")) ?? Read(Path.Combine(root, "sys/fs/cgroup/memory/memory.usage_in_bytes")));
+            Read(Path.Combine(v2, "memory.max")) ?? Read(Path.Combine(v1, "memory.limit_in_bytes")),
+            Read(Path.Combine(v2, "memory.current")) ?? Read(Path.Combine(v1, "memory.usage_in_bytes")),
+            Read(Path.Combine(v2, "memory.stat")) ?? Read(Path.Combine(v1, "memory.stat")));
         return (available, cgroup) switch
         {
             (long a, long c) => Math.Min(a, c),
@@ -26,6 +30,24 @@ internal static class MachineMemory
             (null, long c) => c,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The process's group below the hierarchy's mount, from <c>/proc/self/cgroup</c> ("0::/path" for v2,
+    /// "N:memory:/path" for v1); "" (the mount itself, as inside a container's cgroup namespace) when not listed.
+    /// </summary>
+    internal static string OwnGroup(string? selfCgroup, bool v2)
+    {
+        foreach (string line in (selfCgroup ?? "").Split('\n'))
+        {
+            string[] fields = line.Split(':', 3);
+            if (fields.Length == 3 && (v2 ? fields[0] == "0" && fields[1].Length == 0 : fields[1].Split(',').Contains("memory")))
+            {
+                return fields[2].Trim().TrimStart('/');
+            }
+        }
+
+        return "";
     }
 
     /// <summary>MemAvailable from /proc/meminfo's text (in kB there).</summary>
@@ -43,16 +65,37 @@ internal static class MachineMemory
         return null;
     }
 
-    /// <summary>The limit less the group's use (or this process's resident set when the use is unknown); null without a limit.</summary>
-    internal static long? CgroupHeadroom(string? limitText, string? usageText)
+    /// <summary>
+    /// The limit less the group's working set: its use less the inactive file cache, which the kernel reclaims before it
+    /// kills anything (the figure kubelet evicts on). Without the use, this process's resident set stands in; null without a limit.
+    /// </summary>
+    internal static long? CgroupHeadroom(string? limitText, string? usageText, string? statText = null)
     {
         if (!long.TryParse(limitText?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long limit) || limit >= NoLimit)
         {
             return null;
         }
 
-        long used = long.TryParse(usageText?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long usage) ? usage : ResidentBytes();
+        long used = long.TryParse(usageText?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long usage)
+            ? Math.Max(0, usage - InactiveFileBytes(statText))
+            : ResidentBytes();
         return Math.Max(0, limit - used);
+    }
+
+    /// <summary><c>inactive_file</c> (v2) or <c>total_inactive_file</c> (v1) of a memory.stat; 0 when absent.</summary>
+    internal static long InactiveFileBytes(string? statText)
+    {
+        foreach (string line in (statText ?? "").Split('\n'))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && fields[0] is "inactive_file" or "total_inactive_file"
+                && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
+            {
+                return bytes;
+            }
+        }
+
+        return 0;
     }
 
     private static long ResidentBytes()
