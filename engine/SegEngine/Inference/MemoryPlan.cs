@@ -10,7 +10,8 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
-/// <see cref="OrtTileNetwork"/> measures the per-tile figure as the working-set growth over its warm-up runs.
+/// <see cref="OrtTileNetwork"/> measures the per-tile figure as the working-set growth over its warm-up runs, once per
+/// model and settings on the CPU (<see cref="NetworkMemoryRecord"/>).
 /// </remarks>
 public sealed class MemoryPlan
 {
@@ -40,7 +41,8 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// The part of the ORT working memory every fold's session already holds once loaded (its warm-up ran one tile), so a
-    /// process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus this.
+    /// process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus this. 0 when the
+    /// sessions started without a warm-up (their working memory came from a <see cref="NetworkMemoryRecord"/>).
     /// </summary>
     public long WarmedUpBytes { get; }
 
@@ -58,6 +60,7 @@ public sealed class MemoryPlan
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
     /// memory (0 when planned elsewhere). <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
+    /// <paramref name="networksWarmedUp"/> says every fold's warm-up ran, so <see cref="WarmedUpBytes"/> is resident already.
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,
@@ -72,7 +75,8 @@ public sealed class MemoryPlan
         long inputImageBytes = 0,
         bool collectsWholeVolume = false,
         long labelMapBytes = 0,
-        long exportWorkingBytes = 0)
+        long exportWorkingBytes = 0,
+        bool networksWarmedUp = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -92,17 +96,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
             if (!candidate.Fits)
             {
                 break;
@@ -144,7 +148,7 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes)
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp)
     {
         long patchVoxels = grid.Patch.Voxels;
         long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
@@ -167,6 +171,6 @@ public sealed class MemoryPlan
             ("export working memory", exportWorkingBytes),
         };
         long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes;
-        return new MemoryPlan(items, perCase, folds * workingBytesPerTile, batch, depth, options.MemoryBudgetGb);
+        return new MemoryPlan(items, perCase, networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb);
     }
 }

@@ -59,13 +59,22 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// </summary>
     public long WorkingBytesPerTile { get; private set; }
 
+    /// <summary>
+    /// Whether <see cref="Open"/> ran the warm-up, so the ORT working memory of one tile is already resident. False on the
+    /// CPU when <see cref="WorkingBytesPerTile"/> came from a <see cref="NetworkMemoryRecord"/>: that memory is taken at the first tile.
+    /// </summary>
+    public bool WarmedUp { get; private set; }
+
     /// <summary>Time spent inside <c>InferenceSession.Run</c> since opening (warm-up excluded).</summary>
     public TimeSpan RunTime => TimeSpan.FromTicks(runTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
 
     /// <summary>Number of <c>Run</c> calls since opening (warm-up excluded).</summary>
     public int Runs { get; private set; }
 
-    /// <summary>Creates the session for a checked ONNX export and warms it up on a zero tile.</summary>
+    /// <summary>
+    /// Creates the session for a checked ONNX export and warms it up on a zero tile, except on the CPU when a
+    /// <see cref="NetworkMemoryRecord"/> already holds what the warm-up would measure.
+    /// </summary>
     public static OrtTileNetwork Open(OnnxSignature signature, InferenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(signature);
@@ -105,7 +114,22 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         try
         {
             var network = new OrtTileNetwork(session, loadPath, device, signature);
+            if (device == InferenceDevice.Cuda)
+            {
+                // On CUDA the warm-up also picks cuDNN algorithms and finds a missing cuDNN: always run it.
+                network.WarmUp();
+                return network;
+            }
+
+            string key = NetworkMemoryRecord.KeyOf(loadPath, sessionOptions);
+            if (NetworkMemoryRecord.TryRead(loadPath, key) is long recorded)
+            {
+                network.WorkingBytesPerTile = recorded;
+                return network;
+            }
+
             network.WarmUp();
+            new NetworkMemoryRecord(key, network.WorkingBytesPerTile).TryWrite(loadPath);
             return network;
         }
         catch (OnnxRuntimeException e) when (device == InferenceDevice.Cuda)
@@ -167,6 +191,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         long grown = Environment.WorkingSet - before;
         WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));
+        WarmedUp = true;
     }
 
     private void EnsureCapacity(int batch)

@@ -57,7 +57,8 @@ internal sealed partial class SlidingWindowPredictor
         ITileNetwork first = CheckFolds(folds);
         return MemoryPlan.Compute(
             image, first.InputChannels, first.HeadCount, first.PatchSize, folds.Count,
-            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes);
+            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes,
+            networksWarmedUp: folds.All(f => f.WarmedUp));
     }
 
     /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>

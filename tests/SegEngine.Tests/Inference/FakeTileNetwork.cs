@@ -33,6 +33,8 @@ internal sealed class FakeTileNetwork : ITileNetwork
 
     public long WorkingBytesPerTile => 1024;
 
+    public bool WarmedUp { get; init; } = true;
+
     /// <summary>Largest batch seen by <see cref="Run"/>.</summary>
     public int LargestBatch { get; private set; }
 

@@ -181,6 +181,8 @@ public class SlidingWindowPredictorTests
 
         public long WorkingBytesPerTile => inner.WorkingBytesPerTile;
 
+        public bool WarmedUp => inner.WarmedUp;
+
         public Span<float> InputBuffer(int batch) => inner.InputBuffer(batch);
 
         public ReadOnlySpan<float> Run(int batch)
