@@ -9,13 +9,8 @@ public class NetworkMemoryRecordTests
 {
     private static readonly InferenceOptions Cpu = new() { Device = InferenceDevice.Cpu, Threads = 1 };
 
-    /// <summary>A private copy of the 2d sample without any record a run on the repository's sample left beside it.</summary>
-    private static OnnxSignature FreshSample()
-    {
-        OnnxSignature onnx = ModelFolder.Load(ModelFixtures.CopySample("2d")).Folds[0].Onnx!;
-        File.Delete(NetworkMemoryRecord.PathBeside(onnx.Path));
-        return onnx;
-    }
+    /// <summary>A private copy of the 2d sample: no memory record yet (<see cref="ModelFixtures.CopySample"/> leaves them out).</summary>
+    private static OnnxSignature FreshSample() => ModelFolder.Load(ModelFixtures.CopySample("2d")).Folds[0].Onnx!;
 
     [Fact]
     public void TheFirstOpenWritesTheRecordAndTheSecondStartsWithoutAWarmUp()
