@@ -17,8 +17,9 @@ internal static class MachineMemory
     public static long? HeadroomBytes(string root = "/")
     {
         long? available = MemAvailable(Read(Path.Combine(root, "proc/meminfo")));
-        string v2 = Path.Combine(root, "sys/fs/cgroup", OwnGroup(Read(Path.Combine(root, "proc/self/cgroup")), v2: true));
-        string v1 = Path.Combine(root, "sys/fs/cgroup/memory", OwnGroup(Read(Path.Combine(root, "proc/self/cgroup")), v2: false));
+        string? selfCgroup = Read(Path.Combine(root, "proc/self/cgroup"));
+        string v2 = Path.Combine(root, "sys/fs/cgroup", OwnGroup(selfCgroup, v2: true));
+        string v1 = Path.Combine(root, "sys/fs/cgroup/memory", OwnGroup(selfCgroup, v2: false));
         long? cgroup = CgroupHeadroom(
             Read(Path.Combine(v2, "memory.max")) ?? Read(Path.Combine(v1, "memory.limit_in_bytes")),
             Read(Path.Combine(v2, "memory.current")) ?? Read(Path.Combine(v1, "memory.usage_in_bytes")),
