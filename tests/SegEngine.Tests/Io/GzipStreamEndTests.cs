@@ -111,7 +111,10 @@ public sealed class GzipStreamEndTests
         AssertDataError(Write(Gzip(padded), "long-tail.nii.gz"));
     }
 
-    /// <summary>The header declares 3x4x5 int16; 1280 more members hold 20 GiB of zeros. It must fail in well under a second or two.</summary>
+    /// <summary>
+    /// The header declares 3x4x5 int16; 1280 more members hold 20 GiB of zeros, minutes of inflating. It must fail without
+    /// inflating them (the limit leaves room for a loaded machine, far below the time the zeros would take).
+    /// </summary>
     [Theory]
     [MemberData(nameof(Readers))]
     public void GzipBombAfterTheDataFailsFast(string reader)
@@ -127,7 +130,7 @@ public sealed class GzipStreamEndTests
         string path = Write(bomb.ToArray(), "bomb.nii.gz");
         var watch = Stopwatch.StartNew();
         var error = Assert.Throws<NiftiFormatException>(() => ImageReaderWriters.Create(reader).Read([path]).Dispose());
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
         Assert.Equal("data", error.Field);
         Assert.Contains(path, error.Message);
     }

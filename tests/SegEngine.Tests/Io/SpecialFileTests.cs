@@ -4,15 +4,19 @@ using SegEngine.Io;
 namespace SegEngine.Tests.Io;
 
 /// <summary>A FIFO, a directory or a device named like a case file is refused by its type before anything opens it.</summary>
+/// <remarks>
+/// A reader that opened a FIFO or <c>/dev/zero</c> would block or read forever, so the limit only tells "refused" from
+/// "stuck"; it is generous because a loaded two-core machine running the suite in parallel can take a second to JIT a reader.
+/// </remarks>
 public sealed class SpecialFileTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     public static TheoryData<string> Readers() => new() { "NibabelIO", "SimpleITKIO" };
 
     [Theory]
     [MemberData(nameof(Readers))]
-    public void FifoNamedLikeACaseFileIsRefusedWithinASecond(string reader)
+    public void FifoNamedLikeACaseFileIsRefusedWithoutBlocking(string reader)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -32,7 +36,7 @@ public sealed class SpecialFileTests
 
     [Theory]
     [MemberData(nameof(Readers))]
-    public void DirectoryNamedLikeACaseFileIsRefusedWithinASecond(string reader)
+    public void DirectoryNamedLikeACaseFileIsRefused(string reader)
     {
         string folder = Path.Combine(TestPaths.NewTempFolder(), "x_0000.nii.gz");
         Directory.CreateDirectory(folder);
@@ -60,13 +64,15 @@ public sealed class SpecialFileTests
 
     private static void AssertRefused(string path, string kind, Action read)
     {
-        var watch = Stopwatch.StartNew();
         Task<Exception?> attempt = Task.Run<Exception?>(() => Record.Exception(read));
         if (!attempt.Wait(Limit))
         {
-            // Unblock the reader stuck in open() so the test run can go on, then fail.
-            using (File.OpenWrite(path))
+            if (kind == "FIFO")
             {
+                // Unblock the reader stuck in open() so the test run can go on, then fail.
+                using (File.OpenWrite(path))
+                {
+                }
             }
 
             Assert.Fail($"reading {path} did not finish within {Limit}");
@@ -76,6 +82,5 @@ public sealed class SpecialFileTests
         Assert.Equal(SegErrorCode.InvalidInput, error.Code);
         Assert.Contains(path, error.Message);
         Assert.Contains($"not a regular file ({kind})", error.Message);
-        Assert.True(watch.Elapsed < Limit, $"took {watch.Elapsed}");
     }
 }
