@@ -8,9 +8,6 @@ internal sealed class ConfigurationPlan
 {
     private const string DefaultPreprocessor = "DefaultPreprocessor";
 
-    /// <summary>nnU-Net's <c>ANISO_THRESHOLD</c>, the only separate-z threshold SegEngine implements (nnunet-parity.md §3.5).</summary>
-    private const double AnisotropyThreshold = 3;
-
     private ConfigurationPlan(
         string name,
         double[] spacing,
@@ -58,6 +55,9 @@ internal sealed class ConfigurationPlan
 
     public ResamplingSpec ResamplingProbabilities { get; }
 
+    /// <summary>Data, segmentation and probabilities, in that order.</summary>
+    public IReadOnlyList<ResamplingSpec> AllResampling => [ResamplingData, ResamplingSeg, ResamplingProbabilities];
+
     public ArchitectureSummary Architecture { get; }
 
     /// <summary>The low-resolution configuration whose prediction a cascade stage takes as extra input.</summary>
@@ -80,7 +80,8 @@ internal sealed class ConfigurationPlan
 
     private const double MaxSpacing = 1e6;
 
-    internal static ConfigurationPlan Parse(string name, IReadOnlyDictionary<string, JsonField> fields, JsonField where)
+    /// <remarks><paramref name="refuseUnsupported"/> false keeps resampling functions SegEngine cannot run, described, for <c>segengine info</c>.</remarks>
+    internal static ConfigurationPlan Parse(string name, IReadOnlyDictionary<string, JsonField> fields, JsonField where, bool refuseUnsupported = true)
     {
         JsonField Required(string key) =>
             fields.TryGetValue(key, out JsonField value) ? value : throw where.Error($"has no key '{key}' (after inherits_from)");
@@ -127,18 +128,24 @@ internal sealed class ConfigurationPlan
             }
         }
 
-        return new ConfigurationPlan(
+        var plan = new ConfigurationPlan(
             name,
             spacing,
             patchSize,
             schemes,
             useMask,
-            ParseResampling(fields, "resampling_fn_data", where),
-            ParseResampling(fields, "resampling_fn_seg", where),
-            ParseResampling(fields, "resampling_fn_probabilities", where),
+            ParseResampling(fields, "resampling_fn_data", ResamplingRole.Data, where),
+            ParseResampling(fields, "resampling_fn_seg", ResamplingRole.Segmentation, where),
+            ParseResampling(fields, "resampling_fn_probabilities", ResamplingRole.Probabilities, where),
             architecture,
             fields.TryGetValue("previous_stage", out JsonField previous) && !previous.IsNull ? previous.AsString() : null,
             ParseNextStages(fields));
+        if (refuseUnsupported && plan.AllResampling.FirstOrDefault(spec => spec.Unsupported is not null) is ResamplingSpec refused)
+        {
+            throw new SegEngineException(SegErrorCode.Unsupported, refused.Unsupported!);
+        }
+
+        return plan;
     }
 
     private static NormalizationScheme ParseScheme(JsonField item)
@@ -166,68 +173,14 @@ internal sealed class ConfigurationPlan
             : [next.AsString()];
     }
 
-    /// <summary>
-    /// A <c>resampling_fn_*</c> name and its kwargs. Missing kwargs take the defaults of nnU-Net's
-    /// <c>resample_data_or_seg_to_shape</c> signature (is_seg False, order 3, order_z 0, force_separate_z False).
-    /// </summary>
-    private static ResamplingSpec ParseResampling(IReadOnlyDictionary<string, JsonField> fields, string key, JsonField where)
+    /// <summary>A <c>resampling_fn_*</c> name and its kwargs (<see cref="ResamplingFunctions"/>).</summary>
+    private static ResamplingSpec ParseResampling(IReadOnlyDictionary<string, JsonField> fields, string key, ResamplingRole role, JsonField where)
     {
         if (!fields.TryGetValue(key, out JsonField function))
         {
             throw where.Error($"has no key '{key}'");
         }
 
-        string functionName = function.AsString();
-        if (functionName != ResamplingSpec.DefaultFunction)
-        {
-            throw new SegEngineException(
-                SegErrorCode.Unsupported,
-                $"{function.File}: {function.Path} is '{functionName}', which SegEngine does not support (only {ResamplingSpec.DefaultFunction} is implemented)");
-        }
-
-        bool isSeg = false;
-        int order = 3;
-        int orderZ = 0;
-        bool? forceSeparateZ = false;
-        if (fields.TryGetValue(key + "_kwargs", out JsonField kwargs) && !kwargs.IsNull)
-        {
-            foreach ((string name, JsonField value) in kwargs.Properties())
-            {
-                switch (name)
-                {
-                    case "is_seg":
-                        isSeg = value.AsBool();
-                        break;
-                    case "order":
-                        order = ParseOrder(value);
-                        break;
-                    case "order_z":
-                        orderZ = ParseOrder(value);
-                        break;
-                    case "force_separate_z":
-                        forceSeparateZ = value.IsNull ? null : value.AsBool();
-                        break;
-                    case "separate_z_anisotropy_threshold":
-                        if (value.AsDouble() != AnisotropyThreshold)
-                        {
-                            throw new SegEngineException(
-                                SegErrorCode.Unsupported,
-                                $"{value.File}: {value.Path} = {value.Describe()}; SegEngine implements only nnU-Net's default {AnisotropyThreshold}");
-                        }
-
-                        break;
-                    default:
-                        throw value.Error($"is not an argument of {ResamplingSpec.DefaultFunction}");
-                }
-            }
-        }
-
-        return new ResamplingSpec(functionName, isSeg, order, orderZ, forceSeparateZ);
-    }
-
-    private static int ParseOrder(JsonField value)
-    {
-        int order = value.AsInt();
-        return order is >= 0 and <= 5 ? order : throw value.Error($"must be a spline order 0..5, found {order}");
+        return ResamplingFunctions.Parse(function, fields.TryGetValue(key + "_kwargs", out JsonField kwargs) ? kwargs : null, role);
     }
 }

@@ -116,7 +116,7 @@ internal sealed class ModelFolder
             ?? throw new SegEngineException(
                 SegErrorCode.InvalidInput,
                 $"{directory}: the folder name does not say the configuration and no checkpoint does; choose one of {string.Join(", ", plans.ConfigurationNames)} with -c");
-        ConfigurationPlan configuration = plans.GetConfiguration(configurationName);
+        ConfigurationPlan configuration = plans.GetConfiguration(configurationName, !options.DescribeUnsupported);
         CompareWithCheckpoints(checkpoints.Select(c => c.Metadata), configurationName, folderName?.Trainer, configuration, warnings);
         CheckPlansAgainstDataset(plans, dataset, configuration);
 

@@ -25,6 +25,9 @@ internal sealed record ModelFolderOptions
     /// </summary>
     public bool AllowIncompleteFolds { get; init; }
 
+    /// <summary>Keep resampling functions SegEngine cannot run (described in the configuration) instead of refusing the model, for inspection.</summary>
+    public bool DescribeUnsupported { get; init; }
+
     /// <summary>Leave the folds' ONNX exports unread (<c>segengine convert</c> replaces them, so a broken one must not stop it).</summary>
     public bool IgnoreOnnx { get; init; }
 }

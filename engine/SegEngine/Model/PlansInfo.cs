@@ -99,7 +99,8 @@ internal sealed class PlansInfo
     }
 
     /// <summary>Resolves and validates one configuration; an unknown name is an error listing the available ones.</summary>
-    public ConfigurationPlan GetConfiguration(string name)
+    /// <remarks><paramref name="refuseUnsupported"/> false keeps resampling functions SegEngine cannot run, described, for inspection.</remarks>
+    public ConfigurationPlan GetConfiguration(string name, bool refuseUnsupported = true)
     {
         if (!configurations.ContainsKey(name))
         {
@@ -109,7 +110,7 @@ internal sealed class PlansInfo
         }
 
         var where = new JsonField(configurations[name], Path, $"configurations.{name}");
-        return ConfigurationPlan.Parse(name, Resolve(name, []), where);
+        return ConfigurationPlan.Parse(name, Resolve(name, []), where, refuseUnsupported);
     }
 
     private Dictionary<string, JsonField> Resolve(string name, List<string> visited)

@@ -168,8 +168,8 @@ public class PlansInfoTests
     }
 
     [Theory]
-    [InlineData("resampling_fn_data", "resample_torch_fornnunet")]
-    [InlineData("resampling_fn_probabilities", "resample_torch_simple")]
+    [InlineData("resampling_fn_data", "resample_torch_simple")]
+    [InlineData("resampling_fn_probabilities", "resample_my_own_way")]
     public void OtherResamplingFunctionsAreUnsupported(string key, string function)
     {
         string path = ModelFixtures.WritePlans(plans => plans.Configurations()["3d_fullres"]![key] = function);
