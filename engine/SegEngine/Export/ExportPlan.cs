@@ -51,6 +51,12 @@ internal sealed record ExportPlan(
     /// <summary>Whether the logits are resampled at all (nnU-Net returns them untouched when the shape is unchanged).</summary>
     public bool Resamples => PreprocessedShape != ShapeAfterCropping;
 
+    /// <summary>The logits go through torch's float32 interpolation (<c>resample_torch_fornnunet</c>) rather than SciPy's.</summary>
+    public bool InterpolatesWithTorch => Resampling.IsTorch && Resamples;
+
+    /// <summary>The layout of the C-contiguous (K, z, y, x) logits nnU-Net hands to torch, which picks torch's kernel.</summary>
+    public TorchLayout TorchLayoutOf(ResamplingGrid grid) => TorchLayout.OfContiguous(HeadCount, PreprocessedShape, grid.LowResAxis ?? -1);
+
     /// <summary>
     /// The tap pairs that map the preprocessed grid onto the cropped original grid (nnunet-parity.md §5 step 1), with nnU-Net's
     /// separate-z rule decided from the spacings when the shape changes.
@@ -64,7 +70,9 @@ internal sealed record ExportPlan(
             separateZAxis = separateZ ? axis : null;
         }
 
-        return ResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis);
+        return InterpolatesWithTorch
+            ? TorchResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis)
+            : ResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis);
     }
 
     /// <summary>Checks every field; throws <see cref="SegEngineException"/> naming the field, expected vs actual.</summary>
@@ -88,12 +96,14 @@ internal sealed record ExportPlan(
             }
         }
 
-        if (Resampling.FunctionName != ResamplingSpec.DefaultFunction || Resampling.IsSeg || Resampling.Order != 1 || Resampling.OrderZ != 0)
+        if (ResamplingFunctions.Problem(Resampling, ResamplingRole.Probabilities) is string problem)
         {
-            throw new SegEngineException(
-                SegErrorCode.Unsupported,
-                $"resampling_fn_probabilities: only {ResamplingSpec.DefaultFunction} with is_seg false, order 1, order_z 0 is supported, got " +
-                $"{Resampling.FunctionName} is_seg {Resampling.IsSeg} order {Resampling.Order} order_z {Resampling.OrderZ}");
+            throw new SegEngineException(SegErrorCode.Unsupported, $"resampling_fn_probabilities {Resampling.FunctionName}: {problem}");
+        }
+
+        if (Resampling.IsNoResampling && Resamples)
+        {
+            throw Invalid($"{ResamplingSpec.NoResamplingFunction} leaves the logits on {PreprocessedShape}, which is not shape_after_cropping_and_before_resampling {ShapeAfterCropping}");
         }
 
         CheckSpacing(nameof(CurrentSpacing), CurrentSpacing);

@@ -20,7 +20,7 @@ internal static class CaseMemoryPlanner
         Shape3 transposed = Transposition.TransposeShape(imageShape, transposeForward);
         double[] transposedSpacing = Transposition.TransposeSpacing(spacing, transposeForward);
         double[] target = ResamplingPlan.TargetSpacing(transposedSpacing, model.Folder.Configuration.Spacing);
-        Shape3 network = ResamplingPlan.ComputeNewShape(transposed, transposedSpacing, target);
+        Shape3 network = PlannedResampling.ResampledShape(model.Folder.Configuration.ResamplingData, transposed, transposedSpacing, target);
         long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         OrtTileNetwork first = model.Folds[0];

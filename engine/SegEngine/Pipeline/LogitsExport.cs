@@ -93,7 +93,7 @@ internal static class LogitsExport
     {
         double[] transposedSpacing = properties.TransposedSpacing(folder.Plans.TransposeForward);
         double[] targetSpacing = ResamplingPlan.TargetSpacing(transposedSpacing, folder.Configuration.Spacing);
-        Shape3 expected = ResamplingPlan.ComputeNewShape(properties.ShapeAfterCroppingAndBeforeResampling, transposedSpacing, targetSpacing);
+        Shape3 expected = PlannedResampling.ResampledShape(folder.Configuration.ResamplingData, properties.ShapeAfterCroppingAndBeforeResampling, transposedSpacing, targetSpacing);
         if (shape != expected)
         {
             throw new SegEngineException(

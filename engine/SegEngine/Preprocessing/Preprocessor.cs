@@ -2,6 +2,7 @@ using SegEngine.Io;
 using SegEngine.Kernels;
 using SegEngine.Model;
 using SegEngine.Preprocessing.Resampling;
+using SegEngine.Resampling;
 
 namespace SegEngine.Preprocessing;
 
@@ -53,6 +54,7 @@ internal sealed class Preprocessor
             throw new SegEngineException(SegErrorCode.Numeric, $"{source}: the image contains NaN (channel {nan / image.ChannelLength}, voxel {nan % image.ChannelLength})");
         }
 
+        Shape3 readerShape = image.Shape;
         VolumeBuffer<float> transposed;
         try
         {
@@ -73,7 +75,7 @@ internal sealed class Preprocessor
         using CroppedCase crop = NonzeroCropping.CropToNonzero(transposed);
         double[] targetSpacing = ResamplingPlan.TargetSpacing(transposedSpacing, configuration.Spacing);
         Shape3 croppedShape = crop.Data.Shape;
-        Shape3 newShape = ResamplingPlan.ComputeNewShape(croppedShape, transposedSpacing, targetSpacing);
+        Shape3 newShape = PlannedResampling.ResampledShape(configuration.ResamplingData, croppedShape, transposedSpacing, targetSpacing);
 
         using VolumeBuffer<short>? previousCropped = previousStage is null ? null : CropPreviousStage(previousStage, crop, source);
         using VolumeBuffer<byte>? cascadeMask = previousCropped is null ? null : MaskOfCascadeSeg(previousCropped);
@@ -81,17 +83,18 @@ internal sealed class Preprocessor
             crop.Data, configuration.NormalizationSchemes, configuration.UseMaskForNorm, plans.IntensityProperties, cascadeMask ?? crop.Mask);
 
         var plan = ResamplingPlan.Create(croppedShape, newShape, transposedSpacing, targetSpacing, configuration.ResamplingData.ForceSeparateZ);
+        var layout = TorchLayout.OfPreprocessingView(crop.Data.Channels, readerShape, plans.TransposeForward, croppedShape, plan.LowResolutionAxis);
         VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(crop.Data.Channels, newShape);
         try
         {
             for (int c = 0; c < crop.Data.Channels; c++)
             {
-                Resampler.ResampleData(crop.Data.Channel(c), data.Channel(c), plan, configuration.ResamplingData);
+                PlannedResampling.ResampleData(crop.Data.Channel(c), data.Channel(c), plan, configuration.ResamplingData, layout);
             }
 
             if (previousCropped is not null)
             {
-                data = AppendPreviousStage(data, previousCropped, croppedShape, newShape, transposedSpacing, targetSpacing);
+                data = AppendPreviousStage(data, previousCropped, readerShape, croppedShape, transposedSpacing, targetSpacing, source);
             }
         }
         catch
@@ -145,11 +148,21 @@ internal sealed class Preprocessor
     }
 
     private VolumeBuffer<float> AppendPreviousStage(
-        VolumeBuffer<float> data, VolumeBuffer<short> previousCropped, Shape3 croppedShape, Shape3 newShape, double[] transposedSpacing, double[] targetSpacing)
+        VolumeBuffer<float> data, VolumeBuffer<short> previousCropped, Shape3 readerShape, Shape3 croppedShape, double[] transposedSpacing, double[] targetSpacing, string source)
     {
-        var plan = ResamplingPlan.Create(croppedShape, newShape, transposedSpacing, targetSpacing, configuration.ResamplingSeg.ForceSeparateZ);
+        ResamplingSpec function = configuration.ResamplingSeg;
+        Shape3 newShape = PlannedResampling.ResampledShape(function, croppedShape, transposedSpacing, targetSpacing);
+        if (newShape != data.Shape)
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported,
+                $"{source}: resampling_fn_seg ({function.FunctionName}) puts the previous stage's segmentation on {newShape}, resampling_fn_data puts the image on {data.Shape}; nnU-Net cannot stack them either");
+        }
+
+        var plan = ResamplingPlan.Create(croppedShape, newShape, transposedSpacing, targetSpacing, function.ForceSeparateZ);
+        TorchLayout masks = TorchLayout.OfMasks(croppedShape, TorchLayout.TransposedStrides(readerShape, plans.TransposeForward), plan.LowResolutionAxis);
         using VolumeBuffer<short> resampled = VolumeBuffer<short>.Allocate(1, newShape);
-        Resampler.ResampleSegmentation<short>(previousCropped.Span, resampled.Span, plan, configuration.ResamplingSeg);
+        PlannedResampling.ResampleSegmentation(previousCropped.Span, resampled.Span, plan, function, masks);
         VolumeBuffer<float> withOneHot = CascadeInput.AppendOneHot(data, resampled, labels.ForegroundLabels);
         data.Dispose();
         return withOneHot;

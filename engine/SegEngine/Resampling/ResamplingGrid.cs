@@ -60,6 +60,10 @@ internal sealed class ResamplingGrid
         return new ResamplingGrid(input, output, taps[0], taps[1], taps[2], separateZAxis);
     }
 
+    /// <summary>A grid of taps made elsewhere (torch's, <see cref="TorchResamplingGrid"/>).</summary>
+    public static ResamplingGrid FromAxes(Shape3 input, Shape3 output, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis) =>
+        new(input, output, z, y, x, lowResAxis);
+
     /// <summary>The 8 taps of output voxel (<paramref name="oz"/>, <paramref name="oy"/>, <paramref name="ox"/>).</summary>
     public TrilinearStencil StencilAt(int oz, int oy, int ox) => new(this, oz, oy, ox);
 }

@@ -52,6 +52,9 @@ internal sealed class TapPairs
         return Selection(inputLength, taps.IndexByTap);
     }
 
+    /// <summary>Taps made elsewhere (torch's, <see cref="TorchResamplingGrid"/>).</summary>
+    public static TapPairs FromTaps(int inputLength, int[] low, int[] high, double[] w0, double[] w1) => new(inputLength, low, high, w0, w1);
+
     /// <summary>An axis whose length does not change: output o reads input o.</summary>
     public static TapPairs Identity(int length) => Selection(length, Enumerable.Range(0, length).ToArray());
 
