@@ -5,6 +5,7 @@ using System.Text.Json;
 using SegEngine.Conversion;
 using SegEngine.Conversion.Onnx;
 using SegEngine.Inference;
+using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Pipeline;
 
@@ -40,7 +41,7 @@ internal static class InfoCommand
         {
             ModelFolder folder = ModelFolder.Load(
                 modelArguments.ModelPath(parse),
-                modelArguments.FolderOptions(parse) with { AllowIncompleteFolds = true });
+                modelArguments.FolderOptions(parse) with { AllowIncompleteFolds = true, DescribeUnsupported = true });
             CudaProviderSettings cudaSettings = CudaProviderSettings.From(cuda.Apply(parse, new InferenceOptions()));
             Console.Out.Write(parse.GetValue(json) ? FormatJson(folder, cudaSettings) : FormatText(folder, cudaSettings));
             if (parse.GetValue(planImage) is string shapeText)
@@ -112,12 +113,12 @@ internal static class InfoCommand
 
         Line("ignore label", labels.IgnoreLabel?.ToString(CultureInfo.InvariantCulture) ?? "none");
         Line("file ending", folder.Dataset.FileEnding);
-        Line("reader/writer", plans.ImageReaderWriter);
+        Line("reader/writer", $"{plans.ImageReaderWriter}: {Support(ReaderProblem(plans.ImageReaderWriter))}");
         Line("transpose", $"forward [{string.Join(", ", plans.TransposeForward)}], backward [{string.Join(", ", plans.TransposeBackward)}]");
         Line("resampling", "");
-        Line("  data", FormatResampling(config.ResamplingData));
-        Line("  segmentation", FormatResampling(config.ResamplingSeg));
-        Line("  probabilities", FormatResampling(config.ResamplingProbabilities));
+        Line("  data", $"{FormatResampling(config.ResamplingData)}: {Support(config.ResamplingData.Unsupported)}");
+        Line("  segmentation", $"{FormatResampling(config.ResamplingSeg)}: {Support(config.ResamplingSeg.Unsupported)}");
+        Line("  probabilities", $"{FormatResampling(config.ResamplingProbabilities)}: {Support(config.ResamplingProbabilities.Unsupported)}");
 
         ArchitectureSummary arch = config.Architecture;
         Line("architecture", $"{arch.ShortClassName}, {arch.StageCount} stages{(arch.ConvertedFromLegacyPlans ? " (converted from legacy plans)" : "")}");
@@ -232,11 +233,15 @@ internal static class InfoCommand
 
             json.WriteString("file_ending", folder.Dataset.FileEnding);
             json.WriteString("image_reader_writer", folder.Plans.ImageReaderWriter);
+            json.WriteString("image_reader_writer_support", Support(ReaderProblem(folder.Plans.ImageReaderWriter)));
             WriteArray(json, "transpose_forward", folder.Plans.TransposeForward.Select(v => (double)v));
             WriteArray(json, "transpose_backward", folder.Plans.TransposeBackward.Select(v => (double)v));
             json.WriteString("resampling_data", FormatResampling(config.ResamplingData));
             json.WriteString("resampling_seg", FormatResampling(config.ResamplingSeg));
             json.WriteString("resampling_probabilities", FormatResampling(config.ResamplingProbabilities));
+            json.WriteString("resampling_data_support", Support(config.ResamplingData.Unsupported));
+            json.WriteString("resampling_seg_support", Support(config.ResamplingSeg.Unsupported));
+            json.WriteString("resampling_probabilities_support", Support(config.ResamplingProbabilities.Unsupported));
             json.WriteStartObject("architecture");
             json.WriteString("network_class_name", arch.NetworkClassName);
             json.WriteNumber("n_stages", arch.StageCount);
@@ -359,9 +364,30 @@ internal static class InfoCommand
         return text;
     }
 
-    private static string FormatResampling(ResamplingSpec spec) =>
-        $"{spec.FunctionName}(is_seg={Bool(spec.IsSeg)}, order={spec.Order}, order_z={spec.OrderZ}, " +
-        $"force_separate_z={(spec.ForceSeparateZ is bool force ? Bool(force) : "None")})";
+    private static string FormatResampling(ResamplingSpec spec)
+    {
+        string separateZ = $"force_separate_z={(spec.ForceSeparateZ is bool force ? Bool(force) : "None")}";
+        return spec.IsNoResampling ? $"{spec.FunctionName}()"
+            : spec.IsTorch ? $"{spec.FunctionName}(is_seg={Bool(spec.IsSeg)}, {separateZ}, memefficient_seg_resampling={Bool(spec.MemoryEfficientSeg)})"
+            : $"{spec.FunctionName}(is_seg={Bool(spec.IsSeg)}, order={spec.Order}, order_z={spec.OrderZ}, {separateZ})";
+    }
+
+    /// <summary>"supported", or "not supported: " and the reason the loader or the case reader gives when it refuses.</summary>
+    private static string Support(string? problem) => problem is null ? "supported" : $"not supported: {problem}";
+
+    /// <summary>Why prediction would refuse the reader: the reader factory itself is asked, so info and prediction never disagree.</summary>
+    private static string? ReaderProblem(string name)
+    {
+        try
+        {
+            ImageReaderWriters.Create(name);
+            return null;
+        }
+        catch (SegEngineException error) when (error.Code == SegErrorCode.Unsupported)
+        {
+            return error.Message;
+        }
+    }
 
     private static string Bool(bool value) => value ? "True" : "False";
 

@@ -75,6 +75,20 @@ internal sealed record ExportPlan(
             : ResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis);
     }
 
+    /// <summary>
+    /// The probabilities file is written from SciPy-resampled fp16 logits; torch's float32 resampling of them is not
+    /// implemented there yet, so a torch-resampled case refuses <c>--save_probabilities</c> rather than write other values.
+    /// </summary>
+    public void RequireProbabilityExport()
+    {
+        if (InterpolatesWithTorch)
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported,
+                $"--save_probabilities is not supported yet when resampling_fn_probabilities is {ResamplingSpec.TorchFunction} and the case is resampled; predict without it");
+        }
+    }
+
     /// <summary>Checks every field; throws <see cref="SegEngineException"/> naming the field, expected vs actual.</summary>
     public void Validate()
     {

@@ -37,6 +37,7 @@ internal static class LogitsExport
 
         if (probabilitiesFile is not null)
         {
+            plan.RequireProbabilityExport();
             ProbabilityWriter.Write(probabilitiesFile, logits, plan, properties.WriteJson());
         }
 

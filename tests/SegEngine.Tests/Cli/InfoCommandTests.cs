@@ -20,7 +20,7 @@ public class InfoCommandTests
         Assert.Contains(lines, l => l.Contains("CTNormalization", StringComparison.Ordinal) && l.Contains("clip [84, 529]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("labels", StringComparison.Ordinal) && l.EndsWith("background=0, sphere=1, box=2", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("mirroring axes", StringComparison.Ordinal) && l.EndsWith("(0, 1, 2)", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("reader/writer", StringComparison.Ordinal) && l.EndsWith("NibabelIO", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("reader/writer", StringComparison.Ordinal) && l.EndsWith("NibabelIO: supported", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Trim().StartsWith("input", StringComparison.Ordinal) && l.EndsWith("input Float [batch, 1, 48, 64, 64]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Trim().StartsWith("output", StringComparison.Ordinal) && l.EndsWith("logits Float [batch, 3, 48, 64, 64]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("architecture", StringComparison.Ordinal) && l.EndsWith("ResidualEncoderUNet, 5 stages", StringComparison.Ordinal));
