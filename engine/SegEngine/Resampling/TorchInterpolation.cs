@@ -13,8 +13,11 @@ namespace SegEngine.Resampling;
 /// Which kernel torch runs depends on the tensor's memory layout (<see cref="TorchLayout"/>), not on the values.
 /// Taps and weights: <see cref="TorchAxisTaps"/>. nnunet-parity.md §3.5 (torch resampling).
 /// </remarks>
-internal static class TorchInterpolation
+internal static unsafe class TorchInterpolation
 {
+    /// <summary>Output slices per parallel chunk: enough work to amortise a chunk's two cached planes.</summary>
+    private const int SlicesPerChunk = 8;
+
     /// <summary>Resamples a y·x plane onto <paramref name="y"/>.OutputLength · <paramref name="x"/>.OutputLength.</summary>
     public static void Bilinear(ReadOnlySpan<float> plane, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, bool channelsLast)
     {
@@ -30,17 +33,41 @@ internal static class TorchInterpolation
         BilinearNested(plane, y, x, destination, rows.Span);
     }
 
-    /// <summary>Resamples a z·y·x volume onto the taps' output lengths.</summary>
+    /// <summary>Resamples a z·y·x volume onto the taps' output lengths; output slices are computed in parallel chunks.</summary>
     public static void Trilinear(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, bool channelsLast)
     {
         int inPlane = y.InputLength * x.InputLength;
         int outPlane = y.OutputLength * x.OutputLength;
         Require(volume.Length, (long)z.InputLength * inPlane, destination.Length, (long)z.OutputLength * outPlane);
-        if (channelsLast)
+        int chunks = (z.OutputLength + SlicesPerChunk - 1) / SlicesPerChunk;
+        int inLength = volume.Length, outLength = destination.Length;
+        fixed (float* source = volume)
+        fixed (float* target = destination)
         {
-            TrilinearChannelsLast(volume, z, y, x, destination);
-            return;
+            float* from = source, to = target;
+            Parallel.For(0, chunks, chunk =>
+            {
+                int first = chunk * SlicesPerChunk;
+                int end = Math.Min(first + SlicesPerChunk, z.OutputLength);
+                var input = new ReadOnlySpan<float>(from, inLength);
+                var output = new Span<float>(to, outLength);
+                if (channelsLast)
+                {
+                    TrilinearChannelsLast(input, z, y, x, output, first, end);
+                }
+                else
+                {
+                    TrilinearNested(input, z, y, x, output, first, end);
+                }
+            });
         }
+    }
+
+    /// <summary>Output slices [<paramref name="first"/>, <paramref name="end"/>) of the NCDHW kernel.</summary>
+    private static void TrilinearNested(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, int first, int end)
+    {
+        int inPlane = y.InputLength * x.InputLength;
+        int outPlane = y.OutputLength * x.OutputLength;
 
         // The nested kernel's inner two levels depend only on the input slice, so each slice's are computed once.
         using MemoryOwner<float> rows = MemoryOwner<float>.Allocate(y.InputLength * x.OutputLength);
@@ -48,7 +75,7 @@ internal static class TorchInterpolation
         Span<float> low = planes.Span[..outPlane];
         Span<float> high = planes.Span[outPlane..];
         int lowSlice = -1, highSlice = -1;
-        for (int oz = 0; oz < z.OutputLength; oz++)
+        for (int oz = first; oz < end; oz++)
         {
             int z0 = z.Low[oz], z1 = z.High[oz];
             if (z0 == highSlice && z0 != lowSlice)
@@ -120,13 +147,14 @@ internal static class TorchInterpolation
         }
     }
 
-    private static void TrilinearChannelsLast(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination)
+    /// <summary>Output slices [<paramref name="first"/>, <paramref name="end"/>) of the channels-last kernel.</summary>
+    private static void TrilinearChannelsLast(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, int first, int end)
     {
         int width = x.InputLength;
         int inPlane = y.InputLength * width;
         int outWidth = x.OutputLength;
         int outPlane = y.OutputLength * outWidth;
-        for (int oz = 0; oz < z.OutputLength; oz++)
+        for (int oz = first; oz < end; oz++)
         {
             ReadOnlySpan<float> slice0 = volume.Slice(z.Low[oz] * inPlane, inPlane);
             ReadOnlySpan<float> slice1 = volume.Slice(z.High[oz] * inPlane, inPlane);

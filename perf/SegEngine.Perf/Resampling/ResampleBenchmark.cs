@@ -7,8 +7,9 @@ using SegEngine.Preprocessing.Resampling;
 namespace SegEngine.Perf.Resampling;
 
 /// <summary>
-/// <c>resample [cubic|separate|all] [z y x]</c>: preprocessing's data resampling on a CT-sized volume, wall time and
-/// peak memory; perf/scripts/resample_scipy.py runs the same work through SciPy/skimage as nnU-Net does.
+/// <c>resample [cubic|separate|torch|all] [z y x]</c>: preprocessing's data resampling on a CT-sized volume, wall time and
+/// peak memory; perf/scripts/resample_scipy.py runs the same work through SciPy/skimage as nnU-Net does, and
+/// perf/scripts/resample_torch.py the torch cases through torch's own F.interpolate.
 /// </summary>
 internal static class ResampleBenchmark
 {
@@ -16,9 +17,9 @@ internal static class ResampleBenchmark
     {
         string which = args.Length > 0 ? args[0] : "all";
         int[] size = args.Length > 3 ? [int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3])] : [];
-        if (which is not ("cubic" or "separate" or "all"))
+        if (which is not ("cubic" or "separate" or "torch" or "all"))
         {
-            Console.Error.WriteLine("usage: SegEngine.Perf resample [cubic|separate|all] [z y x]");
+            Console.Error.WriteLine("usage: SegEngine.Perf resample [cubic|separate|torch|all] [z y x]");
             return PerfExit.Usage;
         }
 
@@ -32,7 +33,28 @@ internal static class ResampleBenchmark
             Measure("separate-z 5 mm slices -> 1.5 mm", size.Length == 3 ? new Shape3(size[0], size[1], size[2]) : new Shape3(60, 512, 512), [5.0, 0.7, 0.7], [1.5, 1.5, 1.5]);
         }
 
+        if (which is "torch" or "all")
+        {
+            Shape3 ct = size.Length == 3 ? new Shape3(size[0], size[1], size[2]) : new Shape3(300, 512, 512);
+            MeasureTorch("torch trilinear 0.7 mm -> 1.5 mm, channels-last kernel", ct, [0.7, 0.7, 0.7], [1.5, 1.5, 1.5], channelsLast: true);
+            MeasureTorch("torch trilinear 0.7 mm -> 1.5 mm, NCDHW kernel", ct, [0.7, 0.7, 0.7], [1.5, 1.5, 1.5], channelsLast: false);
+            MeasureTorch("torch separate-z 5 mm slices -> 1.5 mm", size.Length == 3 ? ct : new Shape3(60, 512, 512), [5.0, 0.7, 0.7], [1.5, 1.5, 1.5], channelsLast: false);
+        }
+
         return PerfExit.Success;
+    }
+
+    private static void MeasureTorch(string title, Shape3 shape, double[] current, double[] target, bool channelsLast)
+    {
+        float[] input = SyntheticCt.Create(shape);
+        Shape3 outShape = ResamplingPlan.ComputeNewShape(shape, current, target);
+        ResamplingPlan plan = ResamplingPlan.Create(shape, outShape, current, target, null);
+        var output = new float[outShape.Voxels];
+        var layout = new SegEngine.Resampling.TorchLayout(channelsLast, channelsLast);
+        var clock = Stopwatch.StartNew();
+        TorchResampler.ResampleData(input, output, plan, layout);
+        clock.Stop();
+        Console.WriteLine($"{title}: {shape} -> {outShape} separate_z={plan.SeparateZ}: {clock.Elapsed.TotalSeconds:F2} s wall");
     }
 
     private static void Measure(string title, Shape3 shape, double[] current, double[] target)
