@@ -368,6 +368,7 @@ internal static class InfoCommand
     {
         string separateZ = $"force_separate_z={(spec.ForceSeparateZ is bool force ? Bool(force) : "None")}";
         return spec.IsNoResampling ? $"{spec.FunctionName}()"
+            : !ResamplingFunctions.Implemented.Contains(spec.FunctionName) ? $"{spec.FunctionName}(...)"
             : spec.IsTorch ? $"{spec.FunctionName}(is_seg={Bool(spec.IsSeg)}, {separateZ}, memefficient_seg_resampling={Bool(spec.MemoryEfficientSeg)})"
             : $"{spec.FunctionName}(is_seg={Bool(spec.IsSeg)}, order={spec.Order}, order_z={spec.OrderZ}, {separateZ})";
     }
