@@ -54,8 +54,6 @@ internal sealed record ExportPlan(
     /// <summary>The logits go through torch's float32 interpolation (<c>resample_torch_fornnunet</c>) rather than SciPy's.</summary>
     public bool InterpolatesWithTorch => Resampling.IsTorch && Resamples;
 
-    /// <summary>The layout of the C-contiguous (K, z, y, x) logits nnU-Net hands to torch, which picks torch's kernel.</summary>
-    public TorchLayout TorchLayoutOf(ResamplingGrid grid) => TorchLayout.OfContiguous(HeadCount, PreprocessedShape, grid.LowResAxis ?? -1);
 
     /// <summary>
     /// The tap pairs that map the preprocessed grid onto the cropped original grid (nnunet-parity.md §5 step 1), with nnU-Net's
@@ -71,22 +69,8 @@ internal sealed record ExportPlan(
         }
 
         return InterpolatesWithTorch
-            ? TorchResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis)
+            ? TorchResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis, TorchLayout.OfContiguous(HeadCount, PreprocessedShape, separateZAxis ?? -1))
             : ResamplingGrid.Create(PreprocessedShape, ShapeAfterCropping, separateZAxis);
-    }
-
-    /// <summary>
-    /// The probabilities file is written from SciPy-resampled fp16 logits; torch's float32 resampling of them is not
-    /// implemented there yet, so a torch-resampled case refuses <c>--save_probabilities</c> rather than write other values.
-    /// </summary>
-    public void RequireProbabilityExport()
-    {
-        if (InterpolatesWithTorch)
-        {
-            throw new SegEngineException(
-                SegErrorCode.Unsupported,
-                $"--save_probabilities is not supported yet when resampling_fn_probabilities is {ResamplingSpec.TorchFunction} and the case is resampled; predict without it");
-        }
     }
 
     /// <summary>Checks every field; throws <see cref="SegEngineException"/> naming the field, expected vs actual.</summary>

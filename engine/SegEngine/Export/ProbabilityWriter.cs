@@ -80,9 +80,26 @@ internal static class ProbabilityWriter
     /// </summary>
     internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
     {
+
         TrilinearStencil stencil = grid.StencilAt(oz, oy, ox);
         int plane = grid.InputShape.Y * grid.InputShape.X;
         return (Half)stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+    }
+
+    /// <summary>
+    /// The resampled logit of one class as nnU-Net holds it before the softmax: <see cref="Resampled"/>'s fp16 value, or
+    /// for torch resampling the float32 value torch computes (<see cref="TorchStencil"/>).
+    /// </summary>
+    private static float Value(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
+    {
+        if (grid.Torch is not TorchLayout layout)
+        {
+            return (float)Resampled(channel, grid, oz, oy, ox);
+        }
+
+        var stencil = new TorchStencil(grid, layout, oz, oy, ox, stackalloc float[6]);
+        int plane = grid.InputShape.Y * grid.InputShape.X;
+        return stencil.Value(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
     }
 
     private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
@@ -101,13 +118,13 @@ internal static class ProbabilityWriter
                 float m = float.NegativeInfinity;
                 for (int k = 0; k < plan.HeadCount; k++)
                 {
-                    m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, oz, oy, ox));
+                    m = Math.Max(m, Value(logits.Channel(k), grid, oz, oy, ox));
                 }
 
                 float s = 0f;
                 for (int k = 0; k < plan.HeadCount; k++)
                 {
-                    s += MathF.Exp((float)Resampled(logits.Channel(k), grid, oz, oy, ox) - m);
+                    s += MathF.Exp(Value(logits.Channel(k), grid, oz, oy, ox) - m);
                 }
 
                 rowMax[ox] = m;
@@ -143,7 +160,7 @@ internal static class ProbabilityWriter
                 float value = outside;
                 if (inside)
                 {
-                    float logit = (float)Resampled(channel, grid, t[0], t[1], t[2]);
+                    float logit = Value(channel, grid, t[0], t[1], t[2]);
                     if (plan.IsRegions)
                     {
                         value = 1f / (1f + MathF.Exp(-logit));

@@ -30,7 +30,7 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
     private readonly WorkingMemory memory = new();
     private readonly SliceWindow window;
     private readonly SliceSummarizer summarizer;
-    private readonly TorchExactVoxel? torchVoxel;
+    private readonly TorchLayout? torch;
     private LabelMap? labels;
     private bool begun;
     private bool completed;
@@ -53,7 +53,7 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         window = new SliceWindow(input, classes, memory);
         summarizer = new SliceSummarizer(classes, plan.RegionsClassOrder, input);
         labels = LabelMap.Allocate(plan.OriginalShape, !plan.LabelsFitInBytes);
-        torchVoxel = plan.InterpolatesWithTorch ? new TorchExactVoxel(grid, plan.TorchLayoutOf(grid), classes, plan.RegionsClassOrder) : null;
+        torch = grid.Torch;
     }
 
     /// <summary>The largest working memory held at once (summaries, cells, retained slices), excluding the label map.</summary>
@@ -225,7 +225,9 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
             int label = decided[cellRow + cellsX.OfOutput[ox]];
             if (label == CellFastPath.Undecided)
             {
-                label = torchVoxel?.Label(oz, oy, ox, planes) ?? ExactVoxel.Label(grid.StencilAt(oz, oy, ox), planes, classes, plan.RegionsClassOrder);
+                label = torch is TorchLayout layout
+                    ? TorchExactVoxel.Label(grid, layout, oz, oy, ox, planes, classes, plan.RegionsClassOrder)
+                    : ExactVoxel.Label(grid.StencilAt(oz, oy, ox), planes, classes, plan.RegionsClassOrder);
             }
 
             if (wide)

@@ -198,7 +198,6 @@ internal sealed class CasePipeline(LoadedModel model)
 
             if (probabilitiesFile is not null)
             {
-                predicted.Plan.RequireProbabilityExport();
                 ProbabilityWriter.Write(probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson!);
             }
         }

@@ -37,7 +37,6 @@ internal static class LogitsExport
 
         if (probabilitiesFile is not null)
         {
-            plan.RequireProbabilityExport();
             ProbabilityWriter.Write(probabilitiesFile, logits, plan, properties.WriteJson());
         }
 

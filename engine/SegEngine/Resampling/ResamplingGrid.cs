@@ -30,6 +30,9 @@ internal sealed class ResamplingGrid
     /// <summary>The separate-z axis, or null (also null when nothing is resampled).</summary>
     public int? LowResAxis { get; }
 
+    /// <summary>For torch's taps (<see cref="TorchResamplingGrid"/>), the layout that picks torch's kernel; null for SciPy's.</summary>
+    public TorchLayout? Torch { get; private init; }
+
     public TapPairs this[int axis] => axis switch
     {
         0 => Z,
@@ -61,8 +64,8 @@ internal sealed class ResamplingGrid
     }
 
     /// <summary>A grid of taps made elsewhere (torch's, <see cref="TorchResamplingGrid"/>).</summary>
-    public static ResamplingGrid FromAxes(Shape3 input, Shape3 output, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis) =>
-        new(input, output, z, y, x, lowResAxis);
+    public static ResamplingGrid FromTorchAxes(Shape3 input, Shape3 output, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis, TorchLayout layout) =>
+        new(input, output, z, y, x, lowResAxis) { Torch = layout };
 
     /// <summary>The 8 taps of output voxel (<paramref name="oz"/>, <paramref name="oy"/>, <paramref name="ox"/>).</summary>
     public TrilinearStencil StencilAt(int oz, int oy, int ox) => new(this, oz, oy, ox);

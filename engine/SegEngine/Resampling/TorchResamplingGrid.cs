@@ -8,7 +8,8 @@ namespace SegEngine.Resampling;
 /// <remarks>nnU-Net 2.8.1 <c>preprocessing/resampling/resample_torch.py</c>; nnunet-parity.md §3.5 and §5.</remarks>
 internal static class TorchResamplingGrid
 {
-    public static ResamplingGrid Create(Shape3 input, Shape3 output, int? separateZAxis)
+    /// <summary>The grid for <paramref name="layout"/>, the layout of the array nnU-Net hands to torch.</summary>
+    public static ResamplingGrid Create(Shape3 input, Shape3 output, int? separateZAxis, TorchLayout layout)
     {
         var taps = new TapPairs[3];
         for (int axis = 0; axis < 3; axis++)
@@ -26,6 +27,6 @@ internal static class TorchResamplingGrid
             }
         }
 
-        return ResamplingGrid.FromAxes(input, output, taps[0], taps[1], taps[2], separateZAxis);
+        return ResamplingGrid.FromTorchAxes(input, output, taps[0], taps[1], taps[2], separateZAxis, layout);
     }
 }

@@ -2,6 +2,9 @@ using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Pipeline;
+using SegEngine.Preprocessing;
+using SegEngine.Preprocessing.Resampling;
+using SegEngine.Resampling;
 using SegEngine.Tests.Inference;
 using SegEngine.Tests.Io;
 using SegEngine.Tests.Model;
@@ -76,19 +79,70 @@ public class TorchResamplingEndToEndTests
         Assert.All(plain.AllResampling, spec => Assert.True(spec.IsTorch && spec.ForceSeparateZ == false));
     }
 
-    [Fact]
-    public void ProbabilitiesOfATorchResampledCaseAreRefusedNotApproximated()
+    /// <summary>
+    /// --save_probabilities: torch.softmax of the float32 resampled logits, here against the naive twin (every class
+    /// resampled by <see cref="TorchResampler"/>, then max, Σ exp(x − max) in class order, divide), bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData("torchres")]
+    [InlineData("torchres_sepz")]
+    public void ProbabilitiesAreTheSoftmaxOfTorchsFloat32Values(string variant)
     {
-        ModelFolder folder = ModelFolder.Load(Model("torchres"));
+        ModelFolder folder = ModelFolder.Load(Model(variant));
         string output = TestPaths.NewTempFolder();
+        string logitsPath = Path.Combine(Fixtures, variant, "case_004_logits.npy");
+        string propertiesPath = Path.Combine(Fixtures, variant, "case_004_properties.json");
+        string npz = Path.Combine(output, "case_004.npz");
 
-        var error = Assert.Throws<SegEngineException>(() => LogitsExport.Run(
-            folder, Path.Combine(Fixtures, "torchres", "case_004_logits.npy"), Path.Combine(Fixtures, "torchres", "case_004_properties.json"),
-            Path.Combine(output, "case_004.nii.gz"), Path.Combine(output, "case_004.npz")));
+        LogitsExport.Run(folder, logitsPath, propertiesPath, Path.Combine(output, "case_004.nii.gz"), npz);
 
-        Assert.Equal(SegErrorCode.Unsupported, error.Code);
-        Assert.Contains("--save_probabilities", error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(output));
+        NpyArray logits = Npy.Read(logitsPath);
+        PreprocessingProperties properties = PreprocessingProperties.ReadJsonFile(propertiesPath);
+        Shape3 input = new((int)logits.Shape[1], (int)logits.Shape[2], (int)logits.Shape[3]);
+        Shape3 crop = properties.ShapeAfterCroppingAndBeforeResampling;
+        double[] spacing = properties.TransposedSpacing(folder.Plans.TransposeForward);
+        var plan = ResamplingPlan.Create(input, crop, folder.Configuration.Spacing, spacing, folder.Configuration.ResamplingProbabilities.ForceSeparateZ);
+        int classes = (int)logits.Shape[0];
+        var values = new float[classes][];
+        for (int k = 0; k < classes; k++)
+        {
+            float[] channel = [.. logits.As<Half>().Slice((int)(k * input.Voxels), (int)input.Voxels).ToArray().Select(h => (float)h)];
+            values[k] = new float[crop.Voxels];
+            TorchResampler.ResampleData(channel, values[k], plan, TorchLayout.OfContiguous(classes, input, plan.LowResolutionAxis));
+        }
+
+        NpyArray written = Npy.ReadFromNpz(npz, "probabilities");
+        Shape3 full = properties.ShapeBeforeCropping;
+        ReadOnlySpan<float> probabilities = written.As<float>();
+        BoundingBox box = properties.BboxUsedForCropping;
+        for (int z = 0; z < full.Z; z++)
+        {
+            for (int y = 0; y < full.Y; y++)
+            {
+                for (int x = 0; x < full.X; x++)
+                {
+                    bool inside = z >= box.Z0 && z < box.Z1 && y >= box.Y0 && y < box.Y1 && x >= box.X0 && x < box.X1;
+                    int voxel = inside ? ((((z - box.Z0) * crop.Y) + (y - box.Y0)) * crop.X) + (x - box.X0) : -1;
+                    float max = float.NegativeInfinity, sum = 0f;
+                    for (int k = 0; inside && k < classes; k++)
+                    {
+                        max = Math.Max(max, values[k][voxel]);
+                    }
+
+                    for (int k = 0; inside && k < classes; k++)
+                    {
+                        sum += MathF.Exp(values[k][voxel] - max);
+                    }
+
+                    for (int k = 0; k < classes; k++)
+                    {
+                        float expected = inside ? MathF.Exp(values[k][voxel] - max) / sum : k == 0 ? 1f : 0f;
+                        float actual = probabilities[(int)((k * full.Voxels) + ((((long)z * full.Y) + y) * full.X) + x)];
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{variant}: class {k} at ({z}, {y}, {x}) is {actual:R}, expected {expected:R}");
+                    }
+                }
+            }
+        }
     }
 
     private static string Input(string caseId) =>
