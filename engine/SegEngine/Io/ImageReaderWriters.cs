@@ -14,6 +14,9 @@ internal static class ImageReaderWriters
         {
             NibabelIO.ReaderName => new NibabelIO(),
             SimpleItkIO.ReaderName => new SimpleItkIO(),
+            NibabelIOWithReorient.ReaderName => new NibabelIOWithReorient(),
+            NaturalImage2DIO.ReaderName => new NaturalImage2DIO(),
+            Tiff3DIO.ReaderName => new Tiff3DIO(),
             _ => throw new SegEngineException(
                 SegErrorCode.Unsupported,
                 $"image reader '{plansName}' named by plans.json is not supported yet (supported: {NibabelIO.ReaderName}, {SimpleItkIO.ReaderName})"),
