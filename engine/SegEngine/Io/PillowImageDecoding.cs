@@ -26,6 +26,8 @@ internal static class PillowImageDecoding
 
     private const long MaxDeflateRatio = 1032;
 
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
     private static readonly Configuration Decoders = new(new PngConfigurationModule(), new BmpConfigurationModule())
     {
         PreferContiguousImageBuffers = false,
@@ -49,7 +51,7 @@ internal static class PillowImageDecoding
             stream.ReadExactly(file);
         }
 
-        Header header = file.AsSpan().StartsWith("\x89PNG\r\n\x1a\n"u8) ? PngHeader(file, path)
+        Header header = file.AsSpan().StartsWith(PngSignature) ? PngHeader(file, path)
             : file.AsSpan().StartsWith("BM"u8) ? BmpHeader(file, path)
             : throw Invalid(path, "signature", "neither PNG nor BMP (NaturalImage2DIO reads .png, .bmp and .tif)");
 

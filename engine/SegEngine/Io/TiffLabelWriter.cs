@@ -18,8 +18,9 @@ internal static class TiffLabelWriter
         int pageSamples = height * width * samples;
         try
         {
-            using AtomicFile output = AtomicFile.Create(path);
-            using (Tiff tiff = Tiff.ClientOpen(path, "w", output.Stream, new TiffStream())
+            // libtiff reads back what it wrote and closes its stream: it writes to memory, then the bytes go out atomically.
+            var memory = new MemoryStream();
+            using (Tiff tiff = Tiff.ClientOpen(path, "w", memory, new TiffStream())
                 ?? throw new SegEngineException(SegErrorCode.Io, $"{path}: cannot start a TIFF file"))
             {
                 var plane = new byte[height * width * (planar ? 1 : samples) * bytesPerSample];
@@ -60,6 +61,8 @@ internal static class TiffLabelWriter
                 }
             }
 
+            using AtomicFile output = AtomicFile.Create(path);
+            output.Stream.Write(memory.ToArray());
             output.Commit();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
