@@ -60,9 +60,10 @@ internal static class PillowImageDecoding
         {
             image = Image.Load<Rgba64>(Decoders, file);
         }
-        catch (Exception e) when (e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch (Exception e) when (e is not (SegEngineException or OutOfMemoryException))
         {
-            throw Invalid(path, "data", e.Message);
+            // A decoder meeting a corrupt stream may throw anything (ImageFormatException, EndOfStream, an index out of range).
+            throw Invalid(path, "data", $"{e.GetType().Name}: {e.Message}");
         }
 
         using (image)
@@ -164,6 +165,7 @@ internal static class PillowImageDecoding
             throw Invalid(path, "IHDR bit depth", $"{depth}");
         }
 
+        CheckPixels(path, "IHDR width/height", width, height);
         long rowBytes = ((width * samples * depth) + 7) / 8;
         CheckSize(path, "IHDR width/height", width, height, checked(height * (rowBytes + 1)), checked((file.Length * MaxDeflateRatio) + 4096));
         bool transparency = Chunks(file).Contains("tRNS");
@@ -217,6 +219,12 @@ internal static class PillowImageDecoding
         long height = core ? BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(20)) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(22)));
         int bits = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(core ? 24 : 28));
         uint compression = core ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(30));
+        CheckPixels(path, "BITMAPINFOHEADER width/height", width, height);
+        if (bits is 0 or > 32)
+        {
+            throw Invalid(path, "BITMAPINFOHEADER bit count", $"{bits}");
+        }
+
         long rowBytes = (((width * bits) + 31) / 32) * 4;
         bool rle = compression is 1 or 2;
         CheckSize(path, "BITMAPINFOHEADER width/height", width, height, rle ? (width * height) / 256 : checked(rowBytes * height), file.Length - (long)dataOffset);
@@ -279,7 +287,8 @@ internal static class PillowImageDecoding
         return true;
     }
 
-    private static void CheckSize(string path, string field, long width, long height, long needBytes, long haveBytes)
+    /// <summary>Positive sizes of at most <see cref="MaxPixels"/> pixels: checked before any size is computed from them.</summary>
+    private static void CheckPixels(string path, string field, long width, long height)
     {
         if (width < 1 || height < 1)
         {
@@ -290,7 +299,10 @@ internal static class PillowImageDecoding
         {
             throw new SegEngineException(SegErrorCode.MemoryBudget, $"{path}: {field}: {width} x {height} pixels exceed the {MaxPixels} a 2-D image may have");
         }
+    }
 
+    private static void CheckSize(string path, string field, long width, long height, long needBytes, long haveBytes)
+    {
         if (needBytes > haveBytes)
         {
             throw Invalid(path, field, $"{width} x {height} needs {needBytes} bytes of pixel data, the file can hold {Math.Max(haveBytes, 0)} (truncated or corrupt)");

@@ -70,7 +70,7 @@ internal static class TiffSamples
             tiff = Tiff.ClientOpen(path, "r", file, new TiffStream())
                 ?? throw Invalid(path, "header", "not a TIFF file (no TIFF signature or first directory)");
         }
-        catch (TiffLibraryException e)
+        catch (Exception e) when (e is not (SegEngineException or OutOfMemoryException))
         {
             throw Invalid(path, "header", e.Message);
         }
@@ -93,9 +93,10 @@ internal static class TiffSamples
                     DecodePage(tiff, layout, destination.Slice((int)(page * (long)layout.Height * layout.Width * layout.Samples), layout.Height * layout.Width * layout.Samples), path);
                 }
             }
-            catch (TiffLibraryException e)
+            catch (Exception e) when (e is not (SegEngineException or OutOfMemoryException or InvalidOperationException))
             {
-                throw Invalid(path, "data", e.Message);
+                // libtiff's own errors (TiffLibraryException), and whatever a corrupt stream makes the port throw.
+                throw Invalid(path, "data", e is TiffLibraryException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             }
         }
     }
