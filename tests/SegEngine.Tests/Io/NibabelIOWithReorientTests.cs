@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SegEngine.Io;
+using SegEngine.Preprocessing;
 
 namespace SegEngine.Tests.Io;
 
@@ -83,6 +84,47 @@ public sealed class NibabelIOWithReorientTests
             float a = BitConverter.ToSingle(want, offset), b = BitConverter.ToSingle(got, offset);
             Assert.True(Math.Abs(a - b) <= QuaternTolerance, $"{name} header byte {offset}: nibabel {a:R}, ours {b:R}");
         }
+    }
+
+    [Fact]
+    public void PropertiesKeepBothAffinesSoExportWritesTheSameFile()
+    {
+        const string name = "oblique_permuted_float32";
+        using ImageVolume volume = io.Read([Input(name)]);
+        Shape3 shape = volume.Geometry.OriginalShape;
+        var properties = new PreprocessingProperties(
+            shape, new BoundingBox(0, shape.Z, 0, shape.Y, 0, shape.X), shape, volume.Spacing, null, volume.Geometry.Affine)
+        {
+            ReorientedAffine = volume.Geometry.ReorientedAffine,
+        };
+
+        PreprocessingProperties back = PreprocessingProperties.ReadJson(properties.WriteJson(), "props.json");
+        ImageGeometry rebuilt = back.Geometry(NibabelIOWithReorient.ReaderName, [0, 1, 2], "props.json");
+
+        string fromImage = Path.Combine(TestPaths.NewTempFolder(), "a.nii.gz"), fromProperties = Path.Combine(TestPaths.NewTempFolder(), "b.nii.gz");
+        io.WriteSegmentation(fromImage, NiftiFixtures.Labels(shape), volume.Geometry);
+        io.WriteSegmentation(fromProperties, NiftiFixtures.Labels(shape), rebuilt);
+        Assert.Equal(NiftiFixtures.Decompress(fromImage), NiftiFixtures.Decompress(fromProperties));
+    }
+
+    [Fact]
+    public void PropertiesWithoutTheReorientedAffineAreRefused()
+    {
+        var error = Assert.Throws<SegEngineException>(() => ImageGeometry.FromProperties(
+            NibabelIOWithReorient.ReaderName, new Shape3(2, 3, 4), new double[16], null, "props.json"));
+        Assert.Contains("nibabel_stuff.reoriented_affine", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TruncatedFileIsRefusedNamingIt()
+    {
+        byte[] bytes = File.ReadAllBytes(Input("oblique_permuted_float32"));
+        string path = Path.Combine(TestPaths.NewTempFolder(), "truncated.nii");
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 40)]);
+
+        var error = Assert.Throws<NiftiFormatException>(() => io.Read([path]));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
