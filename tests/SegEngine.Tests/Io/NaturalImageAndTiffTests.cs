@@ -102,6 +102,21 @@ public sealed class NaturalImageAndTiffTests
         Assert.False(File.Exists(path));
     }
 
+    [Fact]
+    public void GeometryFromPropertiesWritesNnunetsSpacingFile()
+    {
+        // nnU-Net read [3, 0.5, 0.5] from the case's json and wrote it back; SegEngine's properties keep the numbers.
+        using ImageVolume volume = ImageReaderWriters.Create("Tiff3DIO").Read([Input("vol_uint8_deflate")]);
+        ImageGeometry rebuilt = ImageGeometry.FromProperties(
+            "Tiff3DIO", volume.Geometry.OriginalShape, null, null, "props.json", spacing: volume.Spacing);
+        string output = Path.Combine(TestPaths.NewTempFolder(), "vol_uint8_deflate.tif");
+
+        new Tiff3DIO().WriteSegmentation(output, Labels(rebuilt.OriginalShape, wide: false), rebuilt);
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Root, "written", "vol_uint8_deflate.json")), File.ReadAllBytes(Path.ChangeExtension(output, ".json")));
+        Assert.True(ImageGeometry.FromProperties("NaturalImage2DIO", new Shape3(1, 7, 9), null, null, "props.json").Is2D);
+    }
+
     [Theory]
     [InlineData(1.0, "1.0")]
     [InlineData(2.5, "2.5")]
