@@ -21,7 +21,7 @@ namespace SegEngine.Io;
 /// </remarks>
 internal static class PillowImageDecoding
 {
-    /// <summary>Pixels per image: ImageSharp decodes into 8 bytes per pixel here, so this keeps one image under 2 GiB.</summary>
+    /// <summary>Pixels per image (16384²): ImageSharp decodes into 8 bytes per pixel here, and the result takes 4 per channel.</summary>
     internal const long MaxPixels = 1L << 28;
 
     private const long MaxDeflateRatio = 1032;
@@ -99,7 +99,15 @@ internal static class PillowImageDecoding
     private static Decoded Convert(Image<Rgba64> image, Header header)
     {
         int w = image.Width, h = image.Height, n = w * h;
-        var rgba = new ushort[4 * n];
+        Kind kind = header.Kind;
+        if (kind == Kind.Palette)
+        {
+            kind = header.FullGrey || IsGrey(image) ? Kind.Grey8 : Kind.Rgba;
+        }
+
+        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb => 3, _ => 4 };
+        int shift = kind == Kind.Grey16 ? 0 : 8;
+        var values = new float[channels * n];
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < h; y++)
@@ -108,46 +116,38 @@ internal static class PillowImageDecoding
                 for (int x = 0; x < w; x++)
                 {
                     int i = (y * w) + x;
-                    rgba[i] = row[x].R;
-                    rgba[n + i] = row[x].G;
-                    rgba[(2 * n) + i] = row[x].B;
-                    rgba[(3 * n) + i] = row[x].A;
+                    values[i] = row[x].R >> shift;
+                    if (channels > 1)
+                    {
+                        values[n + i] = row[x].G >> shift;
+                        values[(2 * n) + i] = row[x].B >> shift;
+                    }
+
+                    if (channels > 3)
+                    {
+                        values[(3 * n) + i] = row[x].A >> shift;
+                    }
                 }
             }
         });
-
-        Kind kind = header.Kind;
-        if (kind == Kind.Palette)
-        {
-            kind = header.FullGrey || IsGrey(rgba, n) ? Kind.Grey8 : Kind.Rgba;
-        }
-
-        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb => 3, _ => 4 };
-        var values = new float[channels * n];
-        for (int c = 0; c < channels; c++)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                ushort v = rgba[(c * n) + i];
-                values[(c * n) + i] = kind == Kind.Grey16 ? v : v >> 8;
-            }
-        }
-
         return new Decoded(channels, h, w, values);
     }
 
     /// <summary>Whether every decoded pixel is grey (R = G = B): imageio's test of the palette's used entries.</summary>
-    private static bool IsGrey(ushort[] rgba, int n)
+    private static bool IsGrey(Image<Rgba64> image)
     {
-        for (int i = 0; i < n; i++)
+        bool grey = true;
+        image.ProcessPixelRows(rows =>
         {
-            if (rgba[i] != rgba[n + i] || rgba[n + i] != rgba[(2 * n) + i])
+            for (int y = 0; y < rows.Height && grey; y++)
             {
-                return false;
+                foreach (Rgba64 pixel in rows.GetRowSpan(y))
+                {
+                    grey &= pixel.R == pixel.G && pixel.G == pixel.B;
+                }
             }
-        }
-
-        return true;
+        });
+        return grey;
     }
 
     private static Header PngHeader(byte[] file, string path)
