@@ -30,6 +30,12 @@ public sealed class ImageGeometry
     /// <summary>NibabelIO: the image's effective affine (nibabel's <c>get_best_affine</c>), row-major 4x4.</summary>
     internal double[]? Affine { get; init; }
 
+    /// <summary>NibabelIOWithReorient: the affine of the image reoriented to RAS (<c>nibabel_stuff.reoriented_affine</c>), row-major 4x4.</summary>
+    internal double[]? ReorientedAffine { get; init; }
+
+    /// <summary>Tiff3DIO: <c>props['spacing']</c> as Python's <c>json.dump</c> writes it into <c>{case}.json</c> beside the segmentation.</summary>
+    internal string? SpacingJson { get; init; }
+
     /// <summary>SimpleITKIO: the image dimension ITK reports (2, 3 or 4).</summary>
     internal int ItkDimension { get; init; }
 
@@ -49,15 +55,46 @@ public sealed class ImageGeometry
     /// The geometry <paramref name="readerName"/>'s reader would have kept, rebuilt from what nnU-Net stores in a case's
     /// properties, so that a segmentation can be written without the input image: NibabelIO needs
     /// <c>nibabel_stuff.original_affine</c> (nibabel's <c>img.affine</c>, the same as <see cref="NibabelIO.BestAffine"/>),
-    /// SimpleITKIO <c>sitk_stuff</c>. <paramref name="originalShape"/> is the image's array shape in reader order
+    /// SimpleITKIO <c>sitk_stuff</c>, NibabelIOWithReorient both affines, Tiff3DIO the <c>spacing</c> it writes beside the
+    /// segmentation, NaturalImage2DIO nothing. <paramref name="originalShape"/> is the image's array shape in reader order
     /// (shape_before_cropping transposed back); <paramref name="source"/> names the properties in error messages.
     /// </summary>
     internal static ImageGeometry FromProperties(
-        string readerName, Shape3 originalShape, IReadOnlyList<double>? originalAffine, SitkStuff? sitkStuff, string source)
+        string readerName,
+        Shape3 originalShape,
+        IReadOnlyList<double>? originalAffine,
+        SitkStuff? sitkStuff,
+        string source,
+        IReadOnlyList<double>? reorientedAffine = null,
+        IReadOnlyList<double>? spacing = null)
     {
         ArgumentNullException.ThrowIfNull(readerName);
         switch (readerName)
         {
+            case NibabelIOWithReorient.ReaderName:
+                if (originalAffine is null || reorientedAffine is null)
+                {
+                    throw Missing(source, originalAffine is null ? "nibabel_stuff.original_affine" : "nibabel_stuff.reoriented_affine", readerName);
+                }
+
+                if (originalAffine.Count != 16 || reorientedAffine.Count != 16)
+                {
+                    throw new SegEngineException(SegErrorCode.InvalidInput, $"{source}: nibabel_stuff affines have 16 entries (4x4)");
+                }
+
+                return new ImageGeometry(readerName, source, originalShape, is2D: false) { Affine = [.. originalAffine], ReorientedAffine = [.. reorientedAffine] };
+
+            case NaturalImage2DIO.ReaderName:
+                return new ImageGeometry(readerName, source, originalShape, is2D: true);
+
+            case Tiff3DIO.ReaderName:
+                if (spacing is null)
+                {
+                    throw Missing(source, "spacing", readerName);
+                }
+
+                return new ImageGeometry(readerName, source, originalShape, is2D: false) { SpacingJson = TiffSpacingFile.Render(spacing) };
+
             case NibabelIO.ReaderName:
                 if (originalAffine is null)
                 {

@@ -72,7 +72,7 @@ internal sealed class NibabelIO : IImageReaderWriter
     public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry) =>
         SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 
-    private static NiftiReadPlan Plan(NiftiHeader h, string path)
+    internal static NiftiReadPlan Plan(NiftiHeader h, string path)
     {
         if (h.Rank != 3)
         {
@@ -103,7 +103,7 @@ internal sealed class NibabelIO : IImageReaderWriter
         return new NiftiVoxelConversion(scale, h.SclSlope, scale ? h.SclInter : 0.0, IntegersToSingleFirst: false, AlwaysApplyBoth: false);
     }
 
-    private static double[] Spacing(NiftiHeader h) => [Math.Abs(h.PixDim[3]), Math.Abs(h.PixDim[2]), Math.Abs(h.PixDim[1])];
+    internal static double[] Spacing(NiftiHeader h) => [Math.Abs(h.PixDim[3]), Math.Abs(h.PixDim[2]), Math.Abs(h.PixDim[1])];
 
     /// <summary>nibabel's <c>get_best_affine</c> as float64, row-major 4x4.</summary>
     internal static double[] BestAffine(NiftiHeader h, string path)

@@ -29,6 +29,9 @@ internal sealed record PreprocessingProperties(
     IReadOnlyList<double>? OriginalAffine,
     SitkStuff? SitkStuff = null)
 {
+    /// <summary>NibabelIOWithReorient's <c>nibabel_stuff.reoriented_affine</c> (4×4, row-major), or null for other readers.</summary>
+    public IReadOnlyList<double>? ReorientedAffine { get; init; }
+
     /// <summary><c>spacing_t[i] = spacing[transpose_forward[i]]</c> (nnunet-parity.md §3.1).</summary>
     public double[] TransposedSpacing(IReadOnlyList<int> transposeForward) => Transposition.TransposeSpacing(Spacing, transposeForward);
 
@@ -38,7 +41,7 @@ internal sealed record PreprocessingProperties(
     /// </summary>
     public ImageGeometry Geometry(string readerName, IReadOnlyList<int> transposeBackward, string source) =>
         ImageGeometry.FromProperties(
-            readerName, Transposition.TransposeShape(ShapeBeforeCropping, transposeBackward), OriginalAffine, SitkStuff, source);
+            readerName, Transposition.TransposeShape(ShapeBeforeCropping, transposeBackward), OriginalAffine, SitkStuff, source, ReorientedAffine, Spacing);
 
     /// <summary>Reads a <c>properties.json</c>; <paramref name="source"/> names it in error messages.</summary>
     public static PreprocessingProperties ReadJson(string json, string source)
@@ -73,15 +76,15 @@ internal sealed record PreprocessingProperties(
 
             double[] spacing = ReadNumbers(Required(root, "spacing", source), "spacing", source, 3);
             double[]? target = root.TryGetProperty("target_spacing", out JsonElement t) ? ReadNumbers(t, "target_spacing", source, 3) : null;
-            double[]? affine = null;
-            if (root.TryGetProperty("nibabel_stuff", out JsonElement nibabel) && nibabel.ValueKind == JsonValueKind.Object
-                && nibabel.TryGetProperty("original_affine", out JsonElement rows))
+            double[]? affine = null, reoriented = null;
+            if (root.TryGetProperty("nibabel_stuff", out JsonElement nibabel) && nibabel.ValueKind == JsonValueKind.Object)
             {
-                affine = ReadAffine(rows, source);
+                affine = nibabel.TryGetProperty("original_affine", out JsonElement rows) ? ReadAffine(rows, "nibabel_stuff.original_affine", source) : null;
+                reoriented = nibabel.TryGetProperty("reoriented_affine", out JsonElement turned) ? ReadAffine(turned, "nibabel_stuff.reoriented_affine", source) : null;
             }
 
             SitkStuff? sitk = root.TryGetProperty("sitk_stuff", out JsonElement stuff) ? ReadSitkStuff(stuff, source) : null;
-            return new PreprocessingProperties(before, box, after, spacing, target, affine, sitk);
+            return new PreprocessingProperties(before, box, after, spacing, target, affine, sitk) { ReorientedAffine = reoriented };
         }
     }
 
@@ -97,19 +100,12 @@ internal sealed record PreprocessingProperties(
             if (OriginalAffine is not null)
             {
                 writer.WriteStartObject("nibabel_stuff");
-                writer.WriteStartArray("original_affine");
-                for (int r = 0; r < 4; r++)
+                WriteAffine(writer, "original_affine", OriginalAffine);
+                if (ReorientedAffine is not null)
                 {
-                    writer.WriteStartArray();
-                    for (int c = 0; c < 4; c++)
-                    {
-                        writer.WriteNumberValue(OriginalAffine[(r * 4) + c]);
-                    }
-
-                    writer.WriteEndArray();
+                    WriteAffine(writer, "reoriented_affine", ReorientedAffine);
                 }
 
-                writer.WriteEndArray();
                 writer.WriteEndObject();
             }
 
@@ -144,6 +140,23 @@ internal sealed record PreprocessingProperties(
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteAffine(Utf8JsonWriter writer, string name, IReadOnlyList<double> affine)
+    {
+        writer.WriteStartArray(name);
+        for (int r = 0; r < 4; r++)
+        {
+            writer.WriteStartArray();
+            for (int c = 0; c < 4; c++)
+            {
+                writer.WriteNumberValue(affine[(r * 4) + c]);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteNumbers(Utf8JsonWriter writer, string name, IReadOnlyList<double> values)
@@ -211,9 +224,8 @@ internal sealed record PreprocessingProperties(
         return new BoundingBox(bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5]);
     }
 
-    private static double[] ReadAffine(JsonElement rows, string source)
+    private static double[] ReadAffine(JsonElement rows, string name, string source)
     {
-        const string name = "nibabel_stuff.original_affine";
         if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() != 4)
         {
             throw Invalid(source, name, "a 4x4 matrix");

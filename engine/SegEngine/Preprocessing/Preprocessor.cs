@@ -104,7 +104,10 @@ internal sealed class Preprocessor
         }
 
         var properties = new PreprocessingProperties(
-            crop.ShapeBeforeCropping, crop.BoundingBox, croppedShape, [.. spacing], targetSpacing, readerGeometry?.Affine, readerGeometry?.SitkStuff);
+            crop.ShapeBeforeCropping, crop.BoundingBox, croppedShape, [.. spacing], targetSpacing, readerGeometry?.Affine, readerGeometry?.SitkStuff)
+        {
+            ReorientedAffine = readerGeometry?.ReorientedAffine,
+        };
         return new PreprocessedCase(data, properties);
     }
 

@@ -7,13 +7,14 @@ public sealed class ImageReaderWritersTests
     [Theory]
     [InlineData("NibabelIO")]
     [InlineData("SimpleITKIO")]
+    [InlineData("NibabelIOWithReorient")]
+    [InlineData("NaturalImage2DIO")]
+    [InlineData("Tiff3DIO")]
     public void KnownReadersAreCreated(string name) => Assert.Equal(name, ImageReaderWriters.Create(name).Name);
 
     [Theory]
-    [InlineData("NibabelIOWithReorient")]
     [InlineData("SimpleITKIOWithReorient")]
-    [InlineData("NaturalImage2DIO")]
-    [InlineData("Tiff3DIO")]
+    [InlineData("MyOwnIO")]
     public void OtherReadersAreUnsupportedByName(string name)
     {
         var error = Assert.Throws<SegEngineException>(() => ImageReaderWriters.Create(name));

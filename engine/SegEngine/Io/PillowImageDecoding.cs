@@ -1,0 +1,314 @@
+using System.Buffers.Binary;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace SegEngine.Io;
+
+/// <summary>
+/// PNG and BMP as <c>skimage.io.imread</c> returns them on Debian 12 (scikit-image 0.19 → imageio 2.4 → Pillow 9.4):
+/// grey (any depth up to 8 bits, and 16-bit grey as stored) → one channel; RGB → 3; grey+alpha, RGBA, a palette with
+/// transparency, and a palette that is not grey → 4 (RGBA, alpha 255 where the file has none); a grey palette → one
+/// channel of its grey values; 16-bit colour samples keep their high byte (Pillow's 8-bit colour modes).
+/// Pixels are decoded by SixLabors.ImageSharp with only its PNG and BMP decoders registered.
+/// </summary>
+/// <remarks>
+/// Before ImageSharp sees the file its header is checked here: the declared size must fit what the file can hold
+/// (uncompressed BMP rows must be in the file, PNG's deflate stream can expand at most 1032:1) and stay under
+/// <see cref="MaxPixels"/>. 16-bit BMP (Pillow's 5/6-bit channel scaling) and BMP bit fields other than Pillow's
+/// BGRX/BGRA are refused.
+/// </remarks>
+internal static class PillowImageDecoding
+{
+    /// <summary>Pixels per image (16384²): ImageSharp decodes into 8 bytes per pixel here, and the result takes 4 per channel.</summary>
+    internal const long MaxPixels = 1L << 28;
+
+    private const long MaxDeflateRatio = 1032;
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private static readonly Configuration Decoders = new(new PngConfigurationModule(), new BmpConfigurationModule())
+    {
+        PreferContiguousImageBuffers = false,
+        MaxDegreeOfParallelism = 1,
+    };
+
+    /// <summary>A decoded image: (channels, height, width) float32, channel-major.</summary>
+    internal sealed record Decoded(int Channels, int Height, int Width, float[] Values);
+
+    public static Decoded Read(string path)
+    {
+        byte[] file;
+        using (FileStream stream = InputFile.OpenRead(path))
+        {
+            if (stream.Length > int.MaxValue)
+            {
+                throw Invalid(path, "file", $"{stream.Length} bytes is too large for a 2-D image");
+            }
+
+            file = new byte[stream.Length];
+            stream.ReadExactly(file);
+        }
+
+        Header header = file.AsSpan().StartsWith(PngSignature) ? PngHeader(file, path)
+            : file.AsSpan().StartsWith("BM"u8) ? BmpHeader(file, path)
+            : throw Invalid(path, "signature", "neither PNG nor BMP (NaturalImage2DIO reads .png, .bmp and .tif)");
+
+        Image<Rgba64> image;
+        try
+        {
+            image = Image.Load<Rgba64>(Decoders, file);
+        }
+        catch (Exception e) when (e is not (SegEngineException or OutOfMemoryException))
+        {
+            // A decoder meeting a corrupt stream may throw anything (ImageFormatException, EndOfStream, an index out of range).
+            throw Invalid(path, "data", $"{e.GetType().Name}: {e.Message}");
+        }
+
+        using (image)
+        {
+            if (image.Width != header.Width || image.Height != header.Height)
+            {
+                throw Invalid(path, "data", $"decoded {image.Width} x {image.Height}, the header says {header.Width} x {header.Height}");
+            }
+
+            return Convert(image, header);
+        }
+    }
+
+    /// <summary>What the header says, and which of Pillow's results the pixels become.</summary>
+    private sealed record Header(int Width, int Height, Kind Kind, bool FullGrey = false);
+
+    private enum Kind
+    {
+        /// <summary>One channel, 8-bit grey (low depths scaled up to 0..255, as both libraries do).</summary>
+        Grey8,
+
+        /// <summary>One channel, 16-bit grey as stored.</summary>
+        Grey16,
+
+        Rgb,
+
+        Rgba,
+
+        /// <summary>Palette without transparency: grey values if the used part of the palette is grey, else RGBA.</summary>
+        Palette,
+    }
+
+    private static Decoded Convert(Image<Rgba64> image, Header header)
+    {
+        int w = image.Width, h = image.Height, n = w * h;
+        Kind kind = header.Kind;
+        if (kind == Kind.Palette)
+        {
+            kind = header.FullGrey || IsGrey(image) ? Kind.Grey8 : Kind.Rgba;
+        }
+
+        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb => 3, _ => 4 };
+        int shift = kind == Kind.Grey16 ? 0 : 8;
+        var values = new float[channels * n];
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < h; y++)
+            {
+                Span<Rgba64> row = rows.GetRowSpan(y);
+                for (int x = 0; x < w; x++)
+                {
+                    int i = (y * w) + x;
+                    values[i] = row[x].R >> shift;
+                    if (channels > 1)
+                    {
+                        values[n + i] = row[x].G >> shift;
+                        values[(2 * n) + i] = row[x].B >> shift;
+                    }
+
+                    if (channels > 3)
+                    {
+                        values[(3 * n) + i] = row[x].A >> shift;
+                    }
+                }
+            }
+        });
+        return new Decoded(channels, h, w, values);
+    }
+
+    /// <summary>Whether every decoded pixel is grey (R = G = B): imageio's test of the palette's used entries.</summary>
+    private static bool IsGrey(Image<Rgba64> image)
+    {
+        bool grey = true;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height && grey; y++)
+            {
+                foreach (Rgba64 pixel in rows.GetRowSpan(y))
+                {
+                    grey &= pixel.R == pixel.G && pixel.G == pixel.B;
+                }
+            }
+        });
+        return grey;
+    }
+
+    private static Header PngHeader(byte[] file, string path)
+    {
+        if (file.Length < 33 || !file.AsSpan(12, 4).SequenceEqual("IHDR"u8))
+        {
+            throw Invalid(path, "IHDR", "missing or truncated");
+        }
+
+        long width = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(16)), height = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(20));
+        int depth = file[24], colour = file[25];
+        int samples = colour switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw Invalid(path, "IHDR colour type", $"{colour}") };
+        if (depth is not (1 or 2 or 4 or 8 or 16))
+        {
+            throw Invalid(path, "IHDR bit depth", $"{depth}");
+        }
+
+        CheckPixels(path, "IHDR width/height", width, height);
+        long rowBytes = ((width * samples * depth) + 7) / 8;
+        CheckSize(path, "IHDR width/height", width, height, checked(height * (rowBytes + 1)), checked((file.Length * MaxDeflateRatio) + 4096));
+        bool transparency = Chunks(file).Contains("tRNS");
+        Kind kind = colour switch
+        {
+            0 => depth == 16 ? Kind.Grey16 : Kind.Grey8,
+            2 => Kind.Rgb,
+            3 => transparency ? Kind.Rgba : Kind.Palette,
+            _ => Kind.Rgba,
+        };
+        return new Header((int)width, (int)height, kind);
+    }
+
+    /// <summary>The chunk types before IDAT (bounded walk; a broken chain simply ends it).</summary>
+    private static HashSet<string> Chunks(byte[] file)
+    {
+        var types = new HashSet<string>(StringComparer.Ordinal);
+        long offset = 8;
+        while (offset + 8 <= file.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan((int)offset));
+            string type = System.Text.Encoding.ASCII.GetString(file, (int)offset + 4, 4);
+            if (type == "IDAT")
+            {
+                break;
+            }
+
+            types.Add(type);
+            offset += 12L + length;
+        }
+
+        return types;
+    }
+
+    private static Header BmpHeader(byte[] file, string path)
+    {
+        if (file.Length < 26)
+        {
+            throw Invalid(path, "BITMAPINFOHEADER", "truncated");
+        }
+
+        uint dataOffset = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(10));
+        int dib = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(14)), 1024);
+        bool core = dib == 12;
+        if (file.Length < 14 + dib || dib < 12)
+        {
+            throw Invalid(path, "BITMAPINFOHEADER size", $"{dib} bytes in a {file.Length}-byte file");
+        }
+
+        long width = core ? BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(18)) : BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(18));
+        long height = core ? BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(20)) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(22)));
+        int bits = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(core ? 24 : 28));
+        uint compression = core ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(30));
+        CheckPixels(path, "BITMAPINFOHEADER width/height", width, height);
+        if (bits is 0 or > 32)
+        {
+            throw Invalid(path, "BITMAPINFOHEADER bit count", $"{bits}");
+        }
+
+        long rowBytes = (((width * bits) + 31) / 32) * 4;
+        bool rle = compression is 1 or 2;
+        CheckSize(path, "BITMAPINFOHEADER width/height", width, height, rle ? (width * height) / 256 : checked(rowBytes * height), file.Length - (long)dataOffset);
+        switch (bits)
+        {
+            case 1 or 4 or 8:
+                return new Header((int)width, (int)height, Kind.Palette, LinearGreyPalette(file, dib, core, bits));
+            case 24:
+                return new Header((int)width, (int)height, Kind.Rgb);
+            case 32 when compression == 0:
+                return new Header((int)width, (int)height, Kind.Rgb);
+            case 32 when compression == 3:
+                return new Header((int)width, (int)height, BitFields(file, dib, path));
+            default:
+                throw Invalid(path, "BITMAPINFOHEADER bit count", $"{bits}-bit BMP (compression {compression}) is not supported");
+        }
+    }
+
+    /// <summary>Pillow's BGRX (RGB) and BGRA (RGBA) bit fields; any other masks are refused.</summary>
+    private static Kind BitFields(byte[] file, int dib, string path)
+    {
+        if (file.Length < 14 + 40 + 16)
+        {
+            throw Invalid(path, "bit fields", "truncated");
+        }
+
+        // The masks follow a 40-byte header, or are its fields 40..55 in V2+ headers: the same bytes either way.
+        ReadOnlySpan<byte> masks = file.AsSpan(14 + 40, 16);
+        uint r = BinaryPrimitives.ReadUInt32LittleEndian(masks), g = BinaryPrimitives.ReadUInt32LittleEndian(masks[4..]),
+            b = BinaryPrimitives.ReadUInt32LittleEndian(masks[8..]), a = dib >= 56 ? BinaryPrimitives.ReadUInt32LittleEndian(masks[12..]) : 0;
+        return (r, g, b, a) switch
+        {
+            (0xFF0000, 0xFF00, 0xFF, 0) => Kind.Rgb,
+            (0xFF0000, 0xFF00, 0xFF, 0xFF000000) => Kind.Rgba,
+            _ => throw Invalid(path, "bit fields", $"masks R {r:x8} G {g:x8} B {b:x8} A {a:x8} are not supported"),
+        };
+    }
+
+    /// <summary>Pillow's BMP grey test: colours (0, 255) for two entries, else entry i = (i, i, i) for every entry.</summary>
+    private static bool LinearGreyPalette(byte[] file, int dib, bool core, int bits)
+    {
+        int colours = core ? 0 : (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(46)), 256u);
+        colours = colours == 0 ? 1 << bits : colours;
+        int entry = core ? 3 : 4, start = 14 + dib;
+        if (start + (colours * entry) > file.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < colours; i++)
+        {
+            int value = colours == 2 ? i * 255 : i;
+            ReadOnlySpan<byte> bgr = file.AsSpan(start + (i * entry), 3);
+            if (bgr[0] != value || bgr[1] != value || bgr[2] != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Positive sizes of at most <see cref="MaxPixels"/> pixels: checked before any size is computed from them.</summary>
+    private static void CheckPixels(string path, string field, long width, long height)
+    {
+        if (width < 1 || height < 1)
+        {
+            throw Invalid(path, field, $"{width} x {height}");
+        }
+
+        if (width * height > MaxPixels)
+        {
+            throw new SegEngineException(SegErrorCode.MemoryBudget, $"{path}: {field}: {width} x {height} pixels exceed the {MaxPixels} a 2-D image may have");
+        }
+    }
+
+    private static void CheckSize(string path, string field, long width, long height, long needBytes, long haveBytes)
+    {
+        if (needBytes > haveBytes)
+        {
+            throw Invalid(path, field, $"{width} x {height} needs {needBytes} bytes of pixel data, the file can hold {Math.Max(haveBytes, 0)} (truncated or corrupt)");
+        }
+    }
+
+    internal static SegEngineException Invalid(string path, string field, string problem) =>
+        new(SegErrorCode.InvalidInput, $"{path}: {field}: {problem}");
+}

@@ -1,0 +1,122 @@
+namespace SegEngine.Io;
+
+/// <summary>
+/// nnU-Net's <c>Tiff3DIO</c>: each channel file is <c>tifffile.imread(f)</c>, which must be a 3-D array (used as z, y, x
+/// as it comes); the spacing comes from <c>{case}.json</c> beside the first channel (its name less the ending and the
+/// <c>_0000</c> channel suffix), or is (1, 1, 1) when there is none. The segmentation is written with
+/// <c>tifffile.imwrite(..., compression='zlib')</c> and the spacing beside it as <c>{case}.json</c>.
+/// </summary>
+/// <remarks>nnU-Net: <c>imageio/tif_reader_writer.py</c>; decoding: <see cref="TiffSamples"/>.</remarks>
+internal sealed class Tiff3DIO : IImageReaderWriter
+{
+    public const string ReaderName = "Tiff3DIO";
+
+    /// <summary>The channel suffix <c>_0000</c> that nnU-Net cuts off (by length, whatever it holds).</summary>
+    private const int ChannelSuffixLength = 5;
+
+    public string Name => ReaderName;
+
+    public ImageVolume Read(IReadOnlyList<string> channelFiles)
+    {
+        ArgumentNullException.ThrowIfNull(channelFiles);
+        if (channelFiles.Count == 0)
+        {
+            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
+        }
+
+        string ending = Ending(channelFiles[0]);
+        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
+        try
+        {
+            foreach (string path in channelFiles)
+            {
+                parts.Add(ReadVolume(path));
+                ChannelChecks.SameShape(channelFiles[0], parts[0].Shape, path, parts[^1].Shape);
+            }
+
+            string first = channelFiles[0];
+            string aux = first.Length > ending.Length + ChannelSuffixLength
+                ? first[..^(ending.Length + ChannelSuffixLength)] + ".json"
+                : ".json";
+            (double[] spacing, string[] tokens) = File.Exists(aux) ? TiffSpacingFile.Read(aux) : ([1.0, 1.0, 1.0], ["1", "1", "1"]);
+            Shape3 shape = parts[0].Shape;
+            var geometry = new ImageGeometry(ReaderName, first, shape, is2D: false) { SpacingJson = TiffSpacingFile.Render(tokens) };
+            VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, shape);
+            return new ImageVolume(stacked, spacing, geometry, channelFiles.ToArray());
+        }
+        finally
+        {
+            foreach (VolumeBuffer<float> part in parts)
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
+    {
+        var wide = new ushort[labels.Length];
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<byte, ushort>(labels, wide);
+        WriteSegmentation(path, wide, geometry);
+    }
+
+    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
+    {
+        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
+        string json = geometry.SpacingJson ?? throw new ArgumentException("geometry carries no spacing", nameof(geometry));
+        Shape3 shape = geometry.OriginalShape;
+        TiffLabelWriter.Write(path, labels, [shape.Z, shape.Y, shape.X], SegmentationEncoding.NeedsUInt16(labels), deflate: true);
+
+        // nnU-Net: file[:-(len(ending) + 1)] + '.json' in the output folder, ending being what follows the last dot.
+        string name = Path.GetFileName(path);
+        int dot = name.LastIndexOf('.');
+        string aux = Path.Combine(Path.GetDirectoryName(path) ?? ".", (dot < 0 ? string.Empty : name[..dot]) + ".json");
+        try
+        {
+            using AtomicFile output = AtomicFile.Create(aux);
+            output.Stream.Write(System.Text.Encoding.UTF8.GetBytes(json));
+            output.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SegEngineException(SegErrorCode.Io, $"{aux}: could not write the spacing file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>One channel file as a (1, z, y, x) volume; tifffile's array must have three axes.</summary>
+    internal static VolumeBuffer<float> ReadVolume(string path)
+    {
+        _ = Ending(path);
+        VolumeBuffer<float>? volume = null;
+        try
+        {
+            TiffSamples.Read(path, shape =>
+            {
+                if (shape.Length != 3)
+                {
+                    throw new SegEngineException(
+                        SegErrorCode.InvalidInput, $"{path}: Tiff3DIO reads only 3D images; tifffile reads this file as shape ({string.Join(", ", shape)})");
+                }
+
+                volume = VolumeBuffer<float>.Allocate(1, new Shape3((int)shape[0], (int)shape[1], (int)shape[2]));
+                return volume.Span;
+            });
+            return volume!;
+        }
+        catch
+        {
+            volume?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>nnU-Net's <c>'.' + f.split('.')[-1]</c>, which must be .tif or .tiff in any case.</summary>
+    private static string Ending(string path)
+    {
+        int dot = path.LastIndexOf('.');
+        string ending = dot < 0 ? "." + path : path[dot..];
+        return ending.Equals(".tif", StringComparison.OrdinalIgnoreCase) || ending.Equals(".tiff", StringComparison.OrdinalIgnoreCase)
+            ? ending
+            : throw new SegEngineException(SegErrorCode.InvalidInput, $"{path}: ending '{ending}' is not supported by Tiff3DIO (.tif, .tiff)");
+    }
+}

@@ -1,0 +1,100 @@
+using SegEngine.Inference;
+using SegEngine.Io;
+using SegEngine.Pipeline;
+using SegEngine.Tests.Model;
+
+namespace SegEngine.Tests.Io;
+
+/// <summary>
+/// Whole predictions through the NibabelIOWithReorient, Tiff3DIO and NaturalImage2DIO paths against nnU-Net 2.8.1's own
+/// predictor on the sample model with its reader and file ending changed (tests/fixtures/e2e17/make_e2e17.sh, without
+/// mirroring): geometry identical, at least 99.99 % of the voxels equal (only the network may differ).
+/// </summary>
+public sealed class ReaderEndToEndTests
+{
+    private const int NiftiHeaderBytes = 352;
+    private const int QuaternStart = 256;
+    private const int QuaternEnd = 328;
+
+    private static readonly string Root = Path.Combine(TestPaths.Fixtures, "e2e17");
+
+    public static TheoryData<string, string> Cases() => new()
+    {
+        { "reorient", "case_003" },
+        { "reorient", "case_103" },
+        { "tiff", "case_003" },
+        { "tiff", "case_001" },
+        { "png", "case_000" },
+        { "png", "case_001" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PredictionMatchesNnunetsOwn(string path, string caseId)
+    {
+        (string configuration, string reader, string ending) = path switch
+        {
+            "reorient" => ("3d_fullres", NibabelIOWithReorient.ReaderName, ".nii.gz"),
+            "tiff" => ("3d_fullres", Tiff3DIO.ReaderName, ".tif"),
+            _ => ("2d", NaturalImage2DIO.ReaderName, ".png"),
+        };
+        string modelFolder = ModelFixtures.CopySample(configuration);
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "plans.json"), p => p["image_reader_writer"] = reader);
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "dataset.json"), d => d["file_ending"] = ending);
+        using SegModel model = SegModel.Load(
+            modelFolder, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, UseMirroring = false } });
+        string output = Path.Combine(TestPaths.NewTempFolder(), caseId + ending);
+
+        model.PredictFile([Path.Combine(Root, "inputs", path, caseId + "_0000" + ending)], output);
+
+        string reference = Path.Combine(Root, "reference", path, caseId + ending);
+        if (path == "reorient")
+        {
+            CompareNifti(reference, output);
+            return;
+        }
+
+        IImageReaderWriter io = ImageReaderWriters.Create(reader);
+        using ImageVolume theirs = io.Read([reference]);
+        using ImageVolume ours = io.Read([output]);
+        Assert.Equal(theirs.Data.Shape, ours.Data.Shape);
+        Assert.Equal(theirs.Data.Channels, ours.Data.Channels);
+        AssertNearlyAllEqual(theirs.Data.Span.ToArray(), ours.Data.Span.ToArray());
+        if (path == "tiff")
+        {
+            Assert.Equal(File.ReadAllBytes(Path.ChangeExtension(reference, ".json")), File.ReadAllBytes(Path.ChangeExtension(output, ".json")));
+        }
+        else
+        {
+            Assert.Equal(File.ReadAllBytes(reference)[16..26], File.ReadAllBytes(output)[16..26]);
+        }
+    }
+
+    private static void CompareNifti(string reference, string output)
+    {
+        byte[] theirs = NiftiFixtures.Decompress(reference), ours = NiftiFixtures.Decompress(output);
+        Assert.Equal(theirs.Length, ours.Length);
+        Assert.Equal(theirs[..QuaternStart], ours[..QuaternStart]);
+        Assert.Equal(theirs[QuaternEnd..NiftiHeaderBytes], ours[QuaternEnd..NiftiHeaderBytes]);
+        for (int offset = QuaternStart; offset < QuaternEnd; offset += 4)
+        {
+            float a = BitConverter.ToSingle(theirs, offset), b = BitConverter.ToSingle(ours, offset);
+            Assert.True(Math.Abs(a - b) <= 1e-6f, $"header byte {offset}: nibabel {a:R}, ours {b:R}");
+        }
+
+        AssertNearlyAllEqual(theirs[NiftiHeaderBytes..], ours[NiftiHeaderBytes..]);
+    }
+
+    private static void AssertNearlyAllEqual<T>(T[] theirs, T[] ours)
+        where T : IEquatable<T>
+    {
+        Assert.Equal(theirs.Length, ours.Length);
+        int differing = 0;
+        for (int i = 0; i < theirs.Length; i++)
+        {
+            differing += theirs[i].Equals(ours[i]) ? 0 : 1;
+        }
+
+        Assert.True(differing <= theirs.Length / 10_000, $"{differing} of {theirs.Length} voxels differ from nnU-Net's");
+    }
+}
