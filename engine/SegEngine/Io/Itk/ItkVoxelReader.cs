@@ -31,14 +31,16 @@ internal static class ItkVoxelReader
             throw new InvalidOperationException($"a layout of {channels} x {shape} does not cover the {h.VoxelCount} voxels of {h.Path}");
         }
 
+        using FileStream file = InputFile.OpenRead(h.DataPath, bufferSize: 1 << 16);
+        long length = file.Length;
+        using Stream data = Open(h, file, length);
+
+        // After the bounds checks: a truncated file is reported as such, not as an image too large to hold.
         if (h.VoxelCount > Array.MaxLength)
         {
             throw new SegEngineException(SegErrorCode.MemoryBudget, $"{h.Path}: {h.VoxelCount} voxels exceed the largest single buffer ({Array.MaxLength} elements)");
         }
 
-        using FileStream file = InputFile.OpenRead(h.DataPath, bufferSize: 1 << 16);
-        long length = file.Length;
-        using Stream data = Open(h, file, length);
         Skip(data, h.SkipAfterDecompression, h);
         VolumeBuffer<float> volume = VolumeBuffer<float>.Allocate(channels, shape);
         try

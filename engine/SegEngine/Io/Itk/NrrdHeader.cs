@@ -55,6 +55,11 @@ internal static class NrrdHeader
             string name = Canonical(line[..colon]);
             CheckOrder(path, name, fields);
             fields[name] = line[(colon + 2)..].Trim();
+            if (name == "datafile" && fields[name].StartsWith("LIST", StringComparison.Ordinal))
+            {
+                // The file names follow, one per line, to the end of the header.
+                break;
+            }
         }
 
         var h = new Fields(path, fields);
