@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SegEngine.Io.Itk;
 
 /// <summary>
@@ -62,7 +60,7 @@ internal static class NrrdHeader
             }
         }
 
-        var h = new Fields(path, fields);
+        var h = new NrrdFields(path, fields);
         int dimension = (int)h.Integer("dimension", 1, 16, required: true);
         long[] sizes = h.Integers("sizes", dimension);
         NiftiDataType type = Type(path, h.Text("type") ?? throw new ItkFormatException(path, FormatName, "type", "missing"));
@@ -164,7 +162,7 @@ internal static class NrrdHeader
         _ => throw new ItkFormatException(path, FormatName, "type", $"'{MetaImageHeader.Shorten(name)}' is not supported (8 to 64-bit integers, float, double)"),
     };
 
-    private static (int SpaceDim, NrrdSpace Space) Space(Fields h, int dimension)
+    private static (int SpaceDim, NrrdSpace Space) Space(NrrdFields h, int dimension)
     {
         string? name = h.Text("space");
         long declared = h.Integer("spacedimension", 1, 16, required: false);
@@ -184,7 +182,7 @@ internal static class NrrdHeader
     }
 
     /// <summary>nrrdSpacingCalculate per axis, then ITK's flip of RAS/LAS into LPS; an axis without a direction keeps spacing 1 and its identity column.</summary>
-    private static void Directions(Fields h, int dimension, NrrdSpace space, double[] spacing, double[] direction)
+    private static void Directions(NrrdFields h, int dimension, NrrdSpace space, double[] spacing, double[] direction)
     {
         string[] vectors = h.Vectors("spacedirections", dimension) ?? Enumerable.Repeat("none", dimension).ToArray();
         for (int axis = 0; axis < dimension; axis++)
@@ -194,7 +192,7 @@ internal static class NrrdHeader
                 continue;
             }
 
-            double[] v = Fields.ParseVector(vectors[axis], dimension, h.Path, "space directions");
+            double[] v = NrrdFields.ParseVector(vectors[axis], dimension, h.Path, "space directions");
             if (v.Any(double.IsNaN))
             {
                 continue;
@@ -217,7 +215,7 @@ internal static class NrrdHeader
     }
 
     /// <summary>nrrdOriginCalculate with cell centring by default: min (+ spacing / 2 for cell-centred axes); null when an axis has no min, or neither a max nor a spacing.</summary>
-    private static double[]? OriginFromAxisMins(Fields h, int dimension, long[] sizes, double[]? spacings)
+    private static double[]? OriginFromAxisMins(NrrdFields h, int dimension, long[] sizes, double[]? spacings)
     {
         double[]? mins = h.Doubles("axismins", dimension);
         double[]? maxs = h.Doubles("axismaxs", dimension);
@@ -252,7 +250,7 @@ internal static class NrrdHeader
     }
 
     /// <summary>Where the voxels are: attached after the blank line, or in the named data file; then line skip, byte skip and the encoding.</summary>
-    private static (string DataPath, long Offset, ItkDataEncoding Encoding, long SkipAfter) Data(Fields h, string path, long headerEnd, bool blankLine)
+    private static (string DataPath, long Offset, ItkDataEncoding Encoding, long SkipAfter) Data(NrrdFields h, string path, long headerEnd, bool blankLine)
     {
         string encodingName = h.Text("encoding") ?? throw new ItkFormatException(path, FormatName, "encoding", "missing");
         ItkDataEncoding encoding = encodingName.ToLowerInvariant() switch
@@ -319,116 +317,5 @@ internal static class NrrdHeader
         }
 
         return data.Position;
-    }
-
-    /// <summary>The header's fields with NRRD's value syntax: numbers, words and parenthesised vectors per axis.</summary>
-    private sealed class Fields(string path, Dictionary<string, string> values)
-    {
-        public string Path => path;
-
-        public string? Text(string key) => values.GetValueOrDefault(key);
-
-        public long Integer(string key, long min, long max, bool required)
-        {
-            if (!values.TryGetValue(key, out string? text))
-            {
-                return required ? throw new ItkFormatException(path, FormatName, key, "missing") : 0;
-            }
-
-            return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max
-                ? v
-                : throw new ItkFormatException(path, FormatName, key, $"'{MetaImageHeader.Shorten(text)}' is not a whole number from {min} to {max}");
-        }
-
-        public long[] Integers(string key, int count)
-        {
-            string[] words = Words(key, count) ?? throw new ItkFormatException(path, FormatName, key, "missing");
-            var result = new long[count];
-            for (int i = 0; i < count; i++)
-            {
-                if (!long.TryParse(words[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]))
-                {
-                    throw new ItkFormatException(path, FormatName, key, $"'{MetaImageHeader.Shorten(words[i])}' is not a whole number");
-                }
-            }
-
-            return result;
-        }
-
-        public double[]? Doubles(string key, int count)
-        {
-            string[]? words = Words(key, count);
-            return words?.Select(w => ParseNumber(w, path, key)).ToArray();
-        }
-
-        public string[]? Words(string key, int count)
-        {
-            if (!values.TryGetValue(key, out string? text))
-            {
-                return null;
-            }
-
-            string[] words = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            return words.Length == count
-                ? words
-                : throw new ItkFormatException(path, FormatName, key, $"needs {count} entries (one per axis), got {words.Length}");
-        }
-
-        /// <summary>The per-axis entries of a field of vectors: "(a,b,c)" or "none", separated by spaces.</summary>
-        public string[]? Vectors(string key, int count)
-        {
-            if (!values.TryGetValue(key, out string? text))
-            {
-                return null;
-            }
-
-            var entries = new List<string>();
-            int i = 0;
-            while (i < text.Length)
-            {
-                if (char.IsWhiteSpace(text[i]))
-                {
-                    i++;
-                    continue;
-                }
-
-                int end = text[i] == '(' ? text.IndexOf(')', i) : text.IndexOfAny([' ', '\t'], i);
-                end = end < 0 ? text.Length : end + (text[i] == '(' ? 1 : 0);
-                entries.Add(text[i..end]);
-                i = end;
-            }
-
-            return entries.Count == count
-                ? entries.ToArray()
-                : throw new ItkFormatException(path, FormatName, key, $"needs {count} entries (one per axis), got {entries.Count}");
-        }
-
-        public double[]? Vector(string key, int count) =>
-            values.TryGetValue(key, out string? text) ? ParseVector(text.Trim(), count, path, key) : null;
-
-        public static double[] ParseVector(string text, int count, string path, string key)
-        {
-            if (text.Length < 2 || text[0] != '(' || text[^1] != ')')
-            {
-                throw new ItkFormatException(path, FormatName, key, $"'{MetaImageHeader.Shorten(text)}' is not a vector '(a,b,…)'");
-            }
-
-            string[] parts = text[1..^1].Split(',');
-            return parts.Length == count
-                ? parts.Select(p => ParseNumber(p.Trim(), path, key)).ToArray()
-                : throw new ItkFormatException(path, FormatName, key, $"'{MetaImageHeader.Shorten(text)}' has {parts.Length} components, the space has {count}");
-        }
-
-        private static double ParseNumber(string text, string path, string key)
-        {
-            if (text.Equals("nan", StringComparison.OrdinalIgnoreCase))
-            {
-                return double.NaN;
-            }
-
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
-                ? v
-                : throw new ItkFormatException(path, FormatName, key, $"'{MetaImageHeader.Shorten(text)}' is not a number");
-        }
     }
 }
