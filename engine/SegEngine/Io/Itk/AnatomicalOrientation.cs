@@ -5,6 +5,12 @@ namespace SegEngine.Io.Itk;
 /// <c>SpatialOrientationAdapter::FromDirectionCosines</c> assigns each index axis the world axis of the largest remaining
 /// |direction| entry (greedily, removing that row and column), then the letter the axis increases away from (R/L, A/P, I/S).
 /// </summary>
+/// <remarks>
+/// This is the rule of current ITK (its main branch, which recent pip SimpleITK builds on). ITK 5.2 picks each column's
+/// dominant axis alone and falls back to RPI when two columns tie; the two agree unless entries tie (a 45° rotation: 5.2
+/// writes RPI, we RAI).
+/// ITK's readers ignore the field.
+/// </remarks>
 internal static class AnatomicalOrientation
 {
     public static string Of(IReadOnlyList<double> direction)
