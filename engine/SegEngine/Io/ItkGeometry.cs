@@ -12,7 +12,7 @@ internal sealed class ItkGeometry
 {
     private const float OrthonormalTolerance = 1e-4f;
 
-    private ItkGeometry(int dimension, long[] size, double[] spacing, double[] origin, double[] direction)
+    internal ItkGeometry(int dimension, long[] size, double[] spacing, double[] origin, double[] direction)
     {
         Dimension = dimension;
         Size = size;

@@ -1,7 +1,11 @@
+using SegEngine.Io.Itk;
+
 namespace SegEngine.Io;
 
 /// <summary>
-/// nnU-Net's <c>SimpleITKIO</c> for NIfTI: the geometry ITK's <c>NiftiImageIO</c> derives (LPS origin and direction,
+/// nnU-Net's <c>SimpleITKIO</c>. MetaImage, NRRD and GIPL files (by name: <c>.mha</c>/<c>.mhd</c>, <c>.nrrd</c>/<c>.nhdr</c>,
+/// <c>.gipl</c>) are read and written by <see cref="ItkSegmentationFile"/> with ITK's geometry for those formats; every other
+/// name is read as NIfTI. For NIfTI: the geometry ITK's <c>NiftiImageIO</c> derives (LPS origin and direction,
 /// spacing from pixdim), array = <c>GetArrayFromImage</c> (z, y, x); 2D images become (1, 1, y, x) with spacing
 /// (999·max, sy, sx); a 4D file is its channels. The segmentation is written as ITK writes it.
 /// </summary>
@@ -44,14 +48,24 @@ internal sealed class SimpleItkIO : IImageReaderWriter
             foreach (string path in channelFiles)
             {
                 ItkGeometry? itk = null;
-                parts.Add(NiftiFile.ReadVoxels(
-                    path,
-                    h =>
-                    {
-                        itk = ItkGeometry.FromHeader(h, path);
-                        return new NiftiReadPlan(itk.Channels, itk.ArrayShape, Conversion(h));
-                    },
-                    out _));
+                if (ItkSegmentationFile.FormatOf(path) is not null)
+                {
+                    ItkImageHeader header = ItkSegmentationFile.ReadHeader(path);
+                    itk = header.Geometry();
+                    parts.Add(ItkVoxelReader.Read(header, itk.Channels, itk.ArrayShape));
+                }
+                else
+                {
+                    parts.Add(NiftiFile.ReadVoxels(
+                        path,
+                        h =>
+                        {
+                            itk = ItkGeometry.FromHeader(h, path);
+                            return new NiftiReadPlan(itk.Channels, itk.ArrayShape, Conversion(h));
+                        },
+                        out _));
+                }
+
                 double[] fileSpacing = itk!.NnunetSpacing();
                 if (geometry is null)
                 {
@@ -82,11 +96,36 @@ internal sealed class SimpleItkIO : IImageReaderWriter
         }
     }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
-        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
+    {
+        if (ItkSegmentationFile.FormatOf(path) is null)
+        {
+            SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
+            return;
+        }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry) =>
-        SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
+        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
+        ItkSegmentationFile.Write(path, ItkSegmentationLayout.From(geometry, wide: false), labels);
+    }
+
+    public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
+    {
+        if (ItkSegmentationFile.FormatOf(path) is null)
+        {
+            SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
+            return;
+        }
+
+        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
+        if (SegmentationEncoding.NeedsUInt16(labels))
+        {
+            ItkSegmentationFile.Write(path, ItkSegmentationLayout.From(geometry, wide: true), SegmentationEncoding.LittleEndianBytes(labels));
+            return;
+        }
+
+        using var narrow = SegmentationEncoding.Narrow(labels);
+        ItkSegmentationFile.Write(path, ItkSegmentationLayout.From(geometry, wide: false), narrow.Span);
+    }
 
     /// <summary>
     /// ITK's rescale rule: niftilib zeroes non-finite slope/intercept, ITK turns a zero slope into 1; <c>MustRescale</c> when |slope| &gt; ε and

@@ -1,0 +1,24 @@
+namespace SegEngine.Io.Itk;
+
+/// <summary>
+/// What nnU-Net's <c>SimpleITKIO.write_seg</c> hands ITK's writer: the labels in ITK axis order with the input's spacing,
+/// origin and direction (<c>sitk_stuff</c>), a 2D image for a 2D input; uint8, or uint16 when a label is 255 or more.
+/// </summary>
+internal sealed record ItkSegmentationLayout(long[] Size, double[] Spacing, double[] Origin, double[] Direction, bool Wide)
+{
+    public int Dimension => Size.Length;
+
+    public static ItkSegmentationLayout From(ImageGeometry geometry, bool wide)
+    {
+        if (geometry.ItkDimension is not (2 or 3))
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported,
+                $"{geometry.SourcePath}: a {geometry.ItkDimension}D input cannot get its segmentation written by SimpleITKIO (nnU-Net asserts 2 or 3 dimensions)");
+        }
+
+        Shape3 shape = geometry.OriginalShape;
+        long[] size = geometry.ItkDimension == 2 ? [shape.X, shape.Y] : [shape.X, shape.Y, shape.Z];
+        return new ItkSegmentationLayout(size, geometry.ItkSpacing!, geometry.ItkOrigin!, geometry.ItkDirection!, wide);
+    }
+}
