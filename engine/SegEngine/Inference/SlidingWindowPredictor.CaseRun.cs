@@ -14,7 +14,7 @@ internal sealed partial class SlidingWindowPredictor
     /// are divided, cropped and fold-averaged in place in the <see cref="SliceAccumulator"/> and handed to the sink from
     /// there, then their blocks are reused. With no mirroring the network's output is aggregated where ORT wrote it.
     /// </remarks>
-    private sealed unsafe class CaseRun : IDisposable
+    private sealed class CaseRun : IDisposable
     {
         private readonly SlidingWindowGrid grid;
         private readonly VolumeBuffer<float> image;
@@ -38,14 +38,10 @@ internal sealed partial class SlidingWindowPredictor
         private readonly (int Y, int X)[] rowTiles;
         private readonly nint[] finishedSlices;
         private readonly int[] failedRows;
-        private readonly Action<int> accumulatePlane;
+        private readonly TileAggregation aggregation;
         private readonly Action<int> finishClass;
 
-        // The tile the parallel accumulation works on, and the slice the parallel finish works on.
-        private int tileZ;
-        private (int Y, int X) tileOffset;
-        private int tileFold;
-        private float* tilePrediction;
+        // The slice the parallel finish works on.
         private int finishSlice;
 
         public CaseRun(
@@ -72,7 +68,7 @@ internal sealed partial class SlidingWindowPredictor
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
             finishedSlices = new nint[depth];
             failedRows = new int[weightPlane];
-            accumulatePlane = AccumulatePlane;
+            aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
             finishClass = FinishClass;
         }
 
@@ -228,54 +224,9 @@ internal sealed partial class SlidingWindowPredictor
             }
         }
 
-        /// <summary>
-        /// Adds one fold's tile into the held slices, and with the last fold the Gaussian into the weights: one (class, tile
-        /// plane) per work item, spread over the cores. Items touch disjoint memory, and each voxel still sees the tiles in
-        /// nnU-Net's order, because tiles are added one after the other.
-        /// </summary>
-        private void Accumulate(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction)
-        {
-            int planes = fold == folds.Count - 1 ? headCount + 1 : headCount;
-            fixed (float* values = prediction)
-            {
-                (tileZ, tileOffset, tileFold) = (z0, offset, fold);
-                tilePrediction = values;
-                Parallel.For(0, planes * depth, accumulatePlane);
-                tilePrediction = null;
-            }
-        }
-
-        /// <summary>Work item <paramref name="item"/> of <see cref="Accumulate"/>: class <c>item / depth</c> (the weights after the last class), tile plane <c>item % depth</c>.</summary>
-        private void AccumulatePlane(int item)
-        {
-            Shape3 patch = grid.Patch;
-            int k = item / depth;
-            int dz = item % depth;
-            int paddedX = grid.Padded.X;
-            bool weights = k == headCount;
-            Span<Half> plane = accumulator.Plane(tileZ + dz, weights ? weightPlane : (tileFold * headCount) + k)[((tileOffset.Y * paddedX) + tileOffset.X)..];
-            var prediction = new ReadOnlySpan<float>(tilePrediction + ((long)k * tileVoxels), tileVoxels);
-            for (int dy = 0; dy < patch.Y; dy++)
-            {
-                // Accumulator rows are a padded width apart, a stride the hardware prefetchers miss; ask for a few rows ahead.
-                int ahead = dy + PrefetchRowsAhead;
-                if (ahead < patch.Y)
-                {
-                    SegKernels.Prefetch<Half>(plane.Slice(ahead * paddedX, patch.X));
-                }
-
-                int tileRow = ((dz * patch.Y) + dy) * patch.X;
-                Span<Half> row = plane.Slice(dy * paddedX, patch.X);
-                if (weights)
-                {
-                    SegKernels.AddHalf(gaussian.AsSpan(tileRow, patch.X), row);
-                }
-                else
-                {
-                    SegKernels.AccumulateWeighted(prediction.Slice(tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), row);
-                }
-            }
-        }
+        /// <summary>Adds one fold's tile into the held slices, and with the last fold the Gaussian into the weights.</summary>
+        private void Accumulate(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction) =>
+            aggregation.Add(fold * headCount, z0, offset.Y, offset.X, prediction, withWeights: fold == folds.Count - 1);
 
         /// <summary>
         /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: finish each in place (<see cref="FinishClass"/>),
