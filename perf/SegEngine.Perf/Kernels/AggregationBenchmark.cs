@@ -11,7 +11,7 @@ namespace SegEngine.Perf.Kernels;
 /// wider slab (the loop before the half-patch accumulator), and as one contiguous span per class (the kernel's own
 /// ceiling, without per-row call overhead).
 /// </summary>
-public sealed class AggregationBenchmark : IDisposable
+public class AggregationBenchmark
 {
     private const string Accounting = "per tile voxel and class: fp32 logit read (4) + fp16 Gaussian read (2) + fp16 accumulator read and write (2 + 2)";
 
@@ -57,11 +57,6 @@ public sealed class AggregationBenchmark : IDisposable
     public void Cleanup()
     {
         (prediction, gaussian, slab, tileAccumulator) = ([], [], [], []);
-        Dispose();
-    }
-
-    public void Dispose()
-    {
         slices?.Dispose();
         (slices, aggregation) = (null, null);
     }
