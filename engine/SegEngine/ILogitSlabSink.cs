@@ -10,10 +10,10 @@ internal interface ILogitSlabSink
     void Begin(int headCount, Shape3 shape);
 
     /// <summary>
-    /// Slices [<paramref name="zStart"/>, <paramref name="zStart"/> + <paramref name="zCount"/>) are final.
-    /// <paramref name="logits"/> is channel-major (K, zCount, Y, X) and borrowed for the duration of the call only.
+    /// The slab's slices are final. Its memory is borrowed for the duration of the call only (the sliding window reuses it
+    /// for later slices); a contiguous array is passed with <see cref="LogitSlabSinkExtensions.Accept"/>.
     /// </summary>
-    void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits);
+    void Accept(LogitSlab slab);
 
     /// <summary>Called once after the last slab.</summary>
     void Complete();

@@ -16,7 +16,7 @@ namespace SegEngine.Export;
 /// later output slices need (<see cref="SliceWindow"/>). Why this equals materialising every class:
 /// docs/fused-export.md.
 /// </remarks>
-internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
+internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
 {
     private readonly ExportPlan plan;
     private readonly ResamplingGrid grid;
@@ -92,40 +92,38 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
         begun = true;
     }
 
-    public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits)
+    public void Accept(LogitSlab slab)
     {
         if (!begun || completed)
         {
             throw new InvalidOperationException("Accept must come after Begin and before Complete");
         }
 
+        (int zStart, int zCount) = (slab.ZStart, slab.ZCount);
         if (zStart != received || zCount <= 0 || zStart + zCount > input.Z)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(zStart), $"expected the slab starting at slice {received} with 1..{input.Z - received} slices, got [{zStart}, {zStart + zCount})");
+                nameof(slab), $"expected the slab starting at slice {received} with 1..{input.Z - received} slices, got [{zStart}, {zStart + zCount})");
         }
 
         long expected = (long)classes * zCount * plane;
-        if (logits.Length != expected)
+        if (slab.ContiguousLength >= 0 && slab.ContiguousLength != expected)
         {
-            throw new ArgumentException($"a slab of {classes} x {zCount} x {input.Y} x {input.X} needs {expected} values, got {logits.Length}", nameof(logits));
+            throw new ArgumentException($"a slab of {classes} x {zCount} x {input.Y} x {input.X} needs {expected} values, got {slab.ContiguousLength}", nameof(slab));
         }
 
         LabelMap map = labels ?? throw new ObjectDisposedException(nameof(SegmentationExporter));
-        fixed (Half* slab = logits)
+        var planes = new InputPlanes(slab, plane, window);
+        for (int z = zStart; z < zStart + zCount; z++)
         {
-            var planes = new InputPlanes(slab, zStart, zCount, plane, window);
-            for (int z = zStart; z < zStart + zCount; z++)
-            {
-                window.Open(z);
-            }
-
-            summarizer.Summarize(planes, window, zStart, zCount);
-            received = zStart + zCount;
-            EmitReadyOutputs(planes, map);
-            int keepFrom = nextOutput < grid.Z.OutputLength ? grid.Z.Low[nextOutput] : input.Z;
-            window.Retain(planes, keepFrom, zStart, zCount);
+            window.Open(z);
         }
+
+        summarizer.Summarize(planes, window, zStart, zCount);
+        received = zStart + zCount;
+        EmitReadyOutputs(planes, map);
+        int keepFrom = nextOutput < grid.Z.OutputLength ? grid.Z.Low[nextOutput] : input.Z;
+        window.Retain(planes, keepFrom, zStart, zCount);
     }
 
     public void Complete()

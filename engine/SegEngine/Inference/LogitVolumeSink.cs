@@ -26,22 +26,25 @@ internal sealed class LogitVolumeSink : ILogitSlabSink, IDisposable
         nextSlice = 0;
     }
 
-    public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits)
+    public void Accept(LogitSlab slab)
     {
         VolumeBuffer<Half> target = volume ?? throw new InvalidOperationException("Accept before Begin");
-        if (zStart != nextSlice || zCount <= 0 || zStart + zCount > target.Shape.Z)
+        if (slab.ZStart != nextSlice || slab.ZCount <= 0 || slab.ZStart + slab.ZCount > target.Shape.Z)
         {
-            throw new InvalidOperationException($"slab [{zStart}, {zStart + zCount}) out of order; expected a slab starting at {nextSlice}");
+            throw new InvalidOperationException($"slab [{slab.ZStart}, {slab.ZStart + slab.ZCount}) out of order; expected a slab starting at {nextSlice}");
         }
 
         int sliceLength = target.Shape.Y * target.Shape.X;
-        int slabLength = zCount * sliceLength;
-        for (int k = 0; k < target.Channels; k++)
+        for (int z = slab.ZStart; z < slab.ZStart + slab.ZCount; z++)
         {
-            logits.Slice(k * slabLength, slabLength).CopyTo(target.Channel(k).Slice(zStart * sliceLength, slabLength));
+            Export.SliceClassPlanes planes = slab.Slice(z, sliceLength);
+            for (int k = 0; k < target.Channels; k++)
+            {
+                planes.Class(k).CopyTo(target.Channel(k).Slice(z * sliceLength, sliceLength));
+            }
         }
 
-        nextSlice += zCount;
+        nextSlice += slab.ZCount;
     }
 
     public void Complete()

@@ -5,8 +5,8 @@ namespace SegEngine.Inference;
 
 /// <summary>
 /// The host memory the inference stage of one case will hold, computed before any work starts, and the batch size
-/// chosen to fit a budget. Aggregation always streams: the fp16 buffers hold only the slab under the window
-/// (the patch depth on axis 0, one slice for a 2-D configuration), so the streaming depth is that minimum.
+/// chosen to fit a budget. Aggregation always streams: the fp16 sums are held only for the slices under the window
+/// (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there.
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
@@ -40,7 +40,7 @@ public sealed class MemoryPlan
     public long PerCaseBytes { get; }
 
     /// <summary>
-    /// The part of the ORT working memory every fold's session already holds once loaded (its warm-up ran one tile), so a
+    /// The part of the ORT working memory and network buffers every fold already holds once loaded (its warm-up ran one tile), so a
     /// process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus this. 0 when the
     /// sessions started without a warm-up (their working memory came from a <see cref="NetworkMemoryRecord"/>).
     /// </summary>
@@ -49,7 +49,7 @@ public sealed class MemoryPlan
     /// <summary>Tiles per network run.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Axis-0 slices (padded) held by the aggregation ring.</summary>
+    /// <summary>Axis-0 slices (padded) the aggregation holds at most.</summary>
     public int StreamingDepth { get; }
 
     /// <summary>The budget it was planned for; 0 means unlimited.</summary>
@@ -152,20 +152,26 @@ public sealed class MemoryPlan
     {
         long patchVoxels = grid.Patch.Voxels;
         long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
-        long imageSlice = (long)grid.Image.Y * grid.Image.X;
         int depth = grid.Patch.Z;
         long tilesPerRun = options.BatchMirrors ? (long)batch * passes : batch;
         long preprocessedBytes = channels * grid.Image.Voxels * sizeof(float);
         long logitBytes = collectsWholeVolume ? headCount * grid.Image.Voxels * 2 : 0;
+        long tileInputBytes = channels * patchVoxels * sizeof(float);
+        long tileOutputBytes = headCount * patchVoxels * sizeof(float);
+
+        // The warm-up's working-set growth includes the pages ORT wrote into the network's output buffer, which the
+        // network batch buffers below count already.
+        long ortOwnPerTile = Math.Max(0, workingBytesPerTile - tileOutputBytes);
         var items = new List<(string, long)>
         {
             ("input image", inputImageBytes),
             ("preprocessed volume (f32)", preprocessedBytes),
-            ("aggregation slab (f16)", (((long)folds * headCount) + 1) * depth * paddedSlice * 2),
-            ("output slab (f16)", headCount * depth * imageSlice * 2),
-            ("tile buffers (f32)", batch * (channels + headCount) * patchVoxels * sizeof(float)),
-            ("network batch buffers (f32)", folds * tilesPerRun * (channels + headCount) * patchVoxels * sizeof(float)),
-            ("ORT working memory", folds * tilesPerRun * workingBytesPerTile),
+            ("aggregation slab (f16)", SliceAccumulator.BytesFor(depth, ((long)folds * headCount) + 1, paddedSlice)),
+
+            // The mirror average needs its own K-class buffer beside the network's output; without mirroring the output is aggregated in place.
+            ("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0))),
+            ("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes)),
+            ("ORT working memory", folds * tilesPerRun * ortOwnPerTile),
             ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),
             ("export working memory", exportWorkingBytes),

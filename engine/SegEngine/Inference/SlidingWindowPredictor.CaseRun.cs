@@ -6,7 +6,14 @@ namespace SegEngine.Inference;
 
 internal sealed partial class SlidingWindowPredictor
 {
-    /// <summary>The buffers and loop of one case. Rents everything once; nothing is allocated per tile.</summary>
+    /// <summary>
+    /// The buffers and loop of one case. Rents everything once; per tile only the work split over the cores is scheduled.
+    /// </summary>
+    /// <remarks>
+    /// Tile rows run z outermost, as nnU-Net's do, so once row i is done the padded slices [z_i, z_{i+1}) are final: they
+    /// are divided, cropped and fold-averaged in place in the <see cref="SliceAccumulator"/> and handed to the sink from
+    /// there, then their blocks are reused. With no mirroring the network's output is aggregated where ORT wrote it.
+    /// </remarks>
     private sealed class CaseRun : IDisposable
     {
         private readonly SlidingWindowGrid grid;
@@ -21,20 +28,21 @@ internal sealed partial class SlidingWindowPredictor
         private readonly int headCount;
         private readonly int tileVoxels;
         private readonly int depth;
-        private readonly int paddedSlice;
-        // One ring per fold and class: a single buffer of K·depth·Y·X values passes .NET's 2^31 array limit at about 85
-        // classes on a 512² CT with a 96-slice patch (TotalSegmentator has 118).
-        private readonly MemoryOwner<Half>[] logitRings;
-        private readonly MemoryOwner<Half> weightRing;
-        private readonly MemoryOwner<Half> staging;
-
-        /// <summary>Slices handed to the sink at most at once, so the staging slab of every class stays one .NET array.</summary>
-        private readonly int emitSlices;
-        private readonly MemoryOwner<Half> quotientRow;
+        private readonly int weightPlane;
+        private readonly SliceAccumulator accumulator;
         private readonly MemoryOwner<float> tiles;
-        private readonly MemoryOwner<float> predictions;
+
+        // The fp32 mirror average; without mirroring the network's own output is read instead.
+        private readonly MemoryOwner<float>? predictions;
         private readonly MemoryOwner<float> rowScratch;
         private readonly (int Y, int X)[] rowTiles;
+        private readonly nint[] finishedSlices;
+        private readonly int[] failedRows;
+        private readonly TileAggregation aggregation;
+        private readonly Action<int> finishClass;
+
+        // The slice the parallel finish works on.
+        private int finishSlice;
 
         public CaseRun(
             SlidingWindowGrid grid, VolumeBuffer<float> image, IReadOnlyList<ITileNetwork> folds, Half[] gaussian,
@@ -52,22 +60,16 @@ internal sealed partial class SlidingWindowPredictor
             headCount = folds[0].HeadCount;
             tileVoxels = (int)grid.Patch.Voxels;
             depth = grid.Patch.Z;
-            paddedSlice = grid.Padded.Y * grid.Padded.X;
-            if ((long)depth * paddedSlice > int.MaxValue || (long)headCount * grid.Image.Y * grid.Image.X > int.MaxValue)
-            {
-                throw new SegEngineException(
-                    SegErrorCode.Unsupported, $"a {depth}-slice ring of {grid.Padded.Y}x{grid.Padded.X} slices for {headCount} classes exceeds .NET's largest array");
-            }
-
-            logitRings = [.. Enumerable.Range(0, folds.Count * headCount).Select(_ => MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear))];
-            emitSlices = (int)Math.Min(depth, int.MaxValue / ((long)headCount * grid.Image.Y * grid.Image.X));
-            weightRing = MemoryOwner<Half>.Allocate(depth * paddedSlice, AllocationMode.Clear);
-            staging = MemoryOwner<Half>.Allocate(headCount * emitSlices * grid.Image.Y * grid.Image.X);
-            quotientRow = MemoryOwner<Half>.Allocate(grid.Padded.X);
+            weightPlane = folds.Count * headCount;
+            accumulator = new SliceAccumulator(grid.Padded.Z, weightPlane + 1, grid.Padded.Y * grid.Padded.X);
             tiles = MemoryOwner<float>.Allocate(batch * channels * tileVoxels);
-            predictions = MemoryOwner<float>.Allocate(batch * headCount * tileVoxels);
+            predictions = passes.Length > 1 ? MemoryOwner<float>.Allocate(batch * headCount * tileVoxels) : null;
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
+            finishedSlices = new nint[depth];
+            failedRows = new int[weightPlane];
+            aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
+            finishClass = FinishClass;
         }
 
         public void Execute(IProgress<double>? progress, CancellationToken cancellationToken)
@@ -79,6 +81,7 @@ internal sealed partial class SlidingWindowPredictor
             for (int zi = 0; zi < zOffsets.Length; zi++)
             {
                 int z = zOffsets[zi];
+                accumulator.Hold(z, z + depth);
                 for (int start = 0; start < rowTiles.Length; start += batch)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -90,27 +93,18 @@ internal sealed partial class SlidingWindowPredictor
 
                     for (int f = 0; f < folds.Count; f++)
                     {
-                        PredictMirrored(folds[f], count);
+                        ReadOnlySpan<float> predicted = PredictMirrored(folds[f], count);
                         for (int t = 0; t < count; t++)
                         {
-                            AccumulateLogits(f, z, rowTiles[start + t], predictions.Span.Slice(t * headCount * tileVoxels, headCount * tileVoxels));
+                            Accumulate(f, z, rowTiles[start + t], predicted.Slice(t * headCount * tileVoxels, headCount * tileVoxels));
                         }
-                    }
-
-                    for (int t = 0; t < count; t++)
-                    {
-                        AccumulateWeights(z, rowTiles[start + t]);
                     }
 
                     positionsDone += count;
                     progress?.Report((double)positionsDone / positions);
                 }
 
-                int end = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;
-                for (int from = z; from < end; from += emitSlices)
-                {
-                    Emit(from, Math.Min(end, from + emitSlices));
-                }
+                Emit(z, zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z);
             }
 
             sink.Complete();
@@ -118,16 +112,9 @@ internal sealed partial class SlidingWindowPredictor
 
         public void Dispose()
         {
-            foreach (MemoryOwner<Half> ring in logitRings)
-            {
-                ring.Dispose();
-            }
-
-            weightRing.Dispose();
-            staging.Dispose();
-            quotientRow.Dispose();
+            accumulator.Dispose();
             tiles.Dispose();
-            predictions.Dispose();
+            predictions?.Dispose();
             rowScratch.Dispose();
         }
 
@@ -164,11 +151,21 @@ internal sealed partial class SlidingWindowPredictor
             }
         }
 
-        /// <summary>fp32 mirror-averaged predictions of the first <paramref name="count"/> tiles for one fold.</summary>
-        private void PredictMirrored(ITileNetwork network, int count)
+        /// <summary>
+        /// The fp32 mirror-averaged predictions of the first <paramref name="count"/> tiles for one fold: without mirroring
+        /// the network's output itself, borrowed until its next run.
+        /// </summary>
+        private ReadOnlySpan<float> PredictMirrored(ITileNetwork network, int count)
         {
             int inLength = channels * tileVoxels;
             int outLength = headCount * tileVoxels;
+            if (predictions is null)
+            {
+                Span<float> input = network.InputBuffer(count);
+                tiles.Span[..(count * inLength)].CopyTo(input);
+                return network.Run(count)[..(count * outLength)];
+            }
+
             Span<float> predicted = predictions.Span;
             if (batchMirrors)
             {
@@ -209,11 +206,9 @@ internal sealed partial class SlidingWindowPredictor
                 }
             }
 
-            if (passes.Length > 1)
-            {
-                // nnU-Net: prediction /= (len(axes_combinations) + 1), a float32 division.
-                TensorPrimitives.Divide(predicted[..(count * outLength)], passes.Length, predicted[..(count * outLength)]);
-            }
+            // nnU-Net: prediction /= (len(axes_combinations) + 1), a float32 division.
+            TensorPrimitives.Divide(predicted[..(count * outLength)], passes.Length, predicted[..(count * outLength)]);
+            return predicted[..(count * outLength)];
         }
 
         /// <summary>Pass 0 sets the prediction; later passes add their output flipped back, in pass order.</summary>
@@ -229,129 +224,115 @@ internal sealed partial class SlidingWindowPredictor
             }
         }
 
-        private void AccumulateLogits(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction)
+        /// <summary>Adds one fold's tile into the held slices, and with the last fold the Gaussian into the weights.</summary>
+        private void Accumulate(int fold, int z0, (int Y, int X) offset, ReadOnlySpan<float> prediction) =>
+            aggregation.Add(fold * headCount, z0, offset.Y, offset.X, prediction, withWeights: fold == folds.Count - 1);
+
+        /// <summary>
+        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: finish each in place (<see cref="FinishClass"/>),
+        /// hand those inside the image to the sink straight from their blocks, and release the blocks.
+        /// </summary>
+        private void Emit(int from, int to)
         {
-            Shape3 patch = grid.Patch;
-            int RingRow(int dz, int dy) => (((z0 + dz) % depth) * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X;
-
-            for (int k = 0; k < headCount; k++)
+            int padZ = grid.PadBelow.Z;
+            for (int zp = from; zp < to; zp++)
             {
-                Span<Half> ring = logitRings[(fold * headCount) + k].Span;
-                for (int dz = 0; dz < patch.Z; dz++)
-                {
-                    for (int dy = 0; dy < patch.Y; dy++)
-                    {
-                        // Slab rows are a padded width apart, a stride the hardware prefetchers miss; ask for a few rows ahead.
-                        int aheadY = dy + PrefetchRowsAhead;
-                        int aheadZ = dz + (aheadY / patch.Y);
-                        if (aheadZ < patch.Z)
-                        {
-                            SegKernels.Prefetch<Half>(ring.Slice(RingRow(aheadZ, aheadY % patch.Y), patch.X));
-                        }
+                Finish(zp);
+            }
 
-                        int tileRow = ((dz * patch.Y) + dy) * patch.X;
-                        SegKernels.AccumulateWeighted(
-                            prediction.Slice((k * tileVoxels) + tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), ring.Slice(RingRow(dz, dy), patch.X));
-                    }
+            int imageFrom = Math.Max(from, padZ) - padZ;
+            int imageTo = Math.Min(to, padZ + grid.Image.Z) - padZ;
+            if (imageTo > imageFrom)
+            {
+                for (int z = imageFrom; z < imageTo; z++)
+                {
+                    finishedSlices[z - imageFrom] = accumulator.Block(z + padZ);
                 }
+
+                sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength));
+            }
+
+            for (int zp = from; zp < to; zp++)
+            {
+                accumulator.Release(zp);
             }
         }
 
-        private void AccumulateWeights(int z0, (int Y, int X) offset)
+        /// <summary>Finishes padded slice <paramref name="zp"/>, classes in parallel, and reports the first infinity as nnU-Net's order would meet it.</summary>
+        private void Finish(int zp)
         {
-            Shape3 patch = grid.Patch;
-            Span<Half> ring = weightRing.Span;
-            for (int dz = 0; dz < patch.Z; dz++)
+            failedRows.AsSpan().Fill(-1);
+            finishSlice = zp;
+            Parallel.For(0, headCount, finishClass);
+            for (int f = 0; f < folds.Count; f++)
             {
-                int slot = (z0 + dz) % depth;
-                for (int dy = 0; dy < patch.Y; dy++)
+                for (int k = 0; k < headCount; k++)
                 {
-                    int tileRow = ((dz * patch.Y) + dy) * patch.X;
-                    SegKernels.AddHalf(gaussian.AsSpan(tileRow, patch.X), ring.Slice((slot * paddedSlice) + ((offset.Y + dy) * grid.Padded.X) + offset.X, patch.X));
+                    if (failedRows[(f * headCount) + k] is int row and >= 0)
+                    {
+                        throw new SegEngineException(
+                            SegErrorCode.Numeric,
+                            $"infinite aggregated logits in fold {f}, class {k}, padded slice {zp}, row {row}; nnU-Net aborts here too "
+                            + "(its value_scaling_factor 10 can overflow fp16 for very large logits)");
+                    }
                 }
             }
         }
 
         /// <summary>
-        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: divide every fold (checking the whole
-        /// padded slice for infinities, as nnU-Net checks before cropping), crop, sum the folds, divide by their count,
-        /// hand the slab to the sink and clear the ring slots for reuse.
+        /// Class <paramref name="k"/> of slice <see cref="finishSlice"/>: every fold divided by the weights row by row (each whole
+        /// padded row checked for infinities, as nnU-Net checks before cropping), cropped into the image's Y·X plane at the
+        /// start of fold 0's plane, later folds added in order and the sum divided by their count.
         /// </summary>
-        private void Emit(int from, int to)
+        /// <remarks>
+        /// Cropping in place is safe: image row y lands at y·X, never after padded row y + pad.Y starts, which is read first.
+        /// </remarks>
+        private void FinishClass(int k)
         {
+            int zp = finishSlice;
             Shape3 shape = grid.Image;
             Shape3 pad = grid.PadBelow;
-            int imageFrom = Math.Max(from, pad.Z) - pad.Z;
-            int imageTo = Math.Min(to, pad.Z + shape.Z) - pad.Z;
-            int count = Math.Max(0, imageTo - imageFrom);
-            int imageSlice = shape.Y * shape.X;
-            Span<Half> slab = staging.Span[..(headCount * count * imageSlice)];
-            Span<Half> quotient = quotientRow.Span;
-            Span<Half> weights = weightRing.Span;
-
-            for (int zp = from; zp < to; zp++)
+            int paddedX = grid.Padded.X;
+            bool inImage = zp >= pad.Z && zp < pad.Z + shape.Z;
+            Span<Half> weights = accumulator.Plane(zp, weightPlane);
+            Span<Half> result = accumulator.Plane(zp, k);
+            for (int f = 0; f < folds.Count; f++)
             {
-                int slot = zp % depth;
-                int zLocal = zp - pad.Z - imageFrom;
-                bool inImage = zLocal >= 0 && zLocal < count;
-                for (int f = 0; f < folds.Count; f++)
+                Span<Half> logits = accumulator.Plane(zp, (f * headCount) + k);
+                for (int yp = 0; yp < grid.Padded.Y; yp++)
                 {
-                    for (int k = 0; k < headCount; k++)
+                    Span<Half> row = logits.Slice(yp * paddedX, paddedX);
+                    SegKernels.DivideHalf(row, weights.Slice(yp * paddedX, paddedX), row);
+                    if (SegKernels.IndexOfInfinity(row) >= 0)
                     {
-                        Span<Half> logits = logitRings[(f * headCount) + k].Span;
-                        int sliceStart = slot * paddedSlice;
-                        for (int yp = 0; yp < grid.Padded.Y; yp++)
-                        {
-                            int rowStart = yp * grid.Padded.X;
-                            SegKernels.DivideHalf(
-                                logits.Slice(sliceStart + rowStart, grid.Padded.X), weights.Slice((slot * paddedSlice) + rowStart, grid.Padded.X), quotient);
-                            if (SegKernels.IndexOfInfinity(quotient) >= 0)
-                            {
-                                throw new SegEngineException(
-                                    SegErrorCode.Numeric,
-                                    $"infinite aggregated logits in fold {f}, class {k}, padded slice {zp}, row {yp}; nnU-Net aborts here too "
-                                    + "(its value_scaling_factor 10 can overflow fp16 for very large logits)");
-                            }
+                        failedRows[(f * headCount) + k] = yp;
+                        return;
+                    }
 
-                            int y = yp - pad.Y;
-                            if (!inImage || y < 0 || y >= shape.Y)
-                            {
-                                continue;
-                            }
+                    int y = yp - pad.Y;
+                    if (!inImage || y < 0 || y >= shape.Y)
+                    {
+                        continue;
+                    }
 
-                            ReadOnlySpan<Half> cropped = quotient.Slice(pad.X, shape.X);
-                            Span<Half> target = slab.Slice((((k * count) + zLocal) * imageSlice) + (y * shape.X), shape.X);
-                            if (f == 0)
-                            {
-                                cropped.CopyTo(target);
-                            }
-                            else
-                            {
-                                SegKernels.AddHalf(cropped, target);
-                            }
-                        }
+                    ReadOnlySpan<Half> cropped = row.Slice(pad.X, shape.X);
+                    Span<Half> target = result.Slice(y * shape.X, shape.X);
+                    if (f == 0)
+                    {
+                        cropped.CopyTo(target);
+                    }
+                    else
+                    {
+                        SegKernels.AddHalf(cropped, target);
                     }
                 }
-
-                foreach (MemoryOwner<Half> ring in logitRings)
-                {
-                    ring.Span.Slice(slot * paddedSlice, paddedSlice).Clear();
-                }
-
-                weights.Slice(slot * paddedSlice, paddedSlice).Clear();
             }
 
-            if (count == 0)
+            if (inImage && folds.Count > 1)
             {
-                return;
+                Span<Half> sum = result[..(shape.Y * shape.X)];
+                SegKernels.DivideHalf(sum, (Half)folds.Count, sum);
             }
-
-            if (folds.Count > 1)
-            {
-                SegKernels.DivideHalf(slab, (Half)folds.Count, slab);
-            }
-
-            sink.Accept(imageFrom, count, slab);
         }
     }
 }

@@ -19,9 +19,6 @@ namespace SegEngine.Inference;
 /// </remarks>
 internal sealed partial class SlidingWindowPredictor
 {
-    /// <summary>How far ahead of the tile row being added the slab is prefetched: the best of 2, 4, 8 and 16 on a 512-wide slab.</summary>
-    internal const int PrefetchRowsAhead = 8;
-
     private readonly InferenceOptions options;
     private readonly IReadOnlyList<int> mirroringAxes;
     private IReadOnlyList<int> gaussianPatch = [];

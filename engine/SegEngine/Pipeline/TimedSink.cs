@@ -11,10 +11,10 @@ internal sealed class TimedSink(ILogitSlabSink inner) : ILogitSlabSink
 
     public void Begin(int headCount, Shape3 shape) => Time(() => inner.Begin(headCount, shape));
 
-    public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits)
+    public void Accept(LogitSlab slab)
     {
         long start = Stopwatch.GetTimestamp();
-        inner.Accept(zStart, zCount, logits);
+        inner.Accept(slab);
         ticks += Stopwatch.GetTimestamp() - start;
     }
 

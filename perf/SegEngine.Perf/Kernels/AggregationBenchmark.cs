@@ -6,8 +6,10 @@ namespace SegEngine.Perf.Kernels;
 
 /// <summary>
 /// Gaussian-weighted aggregation (<see cref="SegKernels.AccumulateWeighted"/>): one tile's K class logits × the Gaussian
-/// added into the fp16 logit slab, once row by row into a wider slab exactly as the sliding window calls it, and once
-/// as one contiguous span per class (the kernel's own ceiling, without per-row call overhead).
+/// added into fp16 accumulators: as the sliding window calls it (<see cref="TileAggregation"/> into a
+/// <see cref="SliceAccumulator"/> of 512-wide slices, both cores, weights included), row by row on one core into a
+/// wider slab (the loop before the half-patch accumulator), and as one contiguous span per class (the kernel's own
+/// ceiling, without per-row call overhead).
 /// </summary>
 public class AggregationBenchmark
 {
@@ -18,6 +20,8 @@ public class AggregationBenchmark
     private Half[] gaussian = [];
     private Half[] slab = [];
     private Half[] tileAccumulator = [];
+    private SliceAccumulator? slices;
+    private TileAggregation? aggregation;
 
     [GlobalSetup]
     public void Setup()
@@ -38,14 +42,34 @@ public class AggregationBenchmark
         tileAccumulator = new Half[prediction.Length];
         long bytes = 10L * prediction.Length;
         string size = $"K={sizes.Classes} x {patch}";
+        slices = new SliceAccumulator(patch.Z, sizes.Classes + 1, patch.Y * sizes.SlabWidth);
+        slices.Hold(0, patch.Z);
+        aggregation = new TileAggregation(slices, gaussian, patch, sizes.SlabWidth, sizes.Classes, sizes.Classes);
+        TrafficTable.Register(
+            typeof(AggregationBenchmark),
+            nameof(AccumulateTileAsCalled),
+            new KernelTraffic(bytes + (6L * tileVoxels), $"{size} into {sizes.SlabWidth}-wide slices, 2 cores", Accounting + "; weights: fp16 Gaussian read (2) + fp16 weight read and write (2 + 2) per tile voxel"));
         TrafficTable.Register(typeof(AggregationBenchmark), nameof(AccumulateWeightedRows), new KernelTraffic(bytes, $"{size} into {sizes.SlabWidth}-wide slab", Accounting));
         TrafficTable.Register(typeof(AggregationBenchmark), nameof(AccumulateWeightedContiguous), new KernelTraffic(bytes, size, Accounting));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => (prediction, gaussian, slab, tileAccumulator) = ([], [], [], []);
+    public void Cleanup()
+    {
+        (prediction, gaussian, slab, tileAccumulator) = ([], [], [], []);
+        slices?.Dispose();
+        (slices, aggregation) = (null, null);
+    }
 
-    /// <summary>The loop of <c>SlidingWindowPredictor.AccumulateLogits</c>: one kernel call per tile row, the slab prefetched a few rows ahead.</summary>
+    /// <summary>One tile added as the sliding window adds it, weights included: <see cref="TileAggregation.Add"/>.</summary>
+    [Benchmark]
+    public Half AccumulateTileAsCalled()
+    {
+        aggregation!.Add(0, 0, 0, sizes.SlabWidth - sizes.Patch.X, prediction, withWeights: true);
+        return slices!.Plane(0, 0)[^1];
+    }
+
+    /// <summary>The sliding window's loop before the half-patch accumulator: one kernel call per tile row on one core, the slab prefetched a few rows ahead.</summary>
     [Benchmark]
     public Half AccumulateWeightedRows()
     {
@@ -60,7 +84,7 @@ public class AggregationBenchmark
                 {
                     int tileRow = ((dz * patch.Y) + dy) * patch.X;
                     int slabRow = ((((k * patch.Z) + dz) * patch.Y) + dy) * sizes.SlabWidth + xOffset;
-                    int ahead = slabRow + (SlidingWindowPredictor.PrefetchRowsAhead * sizes.SlabWidth);
+                    int ahead = slabRow + (TileAggregation.PrefetchRowsAhead * sizes.SlabWidth);
                     if (ahead + patch.X <= slab.Length)
                     {
                         SegKernels.Prefetch<Half>(slab.AsSpan(ahead, patch.X));

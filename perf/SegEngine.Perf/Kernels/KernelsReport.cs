@@ -24,8 +24,8 @@ internal sealed record KernelsResult(
 /// <summary>Turns the joined BenchmarkDotNet summary into kernels.md (table and target lines) and kernels.json (the same data).</summary>
 internal static class KernelsReport
 {
-    /// <summary>The issue's goal for aggregation: at least half of the copy bandwidth.</summary>
-    private const double AggregationGoalPercent = 50;
+    /// <summary>Issue 15's goal for aggregation as the sliding window calls it: at least 60 % of the copy bandwidth.</summary>
+    private const double AggregationGoalPercent = 60;
 
     /// <summary>The issue's goal for the export at 14 classes: at least 10× the materialising export's throughput.</summary>
     private const double ExportGoalSpeedup = 10;
@@ -86,13 +86,13 @@ internal static class KernelsReport
     private static List<KernelTarget> Targets(Summary summary, List<ExportRatio> ratios)
     {
         double? aggregation = summary.BenchmarksCases
-            .Where(c => c.Descriptor.Type == typeof(AggregationBenchmark) && c.Descriptor.WorkloadMethod.Name == nameof(AggregationBenchmark.AccumulateWeightedRows))
+            .Where(c => c.Descriptor.Type == typeof(AggregationBenchmark) && c.Descriptor.WorkloadMethod.Name == nameof(AggregationBenchmark.AccumulateTileAsCalled))
             .Select(c => Bandwidth.PercentOfCopy(summary, c))
             .FirstOrDefault();
         var targets = new List<KernelTarget>
         {
             Target(
-                "Aggregation (AccumulateWeighted, row by row as the sliding window calls it)",
+                "Aggregation (TileAggregation.Add: one tile as the sliding window adds it, both cores, against one core's copy)",
                 $">= {AggregationGoalPercent:F0} % of copy bandwidth", aggregation, AggregationGoalPercent,
                 missed => $"missed by {missed:F1} percentage points", "%"),
         };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SegEngine.Inference;
 using SegEngine.Perf.Common;
 using SegEngine.Pipeline;
+using SegEngine.Preprocessing.Resampling;
 
 namespace SegEngine.Perf.Scale;
 
@@ -12,11 +13,13 @@ internal sealed record PlannedItem(string Item, long Bytes);
 
 /// <summary>What one prediction in its own process measured.</summary>
 /// <param name="Shape">Image z, y, x.</param>
+/// <param name="Spacing">Image spacing z, y, x in mm.</param>
 /// <param name="Classes">Network heads K.</param>
 /// <param name="RssAfterLoadBytes">VmRSS right after <see cref="SegModel.Load"/>: the baseline the plan is added to.</param>
 /// <param name="PeakRssBytes">The process's peak RSS (VmHWM) over load and prediction.</param>
 /// <param name="StagePeakRssBytes">Peak RSS within each stage (<see cref="SegStage"/> names, and "Load"), VmHWM being reset at every stage start.</param>
 /// <param name="PlannedBytes"><see cref="MemoryPlan.TotalBytes"/> of <see cref="SegModel.PlanMemory"/>.</param>
+/// <param name="WarmedUpBytes"><see cref="MemoryPlan.WarmedUpBytes"/>: the part of the plan the load already made resident.</param>
 /// <param name="PlanItems"><see cref="MemoryPlan.Items"/>.</param>
 /// <param name="BatchSize">Tiles per network run the plan chose.</param>
 /// <param name="Tiles">Sliding-window tiles of the case.</param>
@@ -25,11 +28,13 @@ internal sealed record PlannedItem(string Item, long Bytes);
 /// <param name="WallSeconds">PredictFile's wall time, measured around the call.</param>
 internal sealed record PredictionMeasurement(
     int[] Shape,
+    double[] Spacing,
     int Classes,
     long RssAfterLoadBytes,
     long PeakRssBytes,
     IReadOnlyDictionary<string, long> StagePeakRssBytes,
     long PlannedBytes,
+    long WarmedUpBytes,
     IReadOnlyList<PlannedItem> PlanItems,
     int BatchSize,
     int Tiles,
@@ -37,7 +42,8 @@ internal sealed record PredictionMeasurement(
     StageSeconds Timings,
     double WallSeconds)
 {
-    public long PlannedPeakBytes => RssAfterLoadBytes + PlannedBytes;
+    /// <summary>What the plan says the process will peak at (<see cref="MemoryPlan.WarmedUpBytes"/>' definition).</summary>
+    public long PlannedPeakBytes => RssAfterLoadBytes + PlannedBytes - WarmedUpBytes;
 
     public double PeakOverPlan => PeakRssBytes / (double)PlannedPeakBytes;
 }
@@ -50,7 +56,7 @@ internal sealed record StageSeconds(double Read, double Preprocess, double Netwo
 }
 
 /// <summary>
-/// <c>scale-point MODEL IMAGE OUTPUT RESULT z,y,x SPACING</c> (hidden, run by <c>scale</c> in a fresh process so that
+/// <c>scale-point MODEL IMAGE OUTPUT RESULT z,y,x SPACING</c> (SPACING in mm: one for every axis, or z,y,x) (hidden, run by <c>scale</c> in a fresh process so that
 /// every peak starts from an empty heap): loads the model as users do, predicts one file on the CPU (one fold, no
 /// mirroring, step 0.5) and writes a <see cref="PredictionMeasurement"/> as JSON to RESULT.
 /// </summary>
@@ -68,7 +74,8 @@ internal static class PredictionPoint
 
         (string model, string image, string output, string result) = (args[0], args[1], args[2], args[3]);
         int[] shape = ScaleOptions.ParseList(args[4]);
-        double spacing = double.Parse(args[5], CultureInfo.InvariantCulture);
+        double[] spacing = [.. args[5].Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))];
+        spacing = spacing.Length == 1 ? [spacing[0], spacing[0], spacing[0]] : spacing;
         var options = new SegModelOptions
         {
             Folds = ["0"],
@@ -84,7 +91,7 @@ internal static class PredictionPoint
         using SegModel segModel = SegModel.Load(model, options);
         long afterLoad = ResidentMemory.Current();
         var imageShape = new Shape3(shape[0], shape[1], shape[2]);
-        MemoryPlan plan = segModel.PlanMemory(imageShape, [spacing, spacing, spacing]);
+        MemoryPlan plan = segModel.PlanMemory(imageShape, spacing);
         TimeSpan networkBefore = segModel.NetworkTime;
         var stagePeaks = new StagePeaks();
         long start = Stopwatch.GetTimestamp();
@@ -93,16 +100,18 @@ internal static class PredictionPoint
         stagePeaks.Finish();
         var measurement = new PredictionMeasurement(
             shape,
+            spacing,
             segModel.Folder.Network.HeadCount,
             afterLoad,
             stagePeaks.Peaks.Values.Max(),
             stagePeaks.Peaks,
             plan.TotalBytes,
+            plan.WarmedUpBytes,
             [.. plan.Items.Select(i => new PlannedItem(i.Item, i.Bytes))],
             plan.BatchSize,
 
-            // The image is on the plan's spacing, so the network's grid is the image's.
-            segModel.TileCount(imageShape),
+            // The plans' transposes are the identity, so the network's grid is the image resampled to the plan's spacing.
+            segModel.TileCount(ResamplingPlan.ComputeNewShape(imageShape, spacing, [TinyResEncPlans.SpacingMm, TinyResEncPlans.SpacingMm, TinyResEncPlans.SpacingMm])),
             (segModel.NetworkTime - networkBefore).TotalSeconds,
             StageSeconds.From(timings),
             wall);

@@ -26,12 +26,15 @@ internal sealed record ScaleResults(
     double TotalSeconds,
     IReadOnlyList<PredictionResult> ClassSeries,
     IReadOnlyList<PredictionResult> LengthSeries,
+    IReadOnlyList<PredictionResult> RealisticSeries,
+    string RealisticCase,
     IReadOnlyList<ExportResult> ExportSeries);
 
 /// <summary>
-/// <c>scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--quick] [--keep]</c>: host memory and time
-/// against the class count K and the volume length N, each point one prediction in a fresh process, plus the fused
-/// export's own memory against K. Models and volumes are generated in a temporary folder and deleted afterwards.
+/// <c>scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--realistic-classes 2,14,40,118]
+/// [--series class,length,realistic,export] [--quick] [--keep]</c>: host memory and time against the class count K and the
+/// volume length N, and on a realistic CT that is resampled both ways, each point one prediction in a fresh process, plus
+/// the fused export's own memory against K. Models and volumes are generated in a temporary folder and deleted afterwards.
 /// </summary>
 internal static class ScaleBenchmark
 {
@@ -44,7 +47,9 @@ internal static class ScaleBenchmark
         ScaleOptions? options = ScaleOptions.Parse(args);
         if (options is null)
         {
-            Console.Error.WriteLine("usage: SegEngine.Perf scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--quick] [--keep]");
+            Console.Error.WriteLine(
+                "usage: SegEngine.Perf scale [--out DIR] [--classes 2,14,64,118] [--lengths 250,500,1000] [--realistic-classes 2,14,40,118] "
+                + "[--series class,length,realistic,export] [--quick] [--keep]");
             return PerfExit.Usage;
         }
 
@@ -55,12 +60,20 @@ internal static class ScaleBenchmark
         try
         {
             var inputs = new ScaleInputs(work);
-            List<PredictionResult> classSeries = [.. options.Classes.Select(k => Predict(inputs, options, k, options.ClassSeriesLength))];
-            List<PredictionResult> lengthSeries = [.. options.Lengths.Select(n =>
+            bool Runs(string series) => options.Series.Contains(series);
+            (float, float, float) onPlan = ((float)TinyResEncPlans.SpacingMm, (float)TinyResEncPlans.SpacingMm, (float)TinyResEncPlans.SpacingMm);
+            Shape3 ClassShape() => new(options.ClassSeriesLength, options.InPlane, options.InPlane);
+            List<PredictionResult> classSeries = Runs("class") ? [.. options.Classes.Select(k => Predict(inputs, k, ClassShape(), onPlan))] : [];
+            List<PredictionResult> lengthSeries = !Runs("length") ? [] : [.. options.Lengths.Select(n =>
                 classSeries.FirstOrDefault(p => p.Classes == ScaleOptions.LengthSeriesClasses && p.Slices == n) is PredictionResult shared
                     ? shared with { SharedWith = "class series" }
-                    : Predict(inputs, options, ScaleOptions.LengthSeriesClasses, n))];
-            List<ExportResult> exportSeries = [.. new[] { 0, options.ExportSlabDepth }.SelectMany(slab => options.Classes.Select(k => Export(work, options, k, slab)))];
+                    : Predict(inputs, ScaleOptions.LengthSeriesClasses, new Shape3(n, options.InPlane, options.InPlane), onPlan))];
+            List<PredictionResult> realisticSeries = Runs("realistic")
+                ? [.. options.RealisticClasses.Select(k => Predict(inputs, k, options.RealisticShape, options.RealisticSpacing))]
+                : [];
+            List<ExportResult> exportSeries = !Runs("export") ? [] : [.. new[] { 0, options.ExportSlabDepth }.SelectMany(slab => options.Classes.Select(k => Export(work, options, k, slab)))];
+            (float z, float y, float x) = options.RealisticSpacing;
+            Shape3 r = options.RealisticShape;
 
             var results = new ScaleResults(
                 DateTimeOffset.Now,
@@ -71,6 +84,8 @@ internal static class ScaleBenchmark
                 clock.Elapsed.TotalSeconds,
                 classSeries,
                 lengthSeries,
+                realisticSeries,
+                FormattableString.Invariant($"{r.X}×{r.Y}×{r.Z} at {x}×{y}×{z} mm"),
                 exportSeries);
             Directory.CreateDirectory(options.OutputDirectory);
             File.WriteAllText(
@@ -78,7 +93,7 @@ internal static class ScaleBenchmark
                 JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
             ScaleReport.Write(results, options.OutputDirectory);
             Console.Error.WriteLine($"scale: wrote {options.OutputDirectory}/scale.{{json,md,png}} and scale-length.png in {clock.Elapsed.TotalMinutes:F1} min");
-            return classSeries.Concat(lengthSeries).Any(p => p.Failure is not null) || exportSeries.Any(p => p.Failure is not null)
+            return classSeries.Concat(lengthSeries).Concat(realisticSeries).Any(p => p.Failure is not null) || exportSeries.Any(p => p.Failure is not null)
                 ? PerfExit.Failed
                 : PerfExit.Success;
         }
@@ -95,11 +110,10 @@ internal static class ScaleBenchmark
         }
     }
 
-    private static PredictionResult Predict(ScaleInputs inputs, ScaleOptions options, int classes, int slices)
+    private static PredictionResult Predict(ScaleInputs inputs, int classes, Shape3 shape, (float Z, float Y, float X) spacing)
     {
-        var shape = new Shape3(slices, options.InPlane, options.InPlane);
         string model = inputs.Model(classes);
-        string image = inputs.Volume(shape);
+        string image = inputs.Volume(shape, spacing);
         string output = Path.Combine(inputs.Folder, "prediction.nii.gz");
         string result = Path.Combine(inputs.Folder, "prediction.json");
         string? failure = RunChild(
@@ -109,27 +123,20 @@ internal static class ScaleBenchmark
             output,
             result,
             string.Create(CultureInfo.InvariantCulture, $"{shape.Z},{shape.Y},{shape.X}"),
-            TinyResEncPlans.SpacingMm.ToString(CultureInfo.InvariantCulture));
+            string.Create(CultureInfo.InvariantCulture, $"{spacing.Z},{spacing.Y},{spacing.X}"));
         PredictionMeasurement? measured = failure is null ? JsonSerializer.Deserialize<PredictionMeasurement>(File.ReadAllText(result)) : null;
         File.Delete(output);
 
-        // The engine keeps the aggregation slab (one fold) as one array; say so when that is what a failure ran into.
-        long ringValues = (long)classes * TinyResEncPlans.PatchSize[0] * shape.Y * shape.X;
-        if (failure is not null && ringValues > Array.MaxLength)
-        {
-            failure += string.Create(
-                CultureInfo.InvariantCulture,
-                $"; the aggregation slab of K·{TinyResEncPlans.PatchSize[0]}·{shape.Y}·{shape.X} = {ringValues:E3} fp16 values exceeds .NET's largest array ({Array.MaxLength} elements)");
-        }
-
-        // The image is on the plan's spacing and has no zero border, so N_pre = N_crop = N_orig.
-        long theoretical = NnUNetReferenceMemory.TotalBytes(classes, shape.Voxels, shape.Voxels, shape.Voxels);
+        // No zero border, so N_crop = N_orig; N_pre is the image on the plan's grid.
+        double[] mm = [spacing.Z, spacing.Y, spacing.X];
+        long preprocessed = (long)Math.Round(mm.Select((s, a) => Math.Round(s / TinyResEncPlans.SpacingMm * shape[a], MidpointRounding.ToEven)).Aggregate(1.0, (p, n) => p * n));
+        long theoretical = NnUNetReferenceMemory.TotalBytes(classes, preprocessed, shape.Voxels, shape.Voxels);
         Console.Error.WriteLine(measured is null
-            ? $"scale: K={classes} N={slices}: failed ({failure})"
+            ? $"scale: K={classes} {shape}: failed ({failure})"
             : string.Create(
                 CultureInfo.InvariantCulture,
-                $"scale: K={classes} N={slices}: peak {measured.PeakRssBytes / 1048576.0:F0} MiB, planned peak {measured.PlannedPeakBytes / 1048576.0:F0} MiB, {measured.WallSeconds:F1} s (ORT {measured.NetworkSeconds:F1} s)"));
-        return new PredictionResult(classes, slices, measured, theoretical, failure);
+                $"scale: K={classes} {shape}: peak {measured.PeakRssBytes / 1048576.0:F0} MiB, planned peak {measured.PlannedPeakBytes / 1048576.0:F0} MiB, {measured.WallSeconds:F1} s (ORT {measured.NetworkSeconds:F1} s, aggregation {measured.Timings.Aggregation:F1} s, export {measured.Timings.Export:F1} s)"));
+        return new PredictionResult(classes, shape.Z, measured, theoretical, failure);
     }
 
     private static ExportResult Export(string work, ScaleOptions options, int classes, int slabDepth)
@@ -192,7 +199,7 @@ internal static class ScaleBenchmark
     {
         private readonly string plansPath;
         private readonly Dictionary<int, string> models = [];
-        private readonly Dictionary<Shape3, string> volumes = [];
+        private readonly Dictionary<(Shape3, (float, float, float)), string> volumes = [];
 
         public ScaleInputs(string folder)
         {
@@ -215,13 +222,13 @@ internal static class ScaleBenchmark
             return folder;
         }
 
-        public string Volume(Shape3 shape)
+        public string Volume(Shape3 shape, (float Z, float Y, float X) spacing)
         {
-            if (!volumes.TryGetValue(shape, out string? path))
+            if (!volumes.TryGetValue((shape, spacing), out string? path))
             {
-                path = Path.Combine(Folder, $"ct_{shape.Z}x{shape.Y}x{shape.X}_0000.nii");
-                SyntheticCtNifti.Write(path, shape, (float)TinyResEncPlans.SpacingMm);
-                volumes[shape] = path;
+                path = Path.Combine(Folder, FormattableString.Invariant($"ct_{shape.Z}x{shape.Y}x{shape.X}_{spacing.Z}x{spacing.Y}x{spacing.X}_0000.nii"));
+                SyntheticCtNifti.Write(path, shape, spacing);
+                volumes[(shape, spacing)] = path;
             }
 
             return path;

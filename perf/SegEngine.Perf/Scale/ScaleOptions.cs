@@ -17,6 +17,18 @@ internal sealed record ScaleOptions
     /// <summary>Slices N of the length series (512×512×N).</summary>
     public IReadOnlyList<int> Lengths { get; init; } = [250, 500, 1000];
 
+    /// <summary>K of the realistic series (issue 15's case).</summary>
+    public IReadOnlyList<int> RealisticClasses { get; init; } = [2, 14, 40, 118];
+
+    /// <summary>The realistic series' CT (z, y, x): 512×512×250, which the plan's 0.8 mm turns into 312×448×448 (150 tiles).</summary>
+    public Shape3 RealisticShape { get; init; } = new(250, 512, 512);
+
+    /// <summary>The realistic series' spacing in mm (z, y, x), resampled to the plan's 0.8 mm in preprocessing and back in the export.</summary>
+    public (float Z, float Y, float X) RealisticSpacing { get; init; } = (1.0f, 0.7f, 0.7f);
+
+    /// <summary>The series to run: any of <c>class</c>, <c>length</c>, <c>realistic</c>, <c>export</c>.</summary>
+    public IReadOnlySet<string> Series { get; init; } = new HashSet<string> { "class", "length", "realistic", "export" };
+
     /// <summary>Slices of every class-series volume.</summary>
     public int ClassSeriesLength { get; init; } = 250;
 
@@ -59,7 +71,14 @@ internal sealed record ScaleOptions
                     options = options with
                     {
                         Quick = true, Classes = [2, 14], Lengths = [64, 128], ClassSeriesLength = 64, ExportGrid = [32, 128, 128], ExportSlabDepth = 8,
+                        RealisticClasses = [2, 14], RealisticShape = new Shape3(80, 192, 192),
                     };
+                    break;
+                case "--series" when i + 1 < args.Length:
+                    options = options with { Series = args[++i].Split(',').ToHashSet() };
+                    break;
+                case "--realistic-classes" when i + 1 < args.Length:
+                    options = options with { RealisticClasses = ParseList(args[++i]) };
                     break;
                 case "--keep":
                     options = options with { Keep = true };
@@ -79,7 +98,10 @@ internal sealed record ScaleOptions
             options = options with { Lengths = lengths };
         }
 
-        return options.Classes.All(k => k >= 2) && options.Lengths.All(n => n >= 1) ? options : null;
+        string[] known = ["class", "length", "realistic", "export"];
+        return options.Classes.All(k => k >= 2) && options.RealisticClasses.All(k => k >= 2) && options.Lengths.All(n => n >= 1) && options.Series.All(known.Contains)
+            ? options
+            : null;
     }
 
     /// <summary>Comma-separated integers, e.g. <c>2,14,64</c>.</summary>

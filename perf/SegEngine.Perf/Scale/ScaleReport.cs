@@ -20,7 +20,8 @@ internal static class ScaleReport
         Header(md, results);
         PredictionSection(md, $"Memory against class count (512×512×{results.ClassSeries.FirstOrDefault()?.Slices})", "K", results.ClassSeries, p => p.Classes);
         PredictionSection(md, $"Memory against volume length (512×512×N, K = {ScaleOptions.LengthSeriesClasses})", "N", results.LengthSeries, p => p.Slices);
-        PlanItems(md, [.. results.ClassSeries, .. results.LengthSeries.Where(p => p.SharedWith is null)]);
+        RealisticSection(md, results);
+        PlanItems(md, [.. results.ClassSeries, .. results.LengthSeries.Where(p => p.SharedWith is null), .. results.RealisticSeries]);
         ExportSection(md, results.ExportSeries);
         md.AppendLine("![peak memory against K](scale.png)");
         md.AppendLine();
@@ -42,10 +43,10 @@ internal static class ScaleReport
         md.AppendLine();
         Line(md, $"Each prediction point is one `SegModel.Load` + `PredictFile` of a synthetic CT (.nii, uncompressed) in a fresh process: {results.Settings}.");
         Line(md, $"The model has the ResEnc M 3d_fullres patch (96×160×160) and plans layout (0.8 mm, CTNormalization, order-3 data / order-1 probability resampling) but a **tiny network** ({results.Network}), so ORT time is small and what is measured is reading, preprocessing, aggregation, export and writing; a real network adds its ORT time and working memory.");
-        md.AppendLine("The CT is on the plan's 0.8 mm grid with no zero border, so in these two series preprocessing and export do no resampling and N_pre = N_crop = N_orig; the export series below resamples.");
+        md.AppendLine("In the class and length series the CT is on the plan's 0.8 mm grid with no zero border, so preprocessing and export do no resampling and N_pre = N_crop = N_orig; the realistic series and the export series resample.");
         md.AppendLine();
         md.AppendLine("- **peak RSS**: VmHWM of the process at the end (load and prediction). **after load**: VmRSS right after `SegModel.Load`.");
-        md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`; **planned peak** = after load + planned; **ratio** = peak RSS / planned peak.");
+        md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`; **planned peak** = after load + planned − what the load already made resident (`MemoryPlan.WarmedUpBytes`: the warm-up's ORT memory); **ratio** = peak RSS / planned peak.");
         md.AppendLine("- **nnU-Net**: nnunet-parity.md §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume. Its sliding-window accumulators (fp16, K·N_pre·2 + N_pre·2 bytes) sit on the GPU and are not counted; in a CPU run they would add to host memory.");
         md.AppendLine("- Stage seconds are `CaseTimings`; **ORT Run** is `SegModel.NetworkTime`; **Mvox/s** = image voxels / wall seconds of `PredictFile`.");
         md.AppendLine();
@@ -92,6 +93,41 @@ internal static class ScaleReport
         }
     }
 
+    /// <summary>Issue 15's case with its targets: peaks (1 GB = 2^30 bytes), their growth with K, aggregation + export seconds.</summary>
+    private static void RealisticSection(StringBuilder md, ScaleResults results)
+    {
+        if (results.RealisticSeries.Count == 0)
+        {
+            return;
+        }
+
+        PredictionSection(md, $"Realistic CT against class count ({results.RealisticCase}, resampled to the plan's 0.8 mm and back)", "K", results.RealisticSeries, p => p.Classes);
+        Dictionary<int, PredictionMeasurement> byK = results.RealisticSeries.Where(p => p.Measured is not null).ToDictionary(p => p.Classes, p => p.Measured!);
+        const double GB = 1L << 30;
+        void Target(string what, bool met, string measured) => Line(md, $"- {what}: {(met ? "**met**" : "**missed**")} ({measured})");
+        if (byK.TryGetValue(118, out PredictionMeasurement? k118))
+        {
+            Target("K = 118 peak RSS ≤ 5 GB", k118.PeakRssBytes <= 5 * GB, $"{k118.PeakRssBytes / GB:F2} GB");
+            double seconds = k118.Timings.Aggregation + k118.Timings.Export;
+            Target("K = 118 aggregation + export ≤ 60 s", seconds <= 60, $"{k118.Timings.Aggregation:F1} + {k118.Timings.Export:F1} = {seconds:F1} s");
+        }
+
+        if (byK.TryGetValue(14, out PredictionMeasurement? k14))
+        {
+            Target("K = 14 peak RSS ≤ 2 GB", k14.PeakRssBytes <= 2 * GB, $"{k14.PeakRssBytes / GB:F2} GB");
+            double seconds = k14.Timings.Aggregation + k14.Timings.Export;
+            Target("K = 14 aggregation + export ≤ 8 s", seconds <= 8, $"{k14.Timings.Aggregation:F1} + {k14.Timings.Export:F1} = {seconds:F1} s");
+        }
+
+        if (byK.TryGetValue(2, out PredictionMeasurement? k2) && k118 is not null)
+        {
+            double growth = k118.PeakRssBytes / (double)k2.PeakRssBytes;
+            Target("peak RSS growth from K = 2 to K = 118 ≤ 3×", growth <= 3, $"{growth:F2}×");
+        }
+
+        md.AppendLine();
+    }
+
     /// <summary>The plan's items per point, so that a peak above the plan can be traced to what the plan leaves out.</summary>
     private static void PlanItems(StringBuilder md, IReadOnlyList<PredictionResult> points)
     {
@@ -103,7 +139,7 @@ internal static class ScaleReport
 
         md.AppendLine("## Planned items (MiB)");
         md.AppendLine();
-        md.AppendLine("| item | " + string.Join(" | ", measured.Select(m => $"K={m.Classes} N={m.Shape[0]}")) + " |");
+        md.AppendLine("| item | " + string.Join(" | ", measured.Select(Key)) + " |");
         md.AppendLine("|---|" + string.Concat(measured.Select(_ => "---:|")));
         foreach (string item in measured[0].PlanItems.Select(i => i.Item))
         {
@@ -115,7 +151,7 @@ internal static class ScaleReport
         md.AppendLine();
         md.AppendLine("Peak RSS within each stage (MiB; VmHWM reset at every stage start; Predict includes aggregation and the fused export):");
         md.AppendLine();
-        md.AppendLine("| stage | " + string.Join(" | ", measured.Select(m => $"K={m.Classes} N={m.Shape[0]}")) + " |");
+        md.AppendLine("| stage | " + string.Join(" | ", measured.Select(Key)) + " |");
         md.AppendLine("|---|" + string.Concat(measured.Select(_ => "---:|")));
         foreach (string stage in measured[0].StagePeakRssBytes.Keys)
         {
@@ -178,6 +214,10 @@ internal static class ScaleReport
             md.AppendLine();
         }
     }
+
+    /// <summary>A point's column name: K and N, and the spacing when the CT is not on the plan's grid.</summary>
+    private static string Key(PredictionMeasurement m) =>
+        FormattableString.Invariant($"K={m.Classes} N={m.Shape[0]}{(m.Spacing.All(s => s == TinyResEncPlans.SpacingMm) ? "" : $" at {string.Join('×', m.Spacing.Reverse())} mm")}");
 
     private static string StagePeak(PredictionMeasurement m, string stage) =>
         m.StagePeakRssBytes.TryGetValue(stage, out long rss) ? Mebibytes(rss) : "–";

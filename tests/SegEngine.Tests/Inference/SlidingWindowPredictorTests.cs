@@ -164,7 +164,7 @@ public class SlidingWindowPredictorTests
         {
         }
 
-        public void Accept(int zStart, int zCount, ReadOnlySpan<Half> logits) => Slabs.Add((zStart, zCount));
+        public void Accept(LogitSlab slab) => Slabs.Add((slab.ZStart, slab.ZCount));
 
         public void Complete() => Completed = true;
     }

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+
+namespace SegEngine.Inference;
+
+/// <summary>
+/// The sliding window's fp16 sums, one native block per padded axis-0 slice: <see cref="Planes"/> planes of
+/// <see cref="PlaneLength"/> values (each fold's K class planes, then the Gaussian weights). A slice is held from the
+/// first tile row that touches it until it is final and handed to the export; released blocks are reused, so the
+/// memory is that of the most slices ever held at once: one patch depth while a tile row runs, and between rows only
+/// the partial sums that wait for the next row.
+/// </summary>
+/// <remarks>Native blocks keep fixed addresses, so a finished slice is handed to the sink in place (<see cref="LogitSlab.OfSlices"/>).</remarks>
+internal sealed unsafe class SliceAccumulator : IDisposable
+{
+    private readonly nint[] held;
+    private readonly Stack<nint> free = new();
+    private readonly nuint blockBytes;
+    private int blocks;
+
+    public SliceAccumulator(int slices, int planes, int planeLength)
+    {
+        if ((long)planes * planeLength > int.MaxValue)
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported, $"{planes} planes of {planeLength} values per slice exceed the largest span .NET can address");
+        }
+
+        held = new nint[slices];
+        Planes = planes;
+        PlaneLength = planeLength;
+        blockBytes = (nuint)planes * (nuint)planeLength * sizeof(ushort);
+    }
+
+    public int Planes { get; }
+
+    public int PlaneLength { get; }
+
+    /// <summary>Bytes of every block allocated so far: the most ever held at once.</summary>
+    public long AllocatedBytes => blocks * (long)blockBytes;
+
+    /// <summary>The bytes <paramref name="slices"/> held blocks take; the memory plan's figure.</summary>
+    public static long BytesFor(long slices, long planes, long planeLength) => slices * planes * planeLength * sizeof(ushort);
+
+    /// <summary>Holds every slice of [<paramref name="from"/>, <paramref name="to"/>) not yet held, zeroed.</summary>
+    public void Hold(int from, int to)
+    {
+        for (int z = from; z < to; z++)
+        {
+            if (held[z] != 0)
+            {
+                continue;
+            }
+
+            nint block;
+            if (!free.TryPop(out block))
+            {
+                block = (nint)NativeMemory.AlignedAlloc(blockBytes, 64);
+                blocks++;
+            }
+
+            NativeMemory.Clear((void*)block, blockBytes);
+            held[z] = block;
+        }
+    }
+
+    /// <summary>The first value of slice <paramref name="z"/>'s block (plane 0).</summary>
+    public nint Block(int z) => held[z] != 0 ? held[z] : throw new InvalidOperationException($"slice {z} is not held");
+
+    /// <summary>Plane <paramref name="plane"/> of held slice <paramref name="z"/>.</summary>
+    public Span<Half> Plane(int z, int plane) => new((Half*)Block(z) + ((long)plane * PlaneLength), PlaneLength);
+
+    /// <summary>Gives slice <paramref name="z"/>'s block back for reuse by a later slice.</summary>
+    public void Release(int z)
+    {
+        free.Push(Block(z));
+        held[z] = 0;
+    }
+
+    public void Dispose()
+    {
+        for (int z = 0; z < held.Length; z++)
+        {
+            if (held[z] != 0)
+            {
+                Release(z);
+            }
+        }
+
+        while (free.TryPop(out nint block))
+        {
+            NativeMemory.AlignedFree((void*)block);
+        }
+
+        blocks = 0;
+    }
+}

@@ -1,0 +1,46 @@
+using SegEngine.Export;
+
+namespace SegEngine;
+
+/// <summary>
+/// Slices [<see cref="ZStart"/>, <see cref="ZStart"/> + <see cref="ZCount"/>) of a case's aggregated fp16 logits, as an
+/// <see cref="ILogitSlabSink"/> receives them: either one contiguous (K, zCount, Y, X) array, or one block per slice
+/// holding its K class planes a fixed stride apart (the sliding window's accumulator, handed over without a copy).
+/// Borrowed for one <see cref="ILogitSlabSink.Accept"/> call: its memory is pinned or native only for that long.
+/// </summary>
+internal readonly unsafe struct LogitSlab
+{
+    private readonly Half* values;
+    private readonly nint[]? slices;
+    private readonly long classStride;
+
+    private LogitSlab(int zStart, int zCount, Half* values, long length, nint[]? slices, long classStride)
+    {
+        ZStart = zStart;
+        ZCount = zCount;
+        this.values = values;
+        ContiguousLength = length;
+        this.slices = slices;
+        this.classStride = classStride;
+    }
+
+    public int ZStart { get; }
+
+    public int ZCount { get; }
+
+    /// <summary>The values of a contiguous slab, for the receiver to check against K·zCount·Y·X; -1 for per-slice blocks.</summary>
+    public long ContiguousLength { get; }
+
+    /// <summary>A contiguous (K, <paramref name="zCount"/>, Y, X) slab of <paramref name="length"/> values at <paramref name="values"/>.</summary>
+    public static LogitSlab Contiguous(int zStart, int zCount, Half* values, long length) => new(zStart, zCount, values, length, null, 0);
+
+    /// <summary>
+    /// Slice z's class k plane at <c>slices[z − zStart] + k · classStride</c> (in values); the array is read during the call only.
+    /// </summary>
+    public static LogitSlab OfSlices(int zStart, int zCount, nint[] slices, long classStride) => new(zStart, zCount, null, -1, slices, classStride);
+
+    /// <summary>The K class planes of slice <paramref name="z"/>, each <paramref name="plane"/> = Y·X values.</summary>
+    public SliceClassPlanes Slice(int z, int plane) => slices is null
+        ? new SliceClassPlanes(values + ((long)(z - ZStart) * plane), (long)ZCount * plane, plane)
+        : new SliceClassPlanes((Half*)slices[z - ZStart], classStride, plane);
+}
