@@ -47,7 +47,7 @@ internal static class NetworkBenchmark
 
         // The whole ResEnc M forward takes seconds, so one profiled forward is enough there; the tiny sample gets two.
         int profiledRuns = quick ? 2 : 1;
-        NetworkResult result = NetworkMeasurement.Measure(model, runs, profiledRuns, Console.Error.WriteLine);
+        NetworkResult result = NetworkMeasurement.Measure(model, runs, profiledRuns, quick, Console.Error.WriteLine);
         string command = "perf/run network " + string.Join(' ', args);
         string markdown = NetworkReport.Markdown(result, command.Trim());
         File.WriteAllText(Path.Combine(results, "network.md"), markdown);
