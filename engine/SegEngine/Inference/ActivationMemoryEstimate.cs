@@ -3,9 +3,9 @@ namespace SegEngine.Inference;
 /// <summary>
 /// ORT's working memory for one tile, estimated from the graph before the network ever runs: every intermediate
 /// tensor's size from the ONNX shapes (inferred node by node for the operators an nnU-Net export uses), and the largest
-/// set of them alive at once when the nodes run in file order, each freed after its last reader. This is what ONNX
-/// Runtime's CPU arena must hold with the memory pattern off (<see cref="OrtSessionOptions"/>); the first real tile
-/// measures the true figure (<see cref="NetworkMemoryRecord"/>).
+/// set of them alive at once when the nodes run in file order, each freed after its last reader, scaled by what ORT's
+/// arena was measured to take over that set. This is what ONNX Runtime's CPU arena holds with the memory pattern off
+/// (<see cref="OrtSessionOptions"/>); the first real tile measures the true figure (<see cref="NetworkMemoryRecord"/>).
 /// </summary>
 /// <remarks>
 /// Element-wise nodes may write over an input that dies with them, as ORT's allocation planner lets them; ConvTranspose
@@ -14,6 +14,13 @@ namespace SegEngine.Inference;
 /// </remarks>
 internal static class ActivationMemoryEstimate
 {
+    /// <summary>
+    /// What ORT's CPU arena touches over the largest live set: its chunks are carved from regions that double as they
+    /// are added, freed chunks do not always fit later tensors, and ORT orders some nodes differently. Measured on the
+    /// synthetic ResEnc M (perf/results/network.md: 1.26 GB live set, 1.68 GB taken by the first tile) and the sample models.
+    /// </summary>
+    private static readonly (long Numerator, long Denominator) ArenaOverLiveSet = (4, 3);
+
     /// <summary>Operators whose output has their first input's shape (normalisation parameters do not broadcast).</summary>
     private static readonly HashSet<string> ShapeOfFirstInput = new(StringComparer.Ordinal)
     {
@@ -102,7 +109,7 @@ internal static class ActivationMemoryEstimate
             }
         }
 
-        return peak;
+        return peak * ArenaOverLiveSet.Numerator / ArenaOverLiveSet.Denominator;
     }
 
     private static long Bytes(long[] shape) => shape.Aggregate(1L, (a, b) => a * b) * sizeof(float);

@@ -168,7 +168,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     ReadOnlySpan<float> ITileNetwork.Run(int batch)
     {
         (OrtValue[] inputs, OrtValue[] outputs) = Values(batch);
-        long before = unmeasuredSettings is null ? 0 : Environment.WorkingSet;
+        long before = unmeasuredSettings is null ? 0 : WorkingSetBeforeMeasuredRun(batch);
         long start = Stopwatch.GetTimestamp();
         try
         {
@@ -227,6 +227,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         unmeasuredSettings = null;
         WorkingBytesPerTile = AtLeastTileBuffers(grown / batch);
         NetworkMemoryRecord.Measured(ModelPath, settings, WorkingBytesPerTile).TryWrite(ModelPath);
+    }
+
+    /// <summary>The working set before the measured run, with the output buffer's pages touched so that ORT's growth alone is measured.</summary>
+    private long WorkingSetBeforeMeasuredRun(int batch)
+    {
+        output.AsSpan(0, batch * HeadCount * inputVoxels).Clear();
+        return Environment.WorkingSet;
     }
 
     private long AtLeastTileBuffers(long bytes) => Math.Max(bytes, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));

@@ -8,11 +8,11 @@ namespace SegEngine.Perf.Network;
 /// <summary>
 /// The measurements of <c>perf/run network</c>, one after the other so that none shares the cores with another: the
 /// engine's start with no memory record and its first tiles, model loads, a bare session's creation, first and steady
-/// forwards, the FMA peak, a profiled session, then the settings trials (not with --quick).
+/// forwards, the FMA peak, a profiled session, then the settings trials when asked.
 /// </summary>
 internal static class NetworkMeasurement
 {
-    public static NetworkResult Measure(string modelFolder, int runs, int profiledRuns, bool quick, Action<string> log)
+    public static NetworkResult Measure(string modelFolder, int runs, int profiledRuns, bool trials, Action<string> log)
     {
         string loadAverage = File.ReadAllText("/proc/loadavg").Trim();
         BenchmarkedModel model = BenchmarkedModel.Open(modelFolder);
@@ -24,10 +24,10 @@ internal static class NetworkMeasurement
         FmaPeak fma = FmaPeak.Measure();
         log($"network: FMA peak {fma.SingleThread:F1} GFLOP/s on one thread, {fma.AllThreads:F1} on {fma.Threads} (Vector{fma.Width})");
         ProfileSummary profile = Profile(model, profiledRuns, log);
-        IReadOnlyList<SettingsTrial> trials = quick ? [] : SettingsTrial.RunAll(model, log);
+        IReadOnlyList<SettingsTrial> tried = trials ? SettingsTrial.RunAll(model, log) : [];
         return new NetworkResult(
             MachineInfo.Current(), DateTime.UtcNow, loadAverage, model.Folder, model.Signature.PatchSize, model.Signature.InputChannels,
-            model.Signature.HeadCount, model.ParameterCount, model.ConversionSeconds, start, engine, trials, peak, fma, profile);
+            model.Signature.HeadCount, model.ParameterCount, model.ConversionSeconds, start, engine, tried, peak, fma, profile);
     }
 
     /// <summary>A profiled session: one warm-up forward, then <paramref name="runs"/> forwards that the summary covers.</summary>
