@@ -49,7 +49,9 @@ PY
 time_run() {  # name, then the command; writes $work/NAME.time ("wall_seconds max_rss_kb")
   local name=$1; shift
   rm -rf "$work/out-$name"
+  cut -d' ' -f1 /proc/loadavg > "$work/$name.load"
   /usr/bin/time -o "$work/$name.time" -f '%e %M' "$@" > "$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; exit 1; }
+  cut -d' ' -f1 /proc/loadavg >> "$work/$name.load"
   echo "side_by_side: $name $(cat "$work/$name.time")" >&2
 }
 
@@ -92,6 +94,9 @@ lines = [
     "| | SegEngine | nnU-Net | ratio | target |", "|---|---:|---:|---:|---|",
 ]
 lines += [f"| {name} | {ours} | {theirs} | {ratio:.2f} | {target} |" for name, ours, theirs, ratio, target in rows]
+loads = {name: " → ".join(open(f"{work}/{name}.load").read().split()) for name in r}
+lines.append("\nLoad average (1 min) before → after each run, on " + str(cores) + " cores (above that, other work shared the cores): "
+             + "; ".join(f"{name} {load}" for name, load in loads.items()) + ".")
 for mode, report in reports.items():
     p = report["pipeline"]
     lines.append(f"\nSegEngine {'with' if mode == 'tta' else 'without'} mirroring: model load {p['model_load_seconds']:.2f} s, "
