@@ -55,23 +55,29 @@ public class ActivationMemoryEstimateTests
         Assert.Null(ActivationMemoryEstimate.BytesPerTile(graph, [1, 1, 8, 8, 8]));
     }
 
+    /// <summary>
+    /// <paramref name="measured"/> is the first tile's working-set growth (output buffer excluded) in a fresh process
+    /// with nothing else running, 1 thread: inside the parallel test run, memory freed by other tests is reused and the
+    /// growth reads far too low, so the reference is fixed here. The estimate may exceed it by the arena's third
+    /// (calibrated on ResEnc M, 1.677 vs 1.683 GB in perf/results/network.md) but must not fall short of it, beyond a
+    /// few MiB of ORT's fixed buffers that weigh on tiny models only.
+    /// </summary>
     [Theory]
-    [InlineData("3d_fullres")]
-    [InlineData("2d")]
-    public void TheEstimateIsNearWhatTheFirstTileMeasures(string configuration)
+    [InlineData("3d_fullres", 26_157_056)]
+    [InlineData("2d", 2_740_224)]
+    public void TheEstimateCoversWhatAFreshProcessMeasuredAndTheFirstTileRecordsIt(string configuration, long measured)
     {
         OnnxSignature onnx = ModelFolder.Load(ModelFixtures.CopySample(configuration)).Folds[0].Onnx!;
         using OrtTileNetwork network = OrtTileNetwork.Open(onnx, new InferenceOptions { Device = InferenceDevice.Cpu, Threads = 1 });
         long estimate = network.WorkingBytesPerTile;
         Assert.False(network.WarmedUp);
+        Assert.InRange(estimate, measured - (4L << 20), (measured * 4 / 3) + (4L << 20));
 
         ITileNetwork tiles = network;
         tiles.InputBuffer(1).Fill(0.5f);
         tiles.Run(1);
 
         Assert.True(network.WarmedUp);
-        // Within a quarter, or a few MiB on a model so small that ORT's fixed buffers (thread pools, the arena's first chunk) weigh more.
-        long measured = network.WorkingBytesPerTile;
-        Assert.True(Math.Abs(estimate - measured) <= Math.Max(measured / 4, 4L << 20), $"estimate {estimate} bytes, measured {measured} bytes");
+        Assert.True(File.Exists(NetworkMemoryRecord.PathBeside(onnx.Path)));
     }
 }
