@@ -164,7 +164,7 @@ SEG_API int seg_last_error(char* buf, size_t cap, size_t* needed);
 
 /*
  * Opens a model folder (the folder holding plans.json and fold_N/model.onnx, or a dataset folder with options->
- * configuration). options may be NULL for the defaults. Runs one warm-up tile per fold. On success *out is a handle
+ * configuration). options may be NULL for the defaults. Runs no tile on the CPU (one warm-up tile per fold on CUDA). On success *out is a handle
  * to release with seg_model_free(); on failure *out is NULL.
  */
 SEG_API SEG_NODISCARD int seg_model_open(seg_model** out, const char* model_dir, const seg_options* options);

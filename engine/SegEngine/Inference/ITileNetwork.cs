@@ -20,7 +20,7 @@ internal interface ITileNetwork
     /// <summary>Estimated runtime working memory (bytes) of one tile in a run, for the memory plan.</summary>
     long WorkingBytesPerTile { get; }
 
-    /// <summary>Whether that working memory is already held (a warm-up ran), so the memory plan counts it as resident.</summary>
+    /// <summary>Whether that working memory is already held (a tile or a warm-up ran), so the memory plan counts it as resident.</summary>
     bool WarmedUp { get; }
 
     /// <summary>The (batch, C, patch) input to fill before <see cref="Run"/>. Borrowed until the next call.</summary>

@@ -10,8 +10,10 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
-/// <see cref="OrtTileNetwork"/> measures the per-tile figure as the working-set growth over its warm-up runs, once per
-/// model and settings on the CPU (<see cref="NetworkMemoryRecord"/>).
+/// <see cref="OrtTileNetwork"/> gives the per-tile figure: on the CPU the graph's estimate of its largest live set of
+/// activations (<see cref="ActivationMemoryEstimate"/>) until a first tile has measured it, then that measurement, kept
+/// per model and settings (<see cref="NetworkMemoryRecord"/>). With the memory pattern off, what the first run takes is
+/// all any later run of that shape holds, so a one-tile case and a many-tile case plan the same figure.
 /// </remarks>
 public sealed class MemoryPlan
 {
@@ -40,9 +42,9 @@ public sealed class MemoryPlan
     public long PerCaseBytes { get; }
 
     /// <summary>
-    /// The part of the ORT working memory and network buffers every fold already holds once loaded (its warm-up ran one tile), so a
-    /// process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus this. 0 when the
-    /// sessions started without a warm-up (their working memory came from a <see cref="NetworkMemoryRecord"/>).
+    /// The part of the ORT working memory and network buffers every fold's session already holds (a tile of an earlier case, or a CUDA
+    /// warm-up, ran), so a process's peak is what was resident before the first case plus <see cref="TotalBytes"/> minus
+    /// this. 0 while any fold's session has run nothing yet (a CPU load runs no tile).
     /// </summary>
     public long WarmedUpBytes { get; }
 
@@ -60,7 +62,7 @@ public sealed class MemoryPlan
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
     /// memory (0 when planned elsewhere). <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
-    /// <paramref name="networksWarmedUp"/> says every fold's warm-up ran, so <see cref="WarmedUpBytes"/> is resident already.
+    /// <paramref name="networksWarmedUp"/> says every fold's session has run a tile, so <see cref="WarmedUpBytes"/> is resident already.
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,

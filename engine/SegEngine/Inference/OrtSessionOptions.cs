@@ -15,7 +15,9 @@ internal static class OrtSessionOptions
         var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            EnableMemoryPattern = true,
+            // On the CPU the arena alone keeps every tensor warm from the first run on; the memory-pattern block, allocated
+            // only at the second run, would hold the same activations a second time (perf/results/network.md).
+            EnableMemoryPattern = false,
             EnableCpuMemArena = true,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
@@ -60,6 +62,7 @@ internal static class OrtSessionOptions
         if (unavailable is null)
         {
             device = InferenceDevice.Cuda;
+            sessionOptions.EnableMemoryPattern = true;
             return sessionOptions;
         }
 

@@ -26,6 +26,9 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     private int capacity;
     private long runTicks;
 
+    /// <summary>The record key's settings while the first tile's working memory is still to be measured; null once known.</summary>
+    private string? unmeasuredSettings;
+
     private OrtTileNetwork(InferenceSession session, string path, InferenceDevice device, OnnxSignature signature)
     {
         this.session = session;
@@ -54,14 +57,16 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     public bool DynamicBatch { get; }
 
     /// <summary>
-    /// Growth of the process working set over the warm-up runs of one tile (the CPU arena and memory-pattern blocks
-    /// ORT keeps), at least the tile's input and output. Used by <see cref="MemoryPlan"/> as per-tile runtime memory.
+    /// ORT's working memory per tile, at least the tile's input and output, for <see cref="MemoryPlan"/>: on the CPU the
+    /// graph's estimate (<see cref="ActivationMemoryEstimate"/>) until the first tile's run measures it (the growth of the
+    /// process working set over that run, what ORT's arena keeps), then that measurement, also kept in a
+    /// <see cref="NetworkMemoryRecord"/> for later loads; on CUDA, or for a graph the estimate cannot read, measured by a warm-up.
     /// </summary>
     public long WorkingBytesPerTile { get; private set; }
 
     /// <summary>
-    /// Whether <see cref="Open"/> ran the warm-up, so the ORT working memory of one tile is already resident. False on the
-    /// CPU when <see cref="WorkingBytesPerTile"/> came from a <see cref="NetworkMemoryRecord"/>: that memory is taken at the first tile.
+    /// Whether the ORT working memory of one tile is already resident: a warm-up or a tile ran. False on the CPU until
+    /// the first tile, which takes that memory.
     /// </summary>
     public bool WarmedUp { get; private set; }
 
@@ -72,8 +77,8 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     public int Runs { get; private set; }
 
     /// <summary>
-    /// Creates the session for a checked ONNX export and warms it up on a zero tile, except on the CPU when a
-    /// <see cref="NetworkMemoryRecord"/> already holds what the warm-up would measure.
+    /// Creates the session for a checked ONNX export. On the CPU the network does not run here: its working memory comes
+    /// from a <see cref="NetworkMemoryRecord"/> or the graph's estimate; on CUDA a warm-up on a zero tile runs.
     /// </summary>
     public static OrtTileNetwork Open(OnnxSignature signature, InferenceOptions options)
     {
@@ -117,19 +122,28 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             if (device == InferenceDevice.Cuda)
             {
                 // On CUDA the warm-up also picks cuDNN algorithms and finds a missing cuDNN: always run it.
-                network.WarmUp();
+                network.WarmUp(runs: 2);
                 return network;
             }
 
-            string key = NetworkMemoryRecord.KeyOf(loadPath, sessionOptions);
-            if (NetworkMemoryRecord.TryRead(loadPath, key) is long recorded)
+            string settings = NetworkMemoryRecord.SettingsOf(sessionOptions);
+            if (NetworkMemoryRecord.TryRead(loadPath, settings) is long recorded)
             {
                 network.WorkingBytesPerTile = recorded;
                 return network;
             }
 
-            network.WarmUp();
-            new NetworkMemoryRecord(key, network.WorkingBytesPerTile).TryWrite(loadPath);
+            // The estimate reads the exported graph: an optimised copy holds ORT's own operators.
+            long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
+            if (ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(onnxPath), tileShape) is long estimate)
+            {
+                network.WorkingBytesPerTile = network.AtLeastTileBuffers(estimate);
+                network.unmeasuredSettings = settings;
+                return network;
+            }
+
+            network.WarmUp(runs: 1);
+            NetworkMemoryRecord.Measured(loadPath, settings, network.WorkingBytesPerTile).TryWrite(loadPath);
             return network;
         }
         catch (OnnxRuntimeException e) when (device == InferenceDevice.Cuda)
@@ -154,6 +168,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     ReadOnlySpan<float> ITileNetwork.Run(int batch)
     {
         (OrtValue[] inputs, OrtValue[] outputs) = Values(batch);
+        long before = unmeasuredSettings is null ? 0 : WorkingSetBeforeMeasuredRun(batch);
         long start = Stopwatch.GetTimestamp();
         try
         {
@@ -166,6 +181,12 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
         runTicks += Stopwatch.GetTimestamp() - start;
         Runs++;
+        WarmedUp = true;
+        if (unmeasuredSettings is not null)
+        {
+            RecordFirstRun(Environment.WorkingSet - before, batch);
+        }
+
         return output.AsSpan(0, batch * HeadCount * inputVoxels);
     }
 
@@ -177,22 +198,45 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     }
 
     /// <summary>
-    /// Two runs on a zero tile: ORT plans memory and (on CUDA) picks algorithms before any timing starts. The first run
-    /// fills the arena and traces the allocations; the second allocates the memory-pattern block that every later run of
-    /// this shape reuses. Measuring after one run would miss that block, about as large again.
+    /// Runs on a zero tile before any timing starts, measuring the working set they leave. On CUDA two: the first picks
+    /// algorithms, fills the arena and traces the allocations, the second allocates the memory-pattern block every later
+    /// run reuses (about as large again). On the CPU, with the memory pattern off, one run takes everything.
     /// </summary>
-    private void WarmUp()
+    private void WarmUp(int runs)
     {
         EnsureCapacity(1);
         (OrtValue[] inputs, OrtValue[] outputs) = Values(1);
         input.AsSpan(0, InputChannels * inputVoxels).Clear();
         long before = Environment.WorkingSet;
-        session.Run(runOptions, inputNames, inputs, outputNames, outputs);
-        session.Run(runOptions, inputNames, inputs, outputNames, outputs);
-        long grown = Environment.WorkingSet - before;
-        WorkingBytesPerTile = Math.Max(grown, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));
+        for (int i = 0; i < runs; i++)
+        {
+            session.Run(runOptions, inputNames, inputs, outputNames, outputs);
+        }
+
+        WorkingBytesPerTile = AtLeastTileBuffers(Environment.WorkingSet - before);
         WarmedUp = true;
     }
+
+    /// <summary>
+    /// The first run's growth of the working set, per tile, replaces the estimate and is recorded for later loads (the
+    /// model is hashed now, after the first tile, not before it).
+    /// </summary>
+    private void RecordFirstRun(long grown, int batch)
+    {
+        string settings = unmeasuredSettings!;
+        unmeasuredSettings = null;
+        WorkingBytesPerTile = AtLeastTileBuffers(grown / batch);
+        NetworkMemoryRecord.Measured(ModelPath, settings, WorkingBytesPerTile).TryWrite(ModelPath);
+    }
+
+    /// <summary>The working set before the measured run, with the output buffer's pages touched so that ORT's growth alone is measured.</summary>
+    private long WorkingSetBeforeMeasuredRun(int batch)
+    {
+        output.AsSpan(0, batch * HeadCount * inputVoxels).Clear();
+        return Environment.WorkingSet;
+    }
+
+    private long AtLeastTileBuffers(long bytes) => Math.Max(bytes, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));
 
     private void EnsureCapacity(int batch)
     {

@@ -24,13 +24,23 @@ internal static class NetworkReport
             timings.Add("checkpoint → ONNX conversion (the fold had no ONNX; before the load below)", Seconds(r.ConversionSeconds));
         }
 
-        timings.Add("`SegModel.Load` (folder read, session created, 2 warm-up forwards on zero tiles)", Seconds(r.ModelLoadSeconds))
+        StartMeasurement start = r.Start;
+        timings.Add("process start → first tile entering `Run` (no memory record: folder read, graph estimated, session created)", Seconds(start.ProcessStartToFirstTileSeconds))
+            .Add("`OrtTileNetwork.Open` with no record (graph read and estimated, session created, nothing run)", Seconds(start.OpenSeconds))
+            .Add("`SegModel.Load` with no record (what `seg_model_open` runs; no forward)", Seconds(start.ColdLoadSeconds))
+            .Add("`SegModel.Load` with the record beside the model", Seconds(start.RecordedLoadSeconds))
+            .Add("SHA-256 of the ONNX (the record's key; after the first tile, once per model file)", Seconds(start.HashSeconds))
+            .Add("engine's first three tiles (first measures and records ORT's working memory)", string.Join(", ", start.RunSeconds.Select(Seconds)))
+            .Add("ORT working memory per tile: graph estimate", Mib(start.EstimatedBytesPerTile))
+            .Add("ORT working memory per tile: measured on the first tile (working-set growth)", Mib(start.MeasuredBytesPerTile))
+            .Add("estimate / measured", FormattableString.Invariant($"{start.EstimatedBytesPerTile / (double)start.MeasuredBytesPerTile:F3}"))
+            .Add("working-set growth over tiles 2 and 3", Mib(start.LaterGrowthBytes))
             .Add("session creation alone (`new InferenceSession`, engine CPU settings)", Seconds(r.SessionCreationSeconds))
             .Add("first forward of a new session (random tile)", Seconds(r.FirstRunSeconds))
             .Add("session creation + first forward (start to first tile, model folder already read)", Seconds(r.SessionCreationSeconds + r.FirstRunSeconds))
             .Add(FormattableString.Invariant($"steady forward, median of {r.SteadyRunSeconds.Count}"), Seconds(r.MedianSeconds))
             .Add(FormattableString.Invariant($"steady forward, min of {r.SteadyRunSeconds.Count}"), Seconds(r.MinSeconds))
-            .Add("peak resident set (VmHWM) after load and forwards", FormattableString.Invariant($"{r.PeakResidentBytes / (double)(1 << 20):F0} MiB"))
+            .Add("peak resident set (VmHWM) after load and forwards", Mib(r.PeakResidentBytes))
             .Add(FormattableString.Invariant($"FMA peak, 1 thread (Vector{r.Fma.Width})"), Gflops(r.Fma.SingleThread))
             .Add(FormattableString.Invariant($"FMA peak, {r.Fma.Threads} threads (Vector{r.Fma.Width})"), Gflops(r.Fma.AllThreads))
             .Add("convolutions (profiled), all classes", Gflops(p.ConvolutionGflopPerSecond))
@@ -39,6 +49,20 @@ internal static class NetworkReport
         if (r.Fma.Threads > 1 && r.Fma.AllThreads < 1.5 * r.Fma.SingleThread)
         {
             md.AppendLine("**The all-threads FMA peak is barely above one thread's: other work held cores while it ran, so the shares of peak below are overstated.**").AppendLine();
+        }
+
+        if (r.Trials.Count > 0)
+        {
+            md.AppendLine("#### Session settings tried (each on a fresh session, same random tile; the engine's settings first)").AppendLine();
+            var trials = new MarkdownTable("settings", "tiles / run", "forwards (s, in order)", "s / tile, last run", "vs engine", "growth over run 1", "growth over later runs");
+            foreach (SettingsTrial t in r.Trials.Prepend(r.Engine))
+            {
+                trials.Add(
+                    t.Name, Count(t.Batch), string.Join(", ", t.RunSeconds.Select(Number)), Number(t.SecondsPerTile),
+                    FormattableString.Invariant($"{t.SecondsPerTile / r.Engine.SecondsPerTile:F2}"), Mib(t.FirstRunGrowthBytes), Mib(t.LaterGrowthBytes));
+            }
+
+            md.Append(trials).AppendLine();
         }
 
         md.AppendLine(CultureInfo.InvariantCulture, $"#### Time by operator type (ORT profiler, mean of {p.ProfiledRuns} steady forward(s) after a warm-up)").AppendLine();
@@ -75,6 +99,8 @@ internal static class NetworkReport
             """);
         return md.ToString();
     }
+
+    private static string Mib(long bytes) => FormattableString.Invariant($"{bytes / (double)(1 << 20):F0} MiB");
 
     private static string Seconds(double s) => FormattableString.Invariant($"{s:F3} s");
 

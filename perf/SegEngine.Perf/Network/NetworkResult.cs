@@ -3,10 +3,9 @@ using SegEngine.Perf.Common;
 namespace SegEngine.Perf.Network;
 
 /// <summary>What <c>perf/run network</c> measured, all in one process.</summary>
-/// <param name="ModelLoadSeconds"><c>SegModel.Load</c>: folder read, session created and warmed up on two zero tiles.</param>
-/// <param name="SessionCreationSeconds"><c>new InferenceSession</c> alone, with the engine's CPU settings.</param>
-/// <param name="FirstRunSeconds">The new session's first forward of a random tile (first-touch of its buffers).</param>
-/// <param name="SteadyRunSeconds">The forwards after it, in order.</param>
+/// <param name="Start">The engine's start with no memory record, its first tiles, and model loads.</param>
+/// <param name="Engine">A bare session with the engine's CPU settings: creation, the first forward of a random tile (first-touch of its buffers), the forwards after it.</param>
+/// <param name="Trials">Other settings, each on a fresh session.</param>
 /// <param name="PeakResidentBytes">The process's VmHWM over the model load and the timed forwards (profiling excluded).</param>
 /// <param name="LoadAverage">/proc/loadavg before the run: other work sharing the cores.</param>
 internal sealed record NetworkResult(
@@ -19,14 +18,19 @@ internal sealed record NetworkResult(
     int Heads,
     long ParameterCount,
     double ConversionSeconds,
-    double ModelLoadSeconds,
-    double SessionCreationSeconds,
-    double FirstRunSeconds,
-    IReadOnlyList<double> SteadyRunSeconds,
+    StartMeasurement Start,
+    SettingsTrial Engine,
+    IReadOnlyList<SettingsTrial> Trials,
     long PeakResidentBytes,
     FmaPeak Fma,
     ProfileSummary Profile)
 {
+    public double SessionCreationSeconds => Engine.CreationSeconds;
+
+    public double FirstRunSeconds => Engine.RunSeconds[0];
+
+    public IReadOnlyList<double> SteadyRunSeconds => [.. Engine.RunSeconds.Skip(1)];
+
     public double MedianSeconds => Median(SteadyRunSeconds);
 
     public double MinSeconds => SteadyRunSeconds.Min();

@@ -18,15 +18,15 @@ internal sealed class TileSession : IDisposable
     private readonly OrtValue[] inputs;
     private readonly OrtValue[] outputs;
 
-    private TileSession(InferenceSession session, OnnxSignature signature, double creationSeconds)
+    private TileSession(InferenceSession session, OnnxSignature signature, double creationSeconds, int batch)
     {
         this.session = session;
         CreationSeconds = creationSeconds;
         inputNames = [signature.Input.Name];
         outputNames = [signature.Output.Name];
         long[] patch = [.. signature.PatchSize.Select(edge => (long)edge)];
-        long[] inputShape = [1, signature.InputChannels, .. patch];
-        long[] outputShape = [1, signature.HeadCount, .. patch];
+        long[] inputShape = [batch, signature.InputChannels, .. patch];
+        long[] outputShape = [batch, signature.HeadCount, .. patch];
         var random = new Random(1);
         float[] tile = new float[inputShape.Aggregate(1L, (a, b) => a * b)];
         for (int i = 0; i < tile.Length; i++)
@@ -41,10 +41,14 @@ internal sealed class TileSession : IDisposable
     /// <summary>Wall time of <c>new InferenceSession</c> alone (graph optimisation and weight packing included).</summary>
     public double CreationSeconds { get; }
 
-    /// <summary>Opens a session; <paramref name="profilePrefix"/>, when given, turns ORT's profiler on with that file prefix.</summary>
-    public static TileSession Open(BenchmarkedModel model, string? profilePrefix = null)
+    /// <summary>
+    /// Opens a session; <paramref name="profilePrefix"/>, when given, turns ORT's profiler on with that file prefix;
+    /// <paramref name="configure"/> changes the engine's settings for a trial; <paramref name="batch"/> tiles per run.
+    /// </summary>
+    public static TileSession Open(BenchmarkedModel model, string? profilePrefix = null, Action<SessionOptions>? configure = null, int batch = 1)
     {
         using SessionOptions options = OrtSessionOptions.Create(new InferenceOptions { Device = InferenceDevice.Cpu }, out _);
+        configure?.Invoke(options);
         if (profilePrefix is not null)
         {
             // The prefix is read when profiling is switched on, so it is set first.
@@ -54,7 +58,7 @@ internal sealed class TileSession : IDisposable
 
         long start = Stopwatch.GetTimestamp();
         var session = new InferenceSession(model.OnnxPath, options);
-        return new TileSession(session, model.Signature, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return new TileSession(session, model.Signature, Stopwatch.GetElapsedTime(start).TotalSeconds, batch);
     }
 
     /// <summary>One forward of the tile; returns its wall time in seconds.</summary>

@@ -4,7 +4,7 @@ using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Inference;
 
-/// <summary>The CPU warm-up measured once per model and settings, kept beside the ONNX, and reused without running the network.</summary>
+/// <summary>ORT's working memory measured on the first CPU tile, kept beside the ONNX, and reused by later loads.</summary>
 public class NetworkMemoryRecordTests
 {
     private static readonly InferenceOptions Cpu = new() { Device = InferenceDevice.Cpu, Threads = 1 };
@@ -12,19 +12,38 @@ public class NetworkMemoryRecordTests
     /// <summary>A private copy of the 2d sample: no memory record yet (<see cref="ModelFixtures.CopySample"/> leaves them out).</summary>
     private static OnnxSignature FreshSample() => ModelFolder.Load(ModelFixtures.CopySample("2d")).Folds[0].Onnx!;
 
+    /// <summary>Opens the network and runs one zero tile through it, as the sliding window's first tile does.</summary>
+    private static long OpenAndRunOneTile(OnnxSignature onnx, InferenceOptions options)
+    {
+        using OrtTileNetwork network = OrtTileNetwork.Open(onnx, options);
+        Assert.False(network.WarmedUp);
+        ITileNetwork tiles = network;
+        tiles.InputBuffer(1).Clear();
+        tiles.Run(1);
+        Assert.True(network.WarmedUp);
+        return network.WorkingBytesPerTile;
+    }
+
     [Fact]
-    public void TheFirstOpenWritesTheRecordAndTheSecondStartsWithoutAWarmUp()
+    public void TheFirstOpenRunsNothingAndTheFirstTileWritesTheRecordThatTheNextOpenReads()
     {
         OnnxSignature onnx = FreshSample();
+        string record = NetworkMemoryRecord.PathBeside(onnx.Path);
 
         long measured;
         using (OrtTileNetwork first = OrtTileNetwork.Open(onnx, Cpu))
         {
-            Assert.True(first.WarmedUp);
+            Assert.False(first.WarmedUp);
+            Assert.False(File.Exists(record));
+            ITileNetwork tiles = first;
+            tiles.InputBuffer(1).Clear();
+            tiles.Run(1);
             measured = first.WorkingBytesPerTile;
+            Assert.True(File.Exists(record));
+            tiles.Run(1);
+            Assert.Equal(measured, first.WorkingBytesPerTile);
         }
 
-        Assert.True(File.Exists(NetworkMemoryRecord.PathBeside(onnx.Path)));
         using OrtTileNetwork second = OrtTileNetwork.Open(onnx, Cpu);
         Assert.False(second.WarmedUp);
         Assert.Equal(measured, second.WorkingBytesPerTile);
@@ -34,36 +53,49 @@ public class NetworkMemoryRecordTests
     public void OtherThreadsAreAnotherKey()
     {
         OnnxSignature onnx = FreshSample();
-        using (OrtTileNetwork.Open(onnx, Cpu))
-        {
-        }
+        OpenAndRunOneTile(onnx, Cpu);
+        string record = NetworkMemoryRecord.PathBeside(onnx.Path);
+        string one = File.ReadAllText(record);
 
-        using OrtTileNetwork other = OrtTileNetwork.Open(onnx, Cpu with { Threads = 2 });
-        Assert.True(other.WarmedUp);
-        using OrtTileNetwork again = OrtTileNetwork.Open(onnx, Cpu with { Threads = 2 });
-        Assert.False(again.WarmedUp);
+        OpenAndRunOneTile(onnx, Cpu with { Threads = 2 });
+
+        Assert.NotEqual(one, File.ReadAllText(record));
+        Assert.Contains("intra_op_threads=2", File.ReadAllText(record), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ARecordOfOtherModelBytesIsIgnoredAndRewritten()
+    public void ARecordOfOtherModelBytesIsIgnoredAndAnUnchangedModelIsNotHashedAgain()
     {
         OnnxSignature onnx = FreshSample();
-        using (OrtTileNetwork.Open(onnx, Cpu))
-        {
-        }
-
+        long measured = OpenAndRunOneTile(onnx, Cpu);
         string record = NetworkMemoryRecord.PathBeside(onnx.Path);
-        string text = File.ReadAllText(record);
-        int hash = text.IndexOf("sha256=", StringComparison.Ordinal) + "sha256=".Length;
-        File.WriteAllText(record, string.Concat(text.AsSpan(0, hash), new string('0', 64), text.AsSpan(hash + 64)));
+        const long Marked = 987_654_321;
+        string marked = File.ReadAllText(record).Replace($"\"working_bytes_per_tile\": {measured}", $"\"working_bytes_per_tile\": {Marked}", StringComparison.Ordinal);
+        int hash = marked.IndexOf("sha256=", StringComparison.Ordinal) + "sha256=".Length;
+        string otherHash = string.Concat(marked.AsSpan(0, hash), new string('0', 64), marked.AsSpan(hash + 64));
 
-        using (OrtTileNetwork stale = OrtTileNetwork.Open(onnx, Cpu))
+        // Same size and time as the file: the recorded hash is trusted without reading the model.
+        File.WriteAllText(record, otherHash);
+        using (OrtTileNetwork trusted = OrtTileNetwork.Open(onnx, Cpu))
         {
-            Assert.True(stale.WarmedUp);
+            Assert.Equal(Marked, trusted.WorkingBytesPerTile);
         }
 
-        using OrtTileNetwork rewritten = OrtTileNetwork.Open(onnx, Cpu);
-        Assert.False(rewritten.WarmedUp);
+        // Looks changed (another size) and the hash differs: ignored, and the first tile rewrites it.
+        File.WriteAllText(record, WithOtherModelSize(otherHash));
+        Assert.NotEqual(Marked, OpenAndRunOneTile(onnx, Cpu));
+        Assert.DoesNotContain(new string('0', 64), File.ReadAllText(record), StringComparison.Ordinal);
+
+        // Looks changed but the bytes are the same (a copy, a touch): the hash matches and the record holds.
+        File.WriteAllText(record, WithOtherModelSize(marked));
+        using OrtTileNetwork same = OrtTileNetwork.Open(onnx, Cpu);
+        Assert.Equal(Marked, same.WorkingBytesPerTile);
+    }
+
+    private static string WithOtherModelSize(string record)
+    {
+        const string Field = "\"model_bytes\": ";
+        return record.Insert(record.IndexOf(Field, StringComparison.Ordinal) + Field.Length, "9");
     }
 
     [Theory]
@@ -76,10 +108,8 @@ public class NetworkMemoryRecordTests
         OnnxSignature onnx = FreshSample();
         File.WriteAllText(NetworkMemoryRecord.PathBeside(onnx.Path), content);
 
-        using OrtTileNetwork network = OrtTileNetwork.Open(onnx, Cpu);
-
-        Assert.True(network.WarmedUp);
-        Assert.True(network.WorkingBytesPerTile > 0);
+        Assert.True(OpenAndRunOneTile(onnx, Cpu) > 0);
+        Assert.Contains("working_bytes_per_tile", File.ReadAllText(NetworkMemoryRecord.PathBeside(onnx.Path)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,12 +119,10 @@ public class NetworkMemoryRecordTests
         // A folder in the way makes the record unwritable beside the model even to root, which ignores permission bits.
         Directory.CreateDirectory(NetworkMemoryRecord.PathBeside(onnx.Path));
 
-        using (OrtTileNetwork.Open(onnx, Cpu))
-        {
-        }
+        long measured = OpenAndRunOneTile(onnx, Cpu);
 
         using OrtTileNetwork second = OrtTileNetwork.Open(onnx, Cpu);
-        Assert.False(second.WarmedUp);
+        Assert.Equal(measured, second.WorkingBytesPerTile);
         Assert.True(Directory.Exists(NetworkMemoryRecord.PathBeside(onnx.Path)));
     }
 

@@ -106,7 +106,7 @@ internal sealed record OnnxGraphSignature(IReadOnlyList<OnnxTensorInfo> Inputs, 
         return name;
     }
 
-    private static OnnxTensorInfo ReadValueInfo(CodedInputStream input)
+    internal static OnnxTensorInfo ReadValueInfo(CodedInputStream input)
     {
         string name = "";
         var type = (ElementType: "ONNX_TYPE_UNKNOWN", Dimensions: Array.Empty<long>(), Names: Array.Empty<string>());
