@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 using SegEngine.Io;
+using SegEngine.Kernels;
 using SegEngine.Resampling;
 
 namespace SegEngine.Export;
@@ -15,7 +17,9 @@ namespace SegEngine.Export;
 /// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, nnunet-parity.md §5 steps 2 and 6:
 /// float32 softmax over the fp16 resampled logits (max-subtract, exp, sum in class order, divide), or the sigmoid for
 /// regions; outside the bounding box channel 0 is 1 for labels and every channel is 0 for regions.
-/// Memory: two float32 values per cropped voxel (max and sum) and one original-order slice, whatever K is.
+/// Memory: two float32 values per cropped voxel (max and sum), one fp16 value per cropped voxel (the class being written)
+/// and one original-order slice, whatever K is. The resampled logits come from the export's vectorised tap sum
+/// (<see cref="TrilinearStencil"/>, a row at a time), so they are the very values the label export compares.
 /// The exponential is .NET's <see cref="MathF.Exp"/>; torch uses SLEEF's vectorised expf, which differs in the last bit for
 /// some inputs, so probabilities agree to about one float32 ulp rather than bit for bit.
 /// </remarks>
@@ -43,6 +47,7 @@ internal static class ProbabilityWriter
             Normalizers(logits, grid, plan, max.Memory, sum.Memory);
         }
 
+        using var resampled = MemoryOwner<Half>.Allocate((int)crop.Voxels);
         Shape3 original = plan.OriginalShape;
         float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
         try
@@ -58,9 +63,10 @@ internal static class ProbabilityWriter
                 Npy.WriteHeader(entry, NpyType.Float32, [plan.HeadCount, original.Z, original.Y, original.X]);
                 for (int k = 0; k < plan.HeadCount; k++)
                 {
+                    ResampleClass(logits, k, grid, resampled.Memory);
                     for (int z = 0; z < original.Z; z++)
                     {
-                        FillSlice(logits, grid, plan, k, z, max.Memory, sum.Memory, slice);
+                        FillSlice(resampled.Memory, plan, k, z, max.Memory, sum.Memory, slice);
                         entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
                     }
                 }
@@ -75,49 +81,83 @@ internal static class ProbabilityWriter
     }
 
     /// <summary>
-    /// The resampled fp16 logit of one class (<paramref name="channel"/>) at a cropped output voxel, as nnU-Net stores it:
-    /// the order-1 float64 sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md).
+    /// The resampled fp16 logits of one class (<paramref name="channel"/>) along cropped output row
+    /// (<paramref name="oz"/>, <paramref name="oy"/>), as nnU-Net stores them and widened to float32: the order-1 float64
+    /// sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md). <paramref name="scratch"/> holds at least
+    /// 4 · input width + output width values and is overwritten.
     /// </summary>
-    internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
+    internal static void ResampledRow(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
-        TrilinearStencil stencil = grid.StencilAt(oz, oy, ox);
+        TrilinearStencil stencil = grid.StencilAt(oz, oy);
         int plane = grid.InputShape.Y * grid.InputShape.X;
-        return (Half)stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+        Span<double> sums = scratch.Slice(4 * stencil.InputWidth, destination.Length);
+        stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane), 0, sums, scratch);
+        SegKernels.RoundToHalf(sums, destination);
     }
 
     private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
+
+    /// <summary>Scratch for <see cref="ResampledRow"/> on <paramref name="grid"/>.</summary>
+    private static double[] RentRowScratch(ResamplingGrid grid) => ArrayPool<double>.Shared.Rent((4 * grid.InputShape.X) + grid.OutputShape.X);
 
     /// <summary>Per cropped voxel: the largest class logit and Σ exp(x_k − max) in class order (torch's softmax steps).</summary>
     private static void Normalizers(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, Memory<float> max, Memory<float> sum)
     {
         Shape3 crop = plan.ShapeAfterCropping;
+        int classes = plan.HeadCount;
         Parallel.For(0, crop.Z * crop.Y, row =>
         {
             int oz = row / crop.Y, oy = row % crop.Y;
+            double[] scratch = RentRowScratch(grid);
+            float[] values = ArrayPool<float>.Shared.Rent(classes * crop.X);
+            for (int k = 0; k < classes; k++)
+            {
+                ResampledRow(logits.Channel(k), grid, oz, oy, values.AsSpan(k * crop.X, crop.X), scratch);
+            }
+
             Span<float> rowMax = max.Span.Slice(row * crop.X, crop.X);
             Span<float> rowSum = sum.Span.Slice(row * crop.X, crop.X);
             for (int ox = 0; ox < crop.X; ox++)
             {
                 float m = float.NegativeInfinity;
-                for (int k = 0; k < plan.HeadCount; k++)
+                for (int k = 0; k < classes; k++)
                 {
-                    m = Math.Max(m, (float)Resampled(logits.Channel(k), grid, oz, oy, ox));
+                    m = Math.Max(m, values[(k * crop.X) + ox]);
                 }
 
                 float s = 0f;
-                for (int k = 0; k < plan.HeadCount; k++)
+                for (int k = 0; k < classes; k++)
                 {
-                    s += MathF.Exp((float)Resampled(logits.Channel(k), grid, oz, oy, ox) - m);
+                    s += MathF.Exp(values[(k * crop.X) + ox] - m);
                 }
 
                 rowMax[ox] = m;
                 rowSum[ox] = s;
             }
+
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<double>.Shared.Return(scratch);
+        });
+    }
+
+    /// <summary>Class <paramref name="k"/>'s resampled fp16 logits over the whole cropped grid, row by row in parallel.</summary>
+    private static void ResampleClass(VolumeBuffer<Half> logits, int k, ResamplingGrid grid, Memory<Half> resampled)
+    {
+        Shape3 crop = grid.OutputShape;
+        Parallel.For(0, crop.Z * crop.Y, row =>
+        {
+            double[] scratch = RentRowScratch(grid);
+            float[] values = ArrayPool<float>.Shared.Rent(crop.X);
+            Span<float> value = values.AsSpan(0, crop.X);
+            ResampledRow(logits.Channel(k), grid, row / crop.Y, row % crop.Y, value, scratch);
+            TensorPrimitives.ConvertToHalf(value, resampled.Span.Slice(row * crop.X, crop.X));
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<double>.Shared.Return(scratch);
         });
     }
 
     /// <summary>One original-order slice of class <paramref name="k"/>'s probabilities.</summary>
-    private static void FillSlice(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
+    private static void FillSlice(Memory<Half> resampled, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
     {
         Shape3 original = plan.OriginalShape;
         Shape3 crop = plan.ShapeAfterCropping;
@@ -126,7 +166,6 @@ internal static class ProbabilityWriter
         {
             Span<int> b = stackalloc int[3];
             Span<int> t = stackalloc int[3];
-            ReadOnlySpan<Half> channel = logits.Channel(k);
             for (int x = 0; x < original.X; x++)
             {
                 b[0] = z;
@@ -143,14 +182,14 @@ internal static class ProbabilityWriter
                 float value = outside;
                 if (inside)
                 {
-                    float logit = (float)Resampled(channel, grid, t[0], t[1], t[2]);
+                    int voxel = (((t[0] * crop.Y) + t[1]) * crop.X) + t[2];
+                    float logit = (float)resampled.Span[voxel];
                     if (plan.IsRegions)
                     {
                         value = 1f / (1f + MathF.Exp(-logit));
                     }
                     else
                     {
-                        int voxel = (((t[0] * crop.Y) + t[1]) * crop.X) + t[2];
                         value = MathF.Exp(logit - max.Span[voxel]) / sum.Span[voxel];
                     }
                 }

@@ -60,6 +60,6 @@ internal sealed class ResamplingGrid
         return new ResamplingGrid(input, output, taps[0], taps[1], taps[2], separateZAxis);
     }
 
-    /// <summary>The 8 taps of output voxel (<paramref name="oz"/>, <paramref name="oy"/>, <paramref name="ox"/>).</summary>
-    public TrilinearStencil StencilAt(int oz, int oy, int ox) => new(this, oz, oy, ox);
+    /// <summary>The taps of output row (<paramref name="oz"/>, <paramref name="oy"/>), every x.</summary>
+    public TrilinearStencil StencilAt(int oz, int oy) => new(this, oz, oy);
 }
