@@ -1,4 +1,3 @@
-using System.Buffers;
 using SegEngine.Kernels;
 using SegEngine.Resampling;
 
@@ -8,124 +7,124 @@ namespace SegEngine.Export;
 /// The full per-class work for the output voxels the fast path left undecided, a row at a time: each class's order-1
 /// sums (<see cref="TrilinearStencil"/>), stored to fp16 with NumPy's direct double→half rounding
 /// (<see cref="SegKernels.RoundToHalf"/>), then the argmax (ties to the lowest class) or the region thresholds with later
-/// heads winning. Vectorised across x; each voxel's value is exactly the scalar sum's.
+/// heads winning. The undecided voxels of a row are gathered into vector lanes (<see cref="TapLanes"/>); each voxel's
+/// value is exactly the scalar sum's.
 /// </summary>
 /// <remarks>skimage's per-class clip is left out on purpose: docs/fused-export.md, "Why the clip is a no-op".</remarks>
 internal static class ExactVoxel
 {
-    /// <summary>
-    /// Undecided voxels this close together are computed as one run: the voxels between them get their exact label,
-    /// which equals the decided one (docs/fused-export.md, section 4), and longer runs fill the vectors better.
-    /// </summary>
-    private const int RunGap = 8;
+    /// <summary>This thread's buffers, kept from row to row (rows are emitted on pool threads, in parallel).</summary>
+    [ThreadStatic]
+    private static RowScratch? scratch;
 
     /// <summary>
     /// Fills every <see cref="CellFastPath.Undecided"/> entry of <paramref name="labels"/>, the labels of output row
-    /// <paramref name="stencil"/> (one per output x); decided entries are left as they are.
+    /// <paramref name="stencil"/> (one per output x of <paramref name="grid"/>); decided entries are left as they are.
     /// </summary>
-    public static void LabelRow(in TrilinearStencil stencil, InputPlanes planes, int classes, int[]? regionsClassOrder, Span<int> labels)
+    public static void LabelRow(
+        ResamplingGrid grid, in TrilinearStencil stencil, InputPlanes planes, int classes, int[]? regionsClassOrder, Span<int> labels)
     {
-        int width = labels.Length;
-        int next = labels.IndexOf(CellFastPath.Undecided);
-        if (next < 0)
+        if (!labels.Contains(CellFastPath.Undecided))
         {
             return;
         }
 
-        double[] doubles = ArrayPool<double>.Shared.Rent((4 * stencil.InputWidth) + width);
-        float[] floats = ArrayPool<float>.Shared.Rent(4 * width);
-        try
+        RowScratch work = RowScratch.For(ref scratch, grid);
+        TapLanes lanes = work.Lanes;
+        lanes.Select(labels, CellFastPath.Undecided);
+        int n = lanes.Count;
+        SliceClassPlanes low = planes.Slice(stencil.LowSlice);
+        SliceClassPlanes high = planes.Slice(stencil.HighSlice);
+        Span<double> sums = work.Sums.AsSpan(0, n);
+        Span<float> value = work.Values.AsSpan(0, n);
+        Span<float> best = work.Best.AsSpan(0, n);
+        Span<float> runnerUp = work.RunnerUp.AsSpan(0, n);
+        Span<float> winner = work.Winner.AsSpan(0, n);
+        for (int k = 0; k < classes; k++)
         {
-            var row = new RowWork(stencil, planes, classes, regionsClassOrder, doubles, floats, width);
-            while (next >= 0)
+            stencil.Sum(low.Class(k), high.Class(k), lanes, sums, work.ScaledRows);
+            SegKernels.RoundToHalf(sums, value);
+            if (regionsClassOrder is not null)
             {
-                int end = next + 1;
-                while (end < width)
-                {
-                    int ahead = labels[end..Math.Min(width, end + RunGap)].IndexOf(CellFastPath.Undecided);
-                    if (ahead < 0)
-                    {
-                        break;
-                    }
-
-                    end += ahead + 1;
-                }
-
-                row.Fill(next, labels[next..end]);
-                int following = labels[end..].IndexOf(CellFastPath.Undecided);
-                next = following < 0 ? -1 : end + following;
+                Threshold(value, k, regionsClassOrder[k], winner);
+            }
+            else if (k == 0)
+            {
+                value.CopyTo(best);
+                runnerUp.Fill(float.NegativeInfinity);
+                winner.Clear();
+            }
+            else
+            {
+                SegKernels.ArgmaxUpdate(value, k, best, runnerUp, winner);
             }
         }
-        finally
+
+        ReadOnlySpan<int> output = lanes.Output;
+        for (int i = 0; i < n; i++)
         {
-            ArrayPool<double>.Shared.Return(doubles);
-            ArrayPool<float>.Shared.Return(floats);
+            labels[output[i]] = (int)winner[i];
         }
     }
 
-    /// <summary>One row's inputs and scratch (rented by <see cref="LabelRow"/>).</summary>
-    private readonly ref struct RowWork(
-        in TrilinearStencil stencil, InputPlanes planes, int classes, int[]? regionsClassOrder, double[] doubles, float[] floats, int width)
+    /// <summary>Regions: a head that is on sets its label; later heads overwrite earlier ones; none on leaves 0.</summary>
+    private static void Threshold(ReadOnlySpan<float> value, int head, int label, Span<float> result)
     {
-        private readonly TrilinearStencil stencil = stencil;
-        private readonly SliceClassPlanes low = planes.Slice(stencil.LowSlice);
-        private readonly SliceClassPlanes high = planes.Slice(stencil.HighSlice);
-        private readonly Span<double> scaledRows = doubles.AsSpan(0, 4 * stencil.InputWidth);
-        private readonly Span<double> sums = doubles.AsSpan(4 * stencil.InputWidth, width);
-        private readonly Span<float> values = floats.AsSpan(0, width);
-        private readonly Span<float> best = floats.AsSpan(width, width);
-        private readonly Span<float> runnerUp = floats.AsSpan(2 * width, width);
-        private readonly Span<float> winner = floats.AsSpan(3 * width, width);
-
-        /// <summary>Labels output x in [<paramref name="start"/>, + run length), overwriting the undecided entries of <paramref name="run"/>.</summary>
-        public void Fill(int start, Span<int> run)
+        if (head == 0)
         {
-            int n = run.Length;
-            Span<float> value = values[..n];
-            for (int k = 0; k < classes; k++)
-            {
-                stencil.Sum(low.Class(k), high.Class(k), start, sums[..n], scaledRows);
-                SegKernels.RoundToHalf(sums[..n], value);
-                if (regionsClassOrder is not null)
-                {
-                    Threshold(value, k, regionsClassOrder[k], winner[..n]);
-                }
-                else if (k == 0)
-                {
-                    value.CopyTo(best);
-                    runnerUp[..n].Fill(float.NegativeInfinity);
-                    winner[..n].Clear();
-                }
-                else
-                {
-                    SegKernels.ArgmaxUpdate(value, k, best[..n], runnerUp[..n], winner[..n]);
-                }
-            }
-
-            for (int i = 0; i < n; i++)
-            {
-                if (run[i] == CellFastPath.Undecided)
-                {
-                    run[i] = (int)winner[i];
-                }
-            }
+            result.Clear();
         }
 
-        /// <summary>Regions: a head that is on sets its label; later heads overwrite earlier ones; none on leaves 0.</summary>
-        private static void Threshold(ReadOnlySpan<float> value, int head, int label, Span<float> result)
+        for (int i = 0; i < value.Length; i++)
         {
-            if (head == 0)
+            if (value[i] > RegionHead.OnThreshold)
             {
-                result.Clear();
+                result[i] = label;
+            }
+        }
+    }
+
+    /// <summary>One thread's row buffers: the lanes, 4 scaled input rows and the per-lane sums, values and argmax.</summary>
+    private sealed class RowScratch
+    {
+        private RowScratch(ResamplingGrid grid)
+        {
+            Grid = grid;
+            int width = grid.OutputShape.X;
+            Lanes = new TapLanes(grid.X);
+            ScaledRows = new double[4 * grid.InputShape.X];
+            Sums = new double[width];
+            Values = new float[width];
+            Best = new float[width];
+            RunnerUp = new float[width];
+            Winner = new float[width];
+        }
+
+        public ResamplingGrid Grid { get; }
+
+        public TapLanes Lanes { get; }
+
+        public double[] ScaledRows { get; }
+
+        public double[] Sums { get; }
+
+        public float[] Values { get; }
+
+        public float[] Best { get; }
+
+        public float[] RunnerUp { get; }
+
+        public float[] Winner { get; }
+
+        /// <summary>The thread's buffers for <paramref name="grid"/>, made anew only when the grid changes (a new case).</summary>
+        public static RowScratch For(ref RowScratch? cached, ResamplingGrid grid)
+        {
+            if (cached?.Grid != grid)
+            {
+                cached = new RowScratch(grid);
             }
 
-            for (int i = 0; i < value.Length; i++)
-            {
-                if (value[i] > RegionHead.OnThreshold)
-                {
-                    result[i] = label;
-                }
-            }
+            return cached;
         }
     }
 }

@@ -83,16 +83,25 @@ internal static class ProbabilityWriter
     /// <summary>
     /// The resampled fp16 logits of one class (<paramref name="channel"/>) along cropped output row
     /// (<paramref name="oz"/>, <paramref name="oy"/>), as nnU-Net stores them and widened to float32: the order-1 float64
-    /// sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md). <paramref name="scratch"/> holds at least
-    /// 4 · input width + output width values and is overwritten.
+    /// sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md). <paramref name="row"/> holds a lane for
+    /// every x (<see cref="AllOfRow"/>); <paramref name="scratch"/> at least 4 · input width + output width values, overwritten.
     /// </summary>
-    internal static void ResampledRow(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, Span<float> destination, Span<double> scratch)
+    internal static void ResampledRow(
+        ReadOnlySpan<Half> channel, ResamplingGrid grid, TapLanes row, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
         TrilinearStencil stencil = grid.StencilAt(oz, oy);
         int plane = grid.InputShape.Y * grid.InputShape.X;
         Span<double> sums = scratch.Slice(4 * stencil.InputWidth, destination.Length);
-        stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane), 0, sums, scratch);
+        stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane), row, sums, scratch);
         SegKernels.RoundToHalf(sums, destination);
+    }
+
+    /// <summary>Lanes for every output x of <paramref name="grid"/>, for <see cref="ResampledRow"/>; only read, so threads share them.</summary>
+    internal static TapLanes AllOfRow(ResamplingGrid grid)
+    {
+        var lanes = new TapLanes(grid.X);
+        lanes.SelectAll();
+        return lanes;
     }
 
     private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
@@ -105,6 +114,7 @@ internal static class ProbabilityWriter
     {
         Shape3 crop = plan.ShapeAfterCropping;
         int classes = plan.HeadCount;
+        TapLanes lanes = AllOfRow(grid);
         Parallel.For(0, crop.Z * crop.Y, row =>
         {
             int oz = row / crop.Y, oy = row % crop.Y;
@@ -112,7 +122,7 @@ internal static class ProbabilityWriter
             float[] values = ArrayPool<float>.Shared.Rent(classes * crop.X);
             for (int k = 0; k < classes; k++)
             {
-                ResampledRow(logits.Channel(k), grid, oz, oy, values.AsSpan(k * crop.X, crop.X), scratch);
+                ResampledRow(logits.Channel(k), grid, lanes, oz, oy, values.AsSpan(k * crop.X, crop.X), scratch);
             }
 
             Span<float> rowMax = max.Span.Slice(row * crop.X, crop.X);
@@ -144,12 +154,13 @@ internal static class ProbabilityWriter
     private static void ResampleClass(VolumeBuffer<Half> logits, int k, ResamplingGrid grid, Memory<Half> resampled)
     {
         Shape3 crop = grid.OutputShape;
+        TapLanes lanes = AllOfRow(grid);
         Parallel.For(0, crop.Z * crop.Y, row =>
         {
             double[] scratch = RentRowScratch(grid);
             float[] values = ArrayPool<float>.Shared.Rent(crop.X);
             Span<float> value = values.AsSpan(0, crop.X);
-            ResampledRow(logits.Channel(k), grid, row / crop.Y, row % crop.Y, value, scratch);
+            ResampledRow(logits.Channel(k), grid, lanes, row / crop.Y, row % crop.Y, value, scratch);
             TensorPrimitives.ConvertToHalf(value, resampled.Span.Slice(row * crop.X, crop.X));
             ArrayPool<float>.Shared.Return(values);
             ArrayPool<double>.Shared.Return(scratch);

@@ -221,7 +221,7 @@ internal sealed unsafe class SegmentationExporter : ILogitSlabSink, IDisposable
             row[ox] = decided[cellRow + cellsX.OfOutput[ox]];
         }
 
-        ExactVoxel.LabelRow(grid.StencilAt(oz, oy), planes, classes, plan.RegionsClassOrder, row);
+        ExactVoxel.LabelRow(grid, grid.StencilAt(oz, oy), planes, classes, plan.RegionsClassOrder, row);
         long offset = placement.RowStart(oz, oy);
         long step = placement.Step;
         bool wide = map.IsUInt16;

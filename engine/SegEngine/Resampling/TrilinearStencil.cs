@@ -11,7 +11,7 @@ namespace SegEngine.Resampling;
 /// nnunet-parity.md §3.5: 8 taps per voxel in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x,
 /// accumulated into a float64 that starts at +0. The order and the rounding of every step are contract: do not reorder
 /// or fuse them. The z and y factors are applied once per input row (<see cref="SegKernels.ScaleHalfToDouble"/>), the x
-/// taps come from the axis table (<see cref="TapPairs"/>) and the sum runs across x in vectors
+/// taps come from the axis table (<see cref="TapPairs"/>, as <see cref="TapLanes"/>) and the sum runs across x in vectors
 /// (<see cref="SegKernels.TrilinearTapSum"/>); each lane still computes exactly the scalar sum of its voxel.
 /// </remarks>
 internal readonly struct TrilinearStencil
@@ -49,33 +49,30 @@ internal readonly struct TrilinearStencil
     public int InputWidth { get; }
 
     /// <summary>
-    /// The float64 sums of one class at output x in [<paramref name="start"/>, + destination length), from that class's
-    /// planes (y·x each) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>. <paramref name="scratch"/>
-    /// holds at least 4 · <see cref="InputWidth"/> values and is overwritten.
+    /// The float64 sums of one class at the output x of <paramref name="lanes"/> (taken from this grid's x axis), from
+    /// that class's planes (y·x each) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.
+    /// <paramref name="scratch"/> holds at least 4 · <see cref="InputWidth"/> values and is overwritten.
     /// </summary>
-    public void Sum(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, int start, Span<double> destination, Span<double> scratch)
+    public void Sum(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, TapLanes lanes, Span<double> destination, Span<double> scratch)
     {
-        int n = destination.Length;
-        if (n == 0)
-        {
-            return;
-        }
-
-        // The taps of an axis never decrease with the output index (AxisCells), so the run reads inputs [first, last].
-        int first = x.Low[start];
-        int last = x.High[start + n - 1];
-        Debug.Assert(first <= x.Low[start + n - 1] && x.High[start] <= last, "axis taps are monotone");
-        int count = last - first + 1;
+        Debug.Assert(lanes.Axis == x, "lanes of this grid's x axis");
         int w = InputWidth;
         Span<double> r0 = scratch[..w];
         Span<double> r1 = scratch.Slice(w, w);
         Span<double> r2 = scratch.Slice(2 * w, w);
         Span<double> r3 = scratch.Slice(3 * w, w);
-        SegKernels.ScaleHalfToDouble(low.Slice(row0 + first, count), wz0, wy0, r0.Slice(first, count));
-        SegKernels.ScaleHalfToDouble(low.Slice(row1 + first, count), wz0, wy1, r1.Slice(first, count));
-        SegKernels.ScaleHalfToDouble(high.Slice(row0 + first, count), wz1, wy0, r2.Slice(first, count));
-        SegKernels.ScaleHalfToDouble(high.Slice(row1 + first, count), wz1, wy1, r3.Slice(first, count));
-        SegKernels.TrilinearTapSum(
-            r0, r1, r2, r3, x.Low.AsSpan(start, n), x.High.AsSpan(start, n), x.W0.AsSpan(start, n), x.W1.AsSpan(start, n), destination);
+        ReadOnlySpan<int> firsts = lanes.RangeFirst;
+        ReadOnlySpan<int> lasts = lanes.RangeLast;
+        for (int r = 0; r < firsts.Length; r++)
+        {
+            int first = firsts[r];
+            int count = lasts[r] - first + 1;
+            SegKernels.ScaleHalfToDouble(low.Slice(row0 + first, count), wz0, wy0, r0.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(low.Slice(row1 + first, count), wz0, wy1, r1.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high.Slice(row0 + first, count), wz1, wy0, r2.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high.Slice(row1 + first, count), wz1, wy1, r3.Slice(first, count));
+        }
+
+        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
     }
 }

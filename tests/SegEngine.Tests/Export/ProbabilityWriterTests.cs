@@ -1,5 +1,6 @@
 using SegEngine.Export;
 using SegEngine.Io;
+using SegEngine.Resampling;
 using SegEngine.Tests.Reference;
 
 namespace SegEngine.Tests.Export;
@@ -106,12 +107,13 @@ public sealed class ProbabilityWriterTests
             Shape3 input = plan.PreprocessedShape;
             double[] scratch = new double[(4 * input.X) + crop.X];
             float[] row = new float[crop.X];
+            TapLanes lanes = ProbabilityWriter.AllOfRow(grid);
             for (int k = 0; k < plan.HeadCount; k++)
             {
                 ReadOnlySpan<Half> channel = logits.AsSpan((int)(k * input.Voxels), (int)input.Voxels);
                 for (int r = 0; r < crop.Z * crop.Y; r++)
                 {
-                    ProbabilityWriter.ResampledRow(channel, grid, r / crop.Y, r % crop.Y, row, scratch);
+                    ProbabilityWriter.ResampledRow(channel, grid, lanes, r / crop.Y, r % crop.Y, row, scratch);
                     for (int ox = 0; ox < crop.X; ox++)
                     {
                         Half actual = (Half)row[ox];
