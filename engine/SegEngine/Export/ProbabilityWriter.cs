@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 using SegEngine.Io;
+using SegEngine.Kernels;
 using SegEngine.Resampling;
 
 namespace SegEngine.Export;
@@ -13,9 +14,12 @@ namespace SegEngine.Export;
 /// </summary>
 /// <remarks>
 /// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, nnunet-parity.md §5 steps 2 and 6:
-/// float32 softmax over the fp16 resampled logits (max-subtract, exp, sum in class order, divide), or the sigmoid for
+/// float32 softmax over the resampled logits (fp16 for SciPy-style resampling, torch's float32 for the torchres
+/// functions) (max-subtract, exp, sum in class order, divide), or the sigmoid for
 /// regions; outside the bounding box channel 0 is 1 for labels and every channel is 0 for regions.
-/// Memory: two float32 values per cropped voxel (max and sum) and one original-order slice, whatever K is.
+/// Memory: three float32 values per cropped voxel (max, sum and the class being written) and one original-order slice,
+/// whatever K is. The resampled logits come from the export's vectorised tap sum (<see cref="TrilinearStencil"/>, a row at
+/// a time) or torch's interpolation (<see cref="TorchStencil"/>), so they are the very values the label export compares.
 /// The exponential is .NET's <see cref="MathF.Exp"/>; torch uses SLEEF's vectorised expf, which differs in the last bit for
 /// some inputs, so probabilities agree to about one float32 ulp rather than bit for bit.
 /// </remarks>
@@ -43,6 +47,7 @@ internal static class ProbabilityWriter
             Normalizers(logits, grid, plan, max.Memory, sum.Memory);
         }
 
+        using var resampled = MemoryOwnerOf(crop.Voxels);
         Shape3 original = plan.OriginalShape;
         float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
         try
@@ -58,9 +63,10 @@ internal static class ProbabilityWriter
                 Npy.WriteHeader(entry, NpyType.Float32, [plan.HeadCount, original.Z, original.Y, original.X]);
                 for (int k = 0; k < plan.HeadCount; k++)
                 {
+                    ResampleClass(logits, k, grid, resampled.Memory);
                     for (int z = 0; z < original.Z; z++)
                     {
-                        FillSlice(logits, grid, plan, k, z, max.Memory, sum.Memory, slice);
+                        FillSlice(resampled.Memory, plan, k, z, max.Memory, sum.Memory, slice);
                         entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
                     }
                 }
@@ -75,66 +81,112 @@ internal static class ProbabilityWriter
     }
 
     /// <summary>
-    /// The resampled fp16 logit of one class (<paramref name="channel"/>) at a cropped output voxel, as nnU-Net stores it:
-    /// the order-1 float64 sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md).
+    /// The resampled fp16 logits of one class (<paramref name="channel"/>) along cropped output row
+    /// (<paramref name="oz"/>, <paramref name="oy"/>), as nnU-Net stores them and widened to float32: the order-1 float64
+    /// sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md). <paramref name="row"/> holds a lane for
+    /// every x (<see cref="AllOfRow"/>); <paramref name="scratch"/> at least 4 · input width + output width values, overwritten.
     /// </summary>
-    internal static Half Resampled(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
+    internal static void ResampledRow(
+        ReadOnlySpan<Half> channel, ResamplingGrid grid, TapLanes row, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
-
-        TrilinearStencil stencil = grid.StencilAt(oz, oy, ox);
+        TrilinearStencil stencil = grid.StencilAt(oz, oy);
         int plane = grid.InputShape.Y * grid.InputShape.X;
-        return (Half)stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+        Span<double> sums = scratch.Slice(4 * stencil.InputWidth, destination.Length);
+        stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane), row, sums, scratch);
+        SegKernels.RoundToHalf(sums, destination);
     }
 
     /// <summary>
-    /// The resampled logit of one class as nnU-Net holds it before the softmax: <see cref="Resampled"/>'s fp16 value, or
-    /// for torch resampling the float32 value torch computes (<see cref="TorchStencil"/>).
+    /// The resampled logits of one class along a cropped output row as nnU-Net holds them before the softmax:
+    /// <see cref="ResampledRow"/>'s fp16 values, or for torch resampling the float32 values torch computes.
     /// </summary>
-    private static float Value(ReadOnlySpan<Half> channel, ResamplingGrid grid, int oz, int oy, int ox)
+    private static void ValueRow(
+        ReadOnlySpan<Half> channel, ResamplingGrid grid, TapLanes row, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
         if (grid.Torch is not TorchLayout layout)
         {
-            return (float)Resampled(channel, grid, oz, oy, ox);
+            ResampledRow(channel, grid, row, oz, oy, destination, scratch);
+            return;
         }
 
-        var stencil = new TorchStencil(grid, layout, oz, oy, ox, stackalloc float[6]);
         int plane = grid.InputShape.Y * grid.InputShape.X;
-        return stencil.Value(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+        Span<float> weights = stackalloc float[6];
+        for (int ox = 0; ox < destination.Length; ox++)
+        {
+            var stencil = new TorchStencil(grid, layout, oz, oy, ox, weights);
+            destination[ox] = stencil.Value(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+        }
+    }
+
+    /// <summary>Lanes for every output x of <paramref name="grid"/>, for <see cref="ResampledRow"/>; only read, so threads share them.</summary>
+    internal static TapLanes AllOfRow(ResamplingGrid grid)
+    {
+        var lanes = new TapLanes(grid.X);
+        lanes.SelectAll();
+        return lanes;
     }
 
     private static MemoryOwner<float> MemoryOwnerOf(long length) => MemoryOwner<float>.Allocate((int)length);
+
+    /// <summary>Scratch for <see cref="ResampledRow"/> on <paramref name="grid"/>.</summary>
+    private static double[] RentRowScratch(ResamplingGrid grid) => ArrayPool<double>.Shared.Rent((4 * grid.InputShape.X) + grid.OutputShape.X);
 
     /// <summary>Per cropped voxel: the largest class logit and Σ exp(x_k − max) in class order (torch's softmax steps).</summary>
     private static void Normalizers(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, Memory<float> max, Memory<float> sum)
     {
         Shape3 crop = plan.ShapeAfterCropping;
+        int classes = plan.HeadCount;
+        TapLanes lanes = AllOfRow(grid);
         Parallel.For(0, crop.Z * crop.Y, row =>
         {
             int oz = row / crop.Y, oy = row % crop.Y;
+            double[] scratch = RentRowScratch(grid);
+            float[] values = ArrayPool<float>.Shared.Rent(classes * crop.X);
+            for (int k = 0; k < classes; k++)
+            {
+                ValueRow(logits.Channel(k), grid, lanes, oz, oy, values.AsSpan(k * crop.X, crop.X), scratch);
+            }
+
             Span<float> rowMax = max.Span.Slice(row * crop.X, crop.X);
             Span<float> rowSum = sum.Span.Slice(row * crop.X, crop.X);
             for (int ox = 0; ox < crop.X; ox++)
             {
                 float m = float.NegativeInfinity;
-                for (int k = 0; k < plan.HeadCount; k++)
+                for (int k = 0; k < classes; k++)
                 {
-                    m = Math.Max(m, Value(logits.Channel(k), grid, oz, oy, ox));
+                    m = Math.Max(m, values[(k * crop.X) + ox]);
                 }
 
                 float s = 0f;
-                for (int k = 0; k < plan.HeadCount; k++)
+                for (int k = 0; k < classes; k++)
                 {
-                    s += MathF.Exp(Value(logits.Channel(k), grid, oz, oy, ox) - m);
+                    s += MathF.Exp(values[(k * crop.X) + ox] - m);
                 }
 
                 rowMax[ox] = m;
                 rowSum[ox] = s;
             }
+
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<double>.Shared.Return(scratch);
+        });
+    }
+
+    /// <summary>Class <paramref name="k"/>'s resampled logits over the whole cropped grid, row by row in parallel.</summary>
+    private static void ResampleClass(VolumeBuffer<Half> logits, int k, ResamplingGrid grid, Memory<float> resampled)
+    {
+        Shape3 crop = grid.OutputShape;
+        TapLanes lanes = AllOfRow(grid);
+        Parallel.For(0, crop.Z * crop.Y, row =>
+        {
+            double[] scratch = RentRowScratch(grid);
+            ValueRow(logits.Channel(k), grid, lanes, row / crop.Y, row % crop.Y, resampled.Span.Slice(row * crop.X, crop.X), scratch);
+            ArrayPool<double>.Shared.Return(scratch);
         });
     }
 
     /// <summary>One original-order slice of class <paramref name="k"/>'s probabilities.</summary>
-    private static void FillSlice(VolumeBuffer<Half> logits, ResamplingGrid grid, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
+    private static void FillSlice(Memory<float> resampled, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
     {
         Shape3 original = plan.OriginalShape;
         Shape3 crop = plan.ShapeAfterCropping;
@@ -143,7 +195,6 @@ internal static class ProbabilityWriter
         {
             Span<int> b = stackalloc int[3];
             Span<int> t = stackalloc int[3];
-            ReadOnlySpan<Half> channel = logits.Channel(k);
             for (int x = 0; x < original.X; x++)
             {
                 b[0] = z;
@@ -160,14 +211,14 @@ internal static class ProbabilityWriter
                 float value = outside;
                 if (inside)
                 {
-                    float logit = Value(channel, grid, t[0], t[1], t[2]);
+                    int voxel = (((t[0] * crop.Y) + t[1]) * crop.X) + t[2];
+                    float logit = resampled.Span[voxel];
                     if (plan.IsRegions)
                     {
                         value = 1f / (1f + MathF.Exp(-logit));
                     }
                     else
                     {
-                        int voxel = (((t[0] * crop.Y) + t[1]) * crop.X) + t[2];
                         value = MathF.Exp(logit - max.Span[voxel]) / sum.Span[voxel];
                     }
                 }

@@ -213,29 +213,47 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     private void EmitRow(int oz, int oy, int firstCell, int[] decided, InputPlanes planes, LabelMap map)
     {
         int cellRow = (((cellsZ.OfOutput[oz] - firstCell) * cellsY.Count) + cellsY.OfOutput[oy]) * cellsX.Count;
+        int width = grid.X.OutputLength;
+        int[] rented = ArrayPool<int>.Shared.Rent(width);
+        Span<int> row = rented.AsSpan(0, width);
+        for (int ox = 0; ox < width; ox++)
+        {
+            row[ox] = decided[cellRow + cellsX.OfOutput[ox]];
+        }
+
+        if (torch is TorchLayout layout)
+        {
+            // Torch's float32 interpolation has its own arithmetic (TorchStencil): its undecided voxels go one at a time.
+            for (int ox = 0; ox < width; ox++)
+            {
+                if (row[ox] == CellFastPath.Undecided)
+                {
+                    row[ox] = TorchExactVoxel.Label(grid, layout, oz, oy, ox, planes, classes, plan.RegionsClassOrder);
+                }
+            }
+        }
+        else
+        {
+            ExactVoxel.LabelRow(grid, grid.StencilAt(oz, oy), planes, classes, plan.RegionsClassOrder, row);
+        }
+
         long offset = placement.RowStart(oz, oy);
         long step = placement.Step;
         bool wide = map.IsUInt16;
         Span<byte> bytes = wide ? default : map.Bytes;
         Span<ushort> words = wide ? map.UInt16 : default;
-        for (int ox = 0; ox < grid.X.OutputLength; ox++, offset += step)
+        for (int ox = 0; ox < width; ox++, offset += step)
         {
-            int label = decided[cellRow + cellsX.OfOutput[ox]];
-            if (label == CellFastPath.Undecided)
-            {
-                label = torch is TorchLayout layout
-                    ? TorchExactVoxel.Label(grid, layout, oz, oy, ox, planes, classes, plan.RegionsClassOrder)
-                    : ExactVoxel.Label(grid.StencilAt(oz, oy, ox), planes, classes, plan.RegionsClassOrder);
-            }
-
             if (wide)
             {
-                words[(int)offset] = (ushort)label;
+                words[(int)offset] = (ushort)row[ox];
             }
             else
             {
-                bytes[(int)offset] = (byte)label;
+                bytes[(int)offset] = (byte)row[ox];
             }
         }
+
+        ArrayPool<int>.Shared.Return(rented);
     }
 }

@@ -67,6 +67,6 @@ internal sealed class ResamplingGrid
     public static ResamplingGrid FromTorchAxes(Shape3 input, Shape3 output, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis, TorchLayout layout) =>
         new(input, output, z, y, x, lowResAxis) { Torch = layout };
 
-    /// <summary>The 8 taps of output voxel (<paramref name="oz"/>, <paramref name="oy"/>, <paramref name="ox"/>).</summary>
-    public TrilinearStencil StencilAt(int oz, int oy, int ox) => new(this, oz, oy, ox);
+    /// <summary>The taps of output row (<paramref name="oz"/>, <paramref name="oy"/>), every x.</summary>
+    public TrilinearStencil StencilAt(int oz, int oy) => new(this, oz, oy);
 }

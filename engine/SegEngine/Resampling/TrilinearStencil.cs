@@ -1,42 +1,42 @@
+using System.Diagnostics;
+using SegEngine.Kernels;
+
 namespace SegEngine.Resampling;
 
 /// <summary>
-/// The 8 input taps and weights of one output voxel of an order-1 resampling, and the float64 sum nnU-Net computes over
-/// them: the one place that sum is written.
+/// The taps and weights of one output row (fixed z and y, every x) of an order-1 resampling, and the float64 sum nnU-Net
+/// computes over them: the one place that sum is written.
 /// </summary>
 /// <remarks>
-/// nnunet-parity.md §3.5: taps in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x, accumulated into a
-/// float64 that starts at +0. The order and the rounding of every step are contract: do not reorder or fuse them.
+/// nnunet-parity.md §3.5: 8 taps per voxel in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x,
+/// accumulated into a float64 that starts at +0. The order and the rounding of every step are contract: do not reorder
+/// or fuse them. The z and y factors are applied once per input row (<see cref="SegKernels.ScaleHalfToDouble"/>), the x
+/// taps come from the axis table (<see cref="TapPairs"/>, as <see cref="TapLanes"/>) and the sum runs across x in vectors
+/// (<see cref="SegKernels.TrilinearTapSum"/>); each lane still computes exactly the scalar sum of its voxel.
 /// </remarks>
 internal readonly struct TrilinearStencil
 {
+    private readonly TapPairs x;
     private readonly int row0;
     private readonly int row1;
-    private readonly int x0;
-    private readonly int x1;
     private readonly double wz0;
     private readonly double wz1;
     private readonly double wy0;
     private readonly double wy1;
-    private readonly double wx0;
-    private readonly double wx1;
 
-    public TrilinearStencil(ResamplingGrid grid, int oz, int oy, int ox)
+    public TrilinearStencil(ResamplingGrid grid, int oz, int oy)
     {
-        TapPairs tz = grid.Z, ty = grid.Y, tx = grid.X;
-        int width = grid.InputShape.X;
+        TapPairs tz = grid.Z, ty = grid.Y;
+        x = grid.X;
+        InputWidth = grid.InputShape.X;
         LowSlice = tz.Low[oz];
         HighSlice = tz.High[oz];
-        row0 = ty.Low[oy] * width;
-        row1 = ty.High[oy] * width;
-        x0 = tx.Low[ox];
-        x1 = tx.High[ox];
+        row0 = ty.Low[oy] * InputWidth;
+        row1 = ty.High[oy] * InputWidth;
         wz0 = tz.W0[oz];
         wz1 = tz.W1[oz];
         wy0 = ty.W0[oy];
         wy1 = ty.W1[oy];
-        wx0 = tx.W0[ox];
-        wx1 = tx.W1[ox];
     }
 
     /// <summary>The input slice (axis 0) of the low taps.</summary>
@@ -45,20 +45,34 @@ internal readonly struct TrilinearStencil
     /// <summary>The input slice (axis 0) of the high taps.</summary>
     public int HighSlice { get; }
 
+    /// <summary>The input row length; <see cref="Sum"/> needs 4 rows of it as scratch.</summary>
+    public int InputWidth { get; }
+
     /// <summary>
-    /// The float64 sum over one class's planes (y·x each) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.
+    /// The float64 sums of one class at the output x of <paramref name="lanes"/> (taken from this grid's x axis), from
+    /// that class's planes (y·x each) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.
+    /// <paramref name="scratch"/> holds at least 4 · <see cref="InputWidth"/> values and is overwritten.
     /// </summary>
-    public double Sum(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high)
+    public void Sum(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, TapLanes lanes, Span<double> destination, Span<double> scratch)
     {
-        double t = 0.0;
-        t += (((double)low[row0 + x0] * wz0) * wy0) * wx0;
-        t += (((double)low[row0 + x1] * wz0) * wy0) * wx1;
-        t += (((double)low[row1 + x0] * wz0) * wy1) * wx0;
-        t += (((double)low[row1 + x1] * wz0) * wy1) * wx1;
-        t += (((double)high[row0 + x0] * wz1) * wy0) * wx0;
-        t += (((double)high[row0 + x1] * wz1) * wy0) * wx1;
-        t += (((double)high[row1 + x0] * wz1) * wy1) * wx0;
-        t += (((double)high[row1 + x1] * wz1) * wy1) * wx1;
-        return t;
+        Debug.Assert(lanes.Axis == x, "lanes of this grid's x axis");
+        int w = InputWidth;
+        Span<double> r0 = scratch[..w];
+        Span<double> r1 = scratch.Slice(w, w);
+        Span<double> r2 = scratch.Slice(2 * w, w);
+        Span<double> r3 = scratch.Slice(3 * w, w);
+        ReadOnlySpan<int> firsts = lanes.RangeFirst;
+        ReadOnlySpan<int> lasts = lanes.RangeLast;
+        for (int r = 0; r < firsts.Length; r++)
+        {
+            int first = firsts[r];
+            int count = lasts[r] - first + 1;
+            SegKernels.ScaleHalfToDouble(low.Slice(row0 + first, count), wz0, wy0, r0.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(low.Slice(row1 + first, count), wz0, wy1, r1.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high.Slice(row0 + first, count), wz1, wy0, r2.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high.Slice(row1 + first, count), wz1, wy1, r3.Slice(first, count));
+        }
+
+        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
     }
 }

@@ -1,5 +1,6 @@
 using SegEngine.Export;
 using SegEngine.Io;
+using SegEngine.Resampling;
 using SegEngine.Tests.Reference;
 
 namespace SegEngine.Tests.Export;
@@ -104,14 +105,21 @@ public sealed class ProbabilityWriterTests
             var grid = plan.CreateResamplingGrid();
             Shape3 crop = plan.ShapeAfterCropping;
             Shape3 input = plan.PreprocessedShape;
+            double[] scratch = new double[(4 * input.X) + crop.X];
+            float[] row = new float[crop.X];
+            TapLanes lanes = ProbabilityWriter.AllOfRow(grid);
             for (int k = 0; k < plan.HeadCount; k++)
             {
                 ReadOnlySpan<Half> channel = logits.AsSpan((int)(k * input.Voxels), (int)input.Voxels);
-                for (int v = 0; v < crop.Voxels; v++)
+                for (int r = 0; r < crop.Z * crop.Y; r++)
                 {
-                    Half actual = ProbabilityWriter.Resampled(channel, grid, v / (crop.Y * crop.X), v / crop.X % crop.Y, v % crop.X);
-                    Half reference = expected[(k * crop.Voxels) + v];
-                    Assert.True(actual == reference, $"seed {seed} class {k} voxel {v}: {actual} vs naive {reference}");
+                    ProbabilityWriter.ResampledRow(channel, grid, lanes, r / crop.Y, r % crop.Y, row, scratch);
+                    for (int ox = 0; ox < crop.X; ox++)
+                    {
+                        Half actual = (Half)row[ox];
+                        Half reference = expected[(k * crop.Voxels) + (r * crop.X) + ox];
+                        Assert.True(actual == reference, $"seed {seed} class {k} row {r} x {ox}: {actual} vs naive {reference}");
+                    }
                 }
             }
         }
