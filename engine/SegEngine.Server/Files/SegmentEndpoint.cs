@@ -56,7 +56,7 @@ internal static class SegmentEndpoint
 
                 string ending = clientName.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? ".nii.gz"
                     : clientName.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? ".nii"
-                    : throw RequestFailure.BadRequest($"'{GeometryParameters.Clip(clientName)}' is not a .nii or .nii.gz file");
+                    : throw RequestFailure.BadRequest($"'{RequestFailure.Quote(clientName)}' is not a .nii or .nii.gz file");
                 string file = Path.Combine(uploads.Path, $"upload_{files.Count:D4}{ending}");
                 await using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                 {

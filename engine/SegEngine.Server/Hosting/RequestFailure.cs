@@ -25,4 +25,7 @@ internal sealed class RequestFailure(int status, string message, TimeSpan? retry
     public static RequestFailure BadRequest(string message) => new(400, message);
 
     public static RequestFailure NotFound(string message) => new(404, message);
+
+    /// <summary>A client's text quoted back, short: an error message never grows with the request.</summary>
+    public static string Quote(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "...");
 }

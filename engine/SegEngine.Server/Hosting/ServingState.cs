@@ -25,12 +25,12 @@ internal sealed class ServingState(ServeOptions options, ModelRegistry models, M
     {
         if (!Models.Knows(name))
         {
-            throw RequestFailure.NotFound($"model '{GeometryClip(name)}' is not served here (models: {string.Join(", ", Models.Names)})");
+            throw RequestFailure.NotFound($"model '{RequestFailure.Quote(name)}' is not served here (models: {string.Join(", ", Models.Names)})");
         }
 
         if (!string.IsNullOrEmpty(version) && version != ServedModel.Version)
         {
-            throw RequestFailure.NotFound($"model '{name}' has only version {ServedModel.Version}, not '{GeometryClip(version)}'");
+            throw RequestFailure.NotFound($"model '{name}' has only version {ServedModel.Version}, not '{RequestFailure.Quote(version)}'");
         }
 
         return Models.Find(name) ?? throw new RequestFailure(503, $"model '{name}' is still loading", FailureMapping.BusyRetryAfter);
@@ -42,6 +42,4 @@ internal sealed class ServingState(ServeOptions options, ModelRegistry models, M
         Metrics.Record(trace);
         Log.Request(trace);
     }
-
-    private static string GeometryClip(string text) => Oip.GeometryParameters.Clip(text);
 }

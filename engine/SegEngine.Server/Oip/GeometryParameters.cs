@@ -32,7 +32,7 @@ internal static class GeometryParameters
         {
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
             {
-                throw RequestFailure.BadRequest($"the request parameter '{name}' must be {count} comma-separated finite numbers; '{Clip(parts[i])}' is not one");
+                throw RequestFailure.BadRequest($"the request parameter '{name}' must be {count} comma-separated finite numbers; '{RequestFailure.Quote(parts[i])}' is not one");
             }
         }
 
@@ -43,7 +43,4 @@ internal static class GeometryParameters
 
         return values;
     }
-
-    /// <summary>A client's text quoted back, short: an error message never grows with the request.</summary>
-    internal static string Clip(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "...");
 }

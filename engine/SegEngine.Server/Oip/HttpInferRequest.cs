@@ -47,7 +47,7 @@ internal sealed class HttpInferRequest : IDisposable
         {
             if (!long.TryParse(declared.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out long length))
             {
-                throw RequestFailure.BadRequest($"{HeaderLengthHeader} must be a byte count, got '{GeometryParameters.Clip(declared.ToString())}'");
+                throw RequestFailure.BadRequest($"{HeaderLengthHeader} must be a byte count, got '{RequestFailure.Quote(declared.ToString())}'");
             }
 
             bodyLength = BodyReading.RequireContentLength(request);
@@ -126,12 +126,12 @@ internal sealed class HttpInferRequest : IDisposable
         JsonElement input = inputs[0];
         Require(input.ValueKind == JsonValueKind.Object, "an input tensor must be a JSON object");
         string name = String(input, "name") ?? throw RequestFailure.BadRequest("the input tensor has no 'name'");
-        string datatype = String(input, "datatype") ?? throw RequestFailure.BadRequest($"input '{GeometryParameters.Clip(name)}' has no 'datatype'");
+        string datatype = String(input, "datatype") ?? throw RequestFailure.BadRequest($"input '{RequestFailure.Quote(name)}' has no 'datatype'");
         Require(input.TryGetProperty("shape", out JsonElement shapeElement) && shapeElement.ValueKind == JsonValueKind.Array && shapeElement.GetArrayLength() <= 8,
-            $"input '{GeometryParameters.Clip(name)}' needs a 'shape' of at most 8 integers");
+            $"input '{RequestFailure.Quote(name)}' needs a 'shape' of at most 8 integers");
         long[] shape = [.. shapeElement.EnumerateArray().Select(d => d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out long v)
             ? v
-            : throw RequestFailure.BadRequest($"input '{GeometryParameters.Clip(name)}': every shape entry must be an integer"))];
+            : throw RequestFailure.BadRequest($"input '{RequestFailure.Quote(name)}': every shape entry must be an integer"))];
 
         JsonElement? parameters = root.TryGetProperty("parameters", out JsonElement p) && p.ValueKind == JsonValueKind.Object ? p : null;
         var call = new InferCall

@@ -37,19 +37,19 @@ internal sealed class InferCall
     {
         if (InputName != ImageInput)
         {
-            throw RequestFailure.BadRequest($"input '{InputName}' is unknown: the model takes one input, '{ImageInput}' (FP32 [C, Z, Y, X])");
+            throw RequestFailure.BadRequest($"input '{RequestFailure.Quote(InputName)}' is unknown: the model takes one input, '{ImageInput}' (FP32 [C, Z, Y, X])");
         }
 
         if (Datatype != "FP32")
         {
-            throw RequestFailure.BadRequest($"input '{ImageInput}' has datatype {Datatype}; it must be FP32");
+            throw RequestFailure.BadRequest($"input '{ImageInput}' has datatype {RequestFailure.Quote(Datatype)}; it must be FP32");
         }
 
         foreach (string output in RequestedOutputs)
         {
             if (output != LabelsOutput)
             {
-                throw RequestFailure.BadRequest($"output '{output}' is unknown: this server answers '{LabelsOutput}'");
+                throw RequestFailure.BadRequest($"output '{RequestFailure.Quote(output)}' is unknown: this server answers '{LabelsOutput}'");
             }
         }
 

@@ -12,15 +12,15 @@ public sealed class ServeProcessTests
     {
         using Process serve = SegEngineProcess.Start(
             new Dictionary<string, string>(),
-            "serve", "-m", $"sample={TestPaths.SampleModel("3d_fullres")}", "--port", "0", "--grpc-port", "-1", "-device", "cpu", "--shutdown-timeout", "120");
+            "serve", "-m", $"sample={TestPaths.SampleModel("3d_fullres")}", "--port", "0", "--grpc-port", "-1", "-device", "cpu", "--disable_tta", "--shutdown-timeout", "600");
         Task<string> stdout = serve.StandardOutput.ReadToEndAsync();
         try
         {
             Uri address = await ServeProcess.ReadAddressAsync(serve);
-            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
+            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };
             await ServingFaultTests.WaitUntilAsync(async () => (await http.GetAsync("/v2/health/ready")).IsSuccessStatusCode, TimeSpan.FromMinutes(2));
 
-            // Mirroring on: case_000 takes seconds, long enough to be signalled in the middle.
+            // case_000 takes a second or more, long enough to be signalled in the middle (the metrics poll every 50 ms).
             Task<HttpResponseMessage> request = http.PostAsync("/v1/models/sample/segment", SegmentEndpointTests.Upload(("image", TestPaths.SampleCase("case_000"), "case_000_0000.nii.gz")));
             await ServingFaultTests.WaitUntilAsync(async () => ServingFaultTests.InFlight(await http.GetStringAsync("/metrics")) == 1, TimeSpan.FromMinutes(1));
             using (Process kill = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -29,7 +29,7 @@ public sealed class ServeProcessTests
             }
 
             using HttpResponseMessage response = await request;
-            await serve.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            await serve.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 1000);
