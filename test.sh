@@ -42,6 +42,8 @@ fi
 status=0
 dotnet test Engine.sln -c Release || status=1
 tests/gpu-flavor.sh || status=1
+# segengine serve with outside clients (curl, Node's @grpc/grpc-js); it uses the CLI the suite above built.
+tests/serve/run.sh || status=1
 
 # ctest ends with "N% tests passed, F tests failed out of T"; it is restated in dotnet test's "Failed: F, Passed: P"
 # form so that .ci/run counts both suites alike.

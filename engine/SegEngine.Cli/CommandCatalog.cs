@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return ExportCommand.Create();
         yield return ConvertCommand.Create();
         yield return SynthModelCommand.Create();
+        yield return ServeCommand.Create();
     }
 }

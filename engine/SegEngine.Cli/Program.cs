@@ -22,7 +22,8 @@ public static class Program
         }
 
         // SIGTERM/SIGINT remove the outputs still being written instead of leaving temporaries; the exit stays non-zero.
-        using IDisposable termination = TerminationCleanup.Install();
+        // Not for serve: there SIGTERM is a graceful stop that lets the requests in flight finish and write their outputs.
+        using IDisposable? termination = parse.CommandResult.Command.Name == "serve" ? null : TerminationCleanup.Install();
         return parse.Invoke();
     }
 

@@ -4,6 +4,7 @@ using SegEngine.Perf.Kernels;
 using SegEngine.Perf.Network;
 using SegEngine.Perf.Resampling;
 using SegEngine.Perf.Scale;
+using SegEngine.Perf.Serve;
 
 // SegEngine's performance harness; perf/README.md says how to run each benchmark and what it compares.
 string command = args.Length > 0 ? args[0] : string.Empty;
@@ -15,6 +16,7 @@ return command switch
     "resample" => ResampleBenchmark.Run(rest),
     NetworkBenchmark.Command => NetworkBenchmark.Run(rest),
     ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
+    ServeBenchmark.Command => ServeBenchmark.Run(rest),
     PredictionPoint.Command => PredictionPoint.Run(rest),
     ExportMemoryPoint.Command => ExportMemoryPoint.Run(rest),
     _ => Usage(),
@@ -35,6 +37,9 @@ static int Usage()
           network [--model DIR] [--out DIR] [--runs N] [--quick]
               one model's network on the CPU: load, session creation, first and steady forwards, time per operator,
               GFLOP/s per convolution class against the FMA peak, peak RSS (DIR/network.md, .json; default: ResEnc M)
+          serve [--model DIR] [--out DIR] [--disable_tta] [--requests N]
+              segengine serve: ready time against model load, OIP binary latency p50/p95 and throughput at concurrency
+              1, 2, 4 for case_000 and case_003, against segengine predict per case in a fresh process (DIR/serve.md, .json)
         """);
     return PerfExit.Usage;
 }

@@ -160,10 +160,31 @@ public sealed class SegModel : IDisposable
                 SegErrorCode.InvalidInput, $"{Source}: {channels} channel(s) of {shape} need {channels * shape.Voxels} voxels, got {voxels.Length}");
         }
 
-        ImageGeometry geometry = ImageGeometry.FromAffine(ReaderWriter.Name, shape, spacing, affine, Source);
         VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(channels, shape);
         voxels.CopyTo(data.Span);
+        return PredictBuffer(data, spacing, affine, new CaseContext(progress, cancellationToken));
+    }
+
+    /// <summary>
+    /// As <see cref="PredictVoxels"/> for voxels already in an engine buffer, which it takes over (a server decodes a
+    /// request straight into one); <paramref name="context"/> collects the stage timings.
+    /// </summary>
+    internal LabelMap PredictBuffer(VolumeBuffer<float> data, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, CaseContext context)
+    {
+        const string Source = "(image in memory)";
+        ImageGeometry geometry;
+        try
+        {
+            ChannelChecks.CountMatches(Source, "image", data.Channels, ChannelNames);
+            geometry = ImageGeometry.FromAffine(ReaderWriter.Name, data.Shape, spacing, affine, Source);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+
         var image = new ImageVolume(data, [.. spacing], geometry, [Source]);
-        return Pipeline.PredictImage(image, new CaseContext(progress, cancellationToken));
+        return Pipeline.PredictImage(image, context);
     }
 }

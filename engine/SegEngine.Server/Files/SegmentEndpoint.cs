@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using SegEngine.Pipeline;
+using SegEngine.Pipeline.Batch;
+using SegEngine.Server.Hosting;
+using SegEngine.Server.Observability;
+using SegEngine.Server.Oip;
+
+namespace SegEngine.Server.Files;
+
+/// <summary>
+/// <c>POST /v1/models/{name}/segment</c>: a case's image files (multipart, one part per channel in channel order,
+/// <c>.nii</c> or <c>.nii.gz</c>) in, the segmentation file out, the same bytes <c>segengine predict</c> writes for that
+/// case. The uploads are kept under server-chosen names in a private folder for the request's life; no client text
+/// becomes a path, and messages name the client's file names, never the server's.
+/// </summary>
+internal static class SegmentEndpoint
+{
+    private const int HeadersLimit = 16 << 10;
+
+    public static void Map(IEndpointRouteBuilder routes, ServingState state) =>
+        routes.MapPost("/v1/models/{name}/segment", context => OipHttpEndpoints.Answer(context, state, "segment", (model, trace, token) => SegmentAsync(context, state, model, trace, token)));
+
+    private static async Task SegmentAsync(HttpContext context, ServingState state, ServedModel model, RequestTrace trace, CancellationToken token)
+    {
+        string? boundary = context.Request.ContentType is { } type && MediaTypeHeaderValue.TryParse(type, out MediaTypeHeaderValue? media)
+            && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? HeaderUtilities.RemoveQuotes(media.Boundary).Value
+            : null;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
+        {
+            throw RequestFailure.BadRequest("the request must be multipart/form-data with one image file per channel (curl -F image=@case_0000.nii.gz)");
+        }
+
+        using var uploads = new UploadFolder();
+        var names = new UploadNames(uploads.Path);
+        var files = new List<string>();
+        await trace.TimeAsync("decode", async () =>
+        {
+            var reader = new MultipartReader(boundary, context.Request.Body) { HeadersLengthLimit = HeadersLimit };
+            while (await reader.ReadNextSectionAsync(token).ConfigureAwait(false) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition) || !disposition.IsFileDisposition())
+                {
+                    continue;
+                }
+
+                string clientName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileName.HasValue ? disposition.FileName : disposition.FileNameStar).Value ?? "");
+                if (files.Count == model.Channels)
+                {
+                    throw RequestFailure.BadRequest($"more than {model.Channels} image file(s) uploaded; model '{model.Name}' takes {model.Channels} channel(s) ({string.Join(", ", model.Model.ChannelNames)})");
+                }
+
+                string ending = clientName.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? ".nii.gz"
+                    : clientName.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? ".nii"
+                    : throw RequestFailure.BadRequest($"'{RequestFailure.Quote(clientName)}' is not a .nii or .nii.gz file");
+                string file = Path.Combine(uploads.Path, $"upload_{files.Count:D4}{ending}");
+                await using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                {
+                    await section.Body.CopyToAsync(target, token).ConfigureAwait(false);
+                }
+
+                names.Add(file, clientName);
+                files.Add(file);
+            }
+        }).ConfigureAwait(false);
+
+        if (files.Count != model.Channels)
+        {
+            throw RequestFailure.BadRequest($"{files.Count} image file(s) uploaded; model '{model.Name}' takes {model.Channels} channel(s) ({string.Join(", ", model.Model.ChannelNames)}), one file each in that order");
+        }
+
+        string output = Path.Combine(uploads.Path, "segmentation" + model.Model.FileEnding);
+        try
+        {
+            var item = new BatchCase("upload", files, output, ProbabilitiesFile: null, PreviousStageFile: null);
+            CaseAdmission admission = CaseAdmission.Create(model.Model, item, state.Budget);
+            if (admission.Refusal is { } refusal)
+            {
+                throw refusal;
+            }
+
+            long needed = admission.Plan is { } plan ? state.Budget.Needed(plan) : 0;
+            using IDisposable lease = await state.Gate.EnterAsync(needed, token).ConfigureAwait(false);
+            CaseTimings timings = await Task.Run(() => model.Model.PredictFile(files, output, null, null, progress: null, token), CancellationToken.None).ConfigureAwait(false);
+            trace.AddEngineTimings(timings);
+        }
+        catch (SegEngineException e)
+        {
+            // The engine names the files it read: the client knows them by its own names.
+            throw new SegEngineException(e.Code, names.Rewrite(e.Message), e);
+        }
+
+        await trace.TimeAsync("encode", async () =>
+        {
+            context.Response.ContentType = model.Model.FileEnding.EndsWith(".gz", StringComparison.Ordinal) ? "application/gzip" : "application/octet-stream";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"segmentation{model.Model.FileEnding}\"";
+            context.Response.ContentLength = new FileInfo(output).Length;
+            await context.Response.SendFileAsync(output, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+}

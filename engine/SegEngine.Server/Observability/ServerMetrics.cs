@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Prometheus;
+
+namespace SegEngine.Server.Observability;
+
+/// <summary>
+/// The server's Prometheus metrics, in a registry of its own (several servers may share a process, e.g. in tests):
+/// requests by model, endpoint and outcome; seconds per stage and per request; queue depth, requests in flight and the
+/// resident memory, the last three read when scraped.
+/// </summary>
+internal sealed class ServerMetrics
+{
+    /// <summary>The stages a request's time is split into, in order: body → tensor, nnU-Net's preprocessing, the sliding window, the export, the answer.</summary>
+    public static readonly string[] Stages = ["decode", "preprocess", "network", "export", "encode"];
+
+    private readonly Counter requests;
+    private readonly Histogram stageSeconds;
+    private readonly Histogram requestSeconds;
+
+    public ServerMetrics(Func<int> queueDepth, Func<int> inFlight)
+    {
+        Registry = Metrics.NewCustomRegistry();
+        MetricFactory factory = Metrics.WithCustomRegistry(Registry);
+        requests = factory.CreateCounter(
+            "segengine_requests_total", "Requests answered, by model, endpoint and outcome.", ["model", "endpoint", "outcome"]);
+        double[] buckets = Histogram.ExponentialBuckets(0.001, 2, 20);
+        stageSeconds = factory.CreateHistogram(
+            "segengine_stage_seconds", "Seconds each stage of a successful request took.", ["model", "stage"], new HistogramConfiguration { Buckets = buckets });
+        requestSeconds = factory.CreateHistogram(
+            "segengine_request_seconds", "Seconds from a request's arrival to its answer, waiting included.", ["model", "endpoint"], new HistogramConfiguration { Buckets = buckets });
+        Gauge queue = factory.CreateGauge("segengine_queue_depth", "Requests waiting for memory or a slot.");
+        Gauge running = factory.CreateGauge("segengine_in_flight", "Requests admitted and running.");
+        Gauge resident = factory.CreateGauge("segengine_resident_memory_bytes", "The server process's resident memory.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            queue.Set(queueDepth());
+            running.Set(inFlight());
+            using var process = Process.GetCurrentProcess();
+            resident.Set(process.WorkingSet64);
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void Record(RequestTrace trace)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        string model = trace.Model ?? "";
+        requests.WithLabels(model, trace.Endpoint, trace.Outcome).Inc();
+        requestSeconds.WithLabels(model, trace.Endpoint).Observe(trace.ElapsedSeconds);
+        if (trace.Outcome != RequestTrace.Success)
+        {
+            return;
+        }
+
+        foreach ((string stage, double seconds) in trace.StageSeconds)
+        {
+            stageSeconds.WithLabels(model, stage).Observe(seconds);
+        }
+    }
+}

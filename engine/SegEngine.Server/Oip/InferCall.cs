@@ -1,0 +1,80 @@
+using System.Globalization;
+using SegEngine.Server.Hosting;
+
+namespace SegEngine.Server.Oip;
+
+/// <summary>
+/// One inference request as both transports (HTTP/REST and gRPC) describe it, before any voxel is read: the input
+/// tensor's declaration, the geometry parameters and which outputs are wanted in which form.
+/// </summary>
+internal sealed class InferCall
+{
+    /// <summary>The one input every model takes: the case's channels as FP32 [C, Z, Y, X].</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>The label map, [Z, Y, X] in the image's array order.</summary>
+    public const string LabelsOutput = "labels";
+
+    public string? Id { get; init; }
+
+    public required string InputName { get; init; }
+
+    public required string Datatype { get; init; }
+
+    public required long[] Shape { get; init; }
+
+    /// <summary>Voxel spacing (z, y, x) in the input's array order, from the request parameter <c>spacing</c>.</summary>
+    public required double[] Spacing { get; init; }
+
+    /// <summary>The NIfTI-style 4x4 affine (row-major) from the request parameter <c>affine</c>, or null.</summary>
+    public double[]? Affine { get; init; }
+
+    /// <summary>Outputs the client named; empty means every output (only <c>labels</c>).</summary>
+    public IReadOnlyList<string> RequestedOutputs { get; init; } = [];
+
+    /// <summary>The labels' channels and shape by the declaration, checked against the model; nothing is allocated yet.</summary>
+    public (int Channels, Shape3 Shape) Check(ServedModel model)
+    {
+        if (InputName != ImageInput)
+        {
+            throw RequestFailure.BadRequest($"input '{RequestFailure.Quote(InputName)}' is unknown: the model takes one input, '{ImageInput}' (FP32 [C, Z, Y, X])");
+        }
+
+        if (Datatype != "FP32")
+        {
+            throw RequestFailure.BadRequest($"input '{ImageInput}' has datatype {RequestFailure.Quote(Datatype)}; it must be FP32");
+        }
+
+        foreach (string output in RequestedOutputs)
+        {
+            if (output != LabelsOutput)
+            {
+                throw RequestFailure.BadRequest($"output '{RequestFailure.Quote(output)}' is unknown: this server answers '{LabelsOutput}'");
+            }
+        }
+
+        if (Shape.Length != 4 || Shape.Any(d => d < 1 || d > int.MaxValue))
+        {
+            throw RequestFailure.BadRequest($"input '{ImageInput}' has shape [{string.Join(", ", Shape)}]; it must be [C, Z, Y, X] with every axis at least 1");
+        }
+
+        if (Shape[0] != model.Channels)
+        {
+            throw RequestFailure.BadRequest(
+                $"input '{ImageInput}' has {Shape[0]} channel(s); model '{model.Name}' takes {model.Channels} ({string.Join(", ", model.Model.ChannelNames)})");
+        }
+
+        // float64: the product of four int axes overflows a long, and the answer only has to say "too many".
+        double elements = (double)Shape[0] * Shape[1] * Shape[2] * Shape[3];
+        if (elements > Array.MaxLength)
+        {
+            throw new RequestFailure(413, string.Create(
+                CultureInfo.InvariantCulture, $"input '{ImageInput}' declares {elements:E2} values; one volume holds at most {Array.MaxLength}"));
+        }
+
+        return ((int)Shape[0], new Shape3((int)Shape[1], (int)Shape[2], (int)Shape[3]));
+    }
+
+    /// <summary>Bytes of the input's FP32 data by its declared shape (after <see cref="Check"/>).</summary>
+    public long InputBytes => Shape.Aggregate(4L, (product, axis) => product * axis);
+}
