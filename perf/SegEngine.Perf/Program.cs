@@ -14,6 +14,7 @@ return command switch
     "e2e" => EndToEndBenchmark.Run(rest),
     "resample" => ResampleBenchmark.Run(rest),
     NetworkBenchmark.Command => NetworkBenchmark.Run(rest),
+    RewriteBenchmark.Command => RewriteBenchmark.Run(rest),
     ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
     PredictionPoint.Command => PredictionPoint.Run(rest),
     ExportMemoryPoint.Command => ExportMemoryPoint.Run(rest),
@@ -35,6 +36,8 @@ static int Usage()
           network [--model DIR] [--out DIR] [--runs N] [--quick]
               one model's network on the CPU: load, session creation, first and steady forwards, time per operator,
               GFLOP/s per convolution class against the FMA peak, peak RSS (DIR/network.md, .json; default: ResEnc M)
+          network-rewrite [--model DIR] [--out DIR] [--runs N] [--quick]
+              the same network with and without the depth-slice graph rewrite, side by side (DIR/network-rewrite.md, .json)
         """);
     return PerfExit.Usage;
 }
