@@ -47,6 +47,7 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
     public void Emit(RewrittenGraph graph, int index)
     {
         string prefix = $"depth_slices/{index}/";
+        string symbol = RewrittenGraph.NamePrefix + prefix;
         string input = Node.Inputs[0];
         string weight = Node.Inputs[1];
         string? bias = Node.Inputs.Length > 2 && Node.Inputs[2].Length > 0 ? Node.Inputs[2] : null;
@@ -83,6 +84,7 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
             string tapWeight = graph.Add(prefix + $"tap{tap}/weight", "Gather", [weight, graph.Constant([tap], scalar: true)], [OnnxAttribute.Of("axis", 2)]);
             string[] convolutionInputs = sum is null && bias is not null ? [slices, tapWeight, bias] : [slices, tapWeight];
             string convolved = graph.Add(prefix + $"tap{tap}/conv", "Conv", convolutionInputs, attributes);
+            graph.ValueInfos.Add(new SymbolicValueInfo(convolved, [(null, symbol + "slices"), (OutputChannels, null), (null, symbol + "height"), (null, symbol + "width")]));
             sum = sum is null ? convolved : graph.Add(prefix + $"tap{tap}/sum", "Add", [sum, convolved]);
         }
 

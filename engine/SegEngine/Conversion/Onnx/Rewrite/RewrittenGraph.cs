@@ -16,6 +16,9 @@ internal sealed class RewrittenGraph
 
     public IReadOnlyCollection<Int64Initializer> Constants => constants.Values;
 
+    /// <summary>Shapes declared for some new values (graph <c>value_info</c>).</summary>
+    public List<SymbolicValueInfo> ValueInfos { get; } = [];
+
     /// <summary>Appends a default-domain node with one output, named <see cref="NamePrefix"/> + <paramref name="name"/>; returns the output.</summary>
     public string Add(string name, string opType, string[] inputs, OnnxAttribute[]? attributes = null, string? output = null)
     {

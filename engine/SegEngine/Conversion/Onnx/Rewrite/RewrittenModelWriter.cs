@@ -3,8 +3,8 @@ using Google.Protobuf;
 namespace SegEngine.Conversion.Onnx.Rewrite;
 
 /// <summary>
-/// Writes a rewritten model: the source's model fields and graph fields copied byte for byte, the graph's nodes and
-/// added int64 constants from a <see cref="RewrittenGraph"/>, and one <c>metadata_props</c> entry that records what
+/// Writes a rewritten model: the source's model fields and graph fields copied byte for byte, the graph's nodes, added
+/// int64 constants and value_info from a <see cref="RewrittenGraph"/>, and one <c>metadata_props</c> entry that records what
 /// the file was made from.
 /// </summary>
 internal static class RewrittenModelWriter
@@ -16,10 +16,16 @@ internal static class RewrittenModelWriter
     private const int EntryValue = 2;
     private const int GraphNode = 1;
     private const int GraphInitializer = 5;
+    private const int GraphValueInfo = 13;
 
     public static void Write(Stream source, OnnxModelLayout layout, RewrittenGraph graph, KeyValuePair<string, string> provenance, Stream destination)
     {
-        List<ByteString> added = [.. graph.Nodes.Select(node => Field(GraphNode, node)), .. graph.Constants.Select(c => Field(GraphInitializer, c.Encode()))];
+        List<ByteString> added =
+        [
+            .. graph.Nodes.Select(node => Field(GraphNode, node)),
+            .. graph.Constants.Select(c => Field(GraphInitializer, c.Encode())),
+            .. graph.ValueInfos.Select(v => Field(GraphValueInfo, v.Encode())),
+        ];
         long graphLength = added.Sum(field => (long)field.Length) + layout.GraphFields.Sum(range => range.Length);
         if (graphLength > int.MaxValue)
         {
