@@ -8,7 +8,7 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// The load-time graph rewrite for ONNX Runtime's CPU provider: every 3-D convolution that <see cref="DepthSliceRule"/>
 /// picks becomes a <see cref="DepthSliceConvolution"/>. The rewritten model is cached beside the source
 /// (<c>{model}.segengine-rewrite.onnx</c>), or in the temp folder when that folder cannot be written, and reused while
-/// its recorded key (source SHA-256 and <see cref="Version"/>) matches.
+/// its recorded key (<see cref="KeyOf"/>) matches.
 /// </summary>
 /// <remarks>
 /// The rewrite only ever speeds a model up: a model it cannot read, one with nothing to rewrite, an opset older than 13
@@ -25,6 +25,10 @@ internal static class GraphRewrite
     public const string MetadataKey = "segengine_graph_rewrite";
 
     private const long MinimumOpset = 13;
+
+    // ModelProto
+    private const int ModelGraph = 7;
+    private const int ModelMetadataProps = 14;
 
     /// <summary>The ONNX file the session should open for <paramref name="sourcePath"/>: its rewrite, or the source itself.</summary>
     public static string Prepare(string sourcePath)
@@ -120,11 +124,11 @@ internal static class GraphRewrite
         return rewritten > 0 ? graph : null;
     }
 
-    /// <summary>The cache key of a source file: its SHA-256 and the rewrite version.</summary>
+    /// <summary>The cache key of a source file: its SHA-256, the rewrite version and the CPU's NCHWc block, which the rule depends on.</summary>
     public static string KeyOf(string sourcePath)
     {
         using FileStream file = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
-        return $"version={Version};sha256={Convert.ToHexStringLower(SHA256.HashData(file))}";
+        return $"version={Version};nchwc_block={DepthSliceRule.NchwcBlock};sha256={Convert.ToHexStringLower(SHA256.HashData(file))}";
     }
 
     /// <summary>Beside the source, then in the temp folder under a name made from the source's path and key.</summary>
@@ -135,15 +139,58 @@ internal static class GraphRewrite
         yield return Path.Combine(Path.GetTempPath(), "segengine", "rewrite", name + FileSuffix);
     }
 
+    /// <summary>The key a rewritten file records in its leading <c>metadata_props</c> entry, or null; reads no further than the graph.</summary>
     private static string? RecordedKey(string path)
     {
         try
         {
-            return File.Exists(path) && OnnxModelHeader.Read(path).Metadata.TryGetValue(MetadataKey, out string? value) ? value : null;
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            using var input = new CodedInputStream(file, leaveOpen: true);
+            for (uint tag = input.ReadTag(); tag != 0 && WireFormat.GetTagFieldNumber(tag) != ModelGraph; tag = input.ReadTag())
+            {
+                if (WireFormat.GetTagFieldNumber(tag) != ModelMetadataProps || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
+                {
+                    input.SkipLastField();
+                }
+                else if (ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
+                {
+                    return value;
+                }
+            }
+
+            return null;
         }
-        catch (Exception e) when (e is SegEngineException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    private static (string Key, string Value) ReadEntry(ByteString message)
+    {
+        var input = new CodedInputStream(message.ToByteArray());
+        string key = "", value = "";
+        for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    key = input.ReadString();
+                    break;
+                case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    value = input.ReadString();
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return (key, value);
     }
 }

@@ -4,8 +4,8 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 
 /// <summary>
 /// Writes a rewritten model: the source's model fields and graph fields copied byte for byte, the graph's nodes, added
-/// int64 constants and value_info from a <see cref="RewrittenGraph"/>, and one <c>metadata_props</c> entry that records what
-/// the file was made from.
+/// int64 constants and value_info from a <see cref="RewrittenGraph"/>, and, first in the file, one <c>metadata_props</c> entry
+/// that records what the file was made from.
 /// </summary>
 internal static class RewrittenModelWriter
 {
@@ -32,6 +32,12 @@ internal static class RewrittenModelWriter
             throw new InvalidDataException($"the rewritten graph would take {graphLength} bytes, over protobuf's 2 GiB");
         }
 
+        // The provenance goes first, so a cache check reads it without reading through the weights.
+        Field(ModelMetadataProps, OnnxModelWriter.Encode(entry =>
+        {
+            OnnxModelWriter.WriteStringField(entry, EntryKey, provenance.Key);
+            OnnxModelWriter.WriteStringField(entry, EntryValue, provenance.Value);
+        })).WriteTo(destination);
         byte[] buffer = new byte[1 << 20];
         foreach (FileRange range in layout.ModelFields)
         {
@@ -58,11 +64,6 @@ internal static class RewrittenModelWriter
             field.WriteTo(destination);
         }
 
-        Field(ModelMetadataProps, OnnxModelWriter.Encode(entry =>
-        {
-            OnnxModelWriter.WriteStringField(entry, EntryKey, provenance.Key);
-            OnnxModelWriter.WriteStringField(entry, EntryValue, provenance.Value);
-        })).WriteTo(destination);
     }
 
     private static ByteString Field(int number, ByteString message) => OnnxModelWriter.Encode(output => OnnxModelWriter.WriteMessageField(output, number, message));
