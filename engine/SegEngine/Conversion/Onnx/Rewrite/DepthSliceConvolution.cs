@@ -5,14 +5,19 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// NCHWc kernels, which it has for two spatial dimensions only. With input X of shape (N, C, D, H, W), a weight of depth
 /// k and 'same' depth padding p = (k − 1) / 2:
 /// <c>out[d] = Σ_j conv2d(x[d + j − p], W[:, :, j])</c>, x zero outside [0, D). The input goes depth-major
-/// (N·D, C, H, W), each depth tap j is the zero-padded stack shifted by j, the taps' 2-D outputs are added (the bias
-/// once), and the sum goes back to (N, Cout, D, H', W'). All shapes are read at run time, so dynamic axes stay dynamic.
+/// (N·D, C, H, W) directly in the blocked NCHWc layout of ORT's <c>com.microsoft.nchwc</c> convolution (one transpose),
+/// each depth tap reads it shifted in depth, each tap's convolution adds into the previous one's output (its Sum
+/// input; the bias once), and the sum goes back to (N, Cout, D, H', W') with one transpose. All shapes are read at
+/// run time, so dynamic axes stay dynamic.
 /// </summary>
-/// <remarks>The weight slices are <c>Gather</c>s of the original initializer, which ORT's constant folding turns into initializers.</remarks>
+/// <remarks>
+/// The graph names ORT's NCHWc operators itself rather than leaving plain 2-D Convs to ORT's NCHWc transformer: that
+/// one reorders every tap's input separately and cannot fuse the taps' sum, which measured slower than the 3-D
+/// convolution (docs/graph-rewrite.md). The weights are <c>Gather</c>/<c>Reshape</c>/<c>Transpose</c> of the original
+/// initializer, which ORT's constant folding turns into initializers.
+/// </remarks>
 internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannels, long InputChannels, long[] Kernel, long[] Strides, long[] Pads)
 {
-    private static readonly long[] DepthMajor = [0, 2, 1, 3, 4];
-
     public long DepthPad => Pads[0];
 
     /// <summary>
@@ -43,25 +48,43 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
         return plain ? new DepthSliceConvolution(node, weight[0], weight[1], kernel, strides, pads) : null;
     }
 
-    /// <summary>Appends the replacement nodes to <paramref name="graph"/>; the last one writes the convolution's output name.</summary>
-    public void Emit(RewrittenGraph graph, int index)
+    /// <summary>
+    /// Appends the replacement nodes to <paramref name="graph"/>, named after the node's <paramref name="index"/>, for
+    /// the CPU's NCHWc channel <paramref name="block"/>; the last one writes the convolution's output name.
+    /// </summary>
+    public void Emit(RewrittenGraph graph, int index, long block)
     {
         string prefix = $"depth_slices/{index}/";
-        string symbol = RewrittenGraph.NamePrefix + prefix;
         string input = Node.Inputs[0];
         string weight = Node.Inputs[1];
-        string? bias = Node.Inputs.Length > 2 && Node.Inputs[2].Length > 0 ? Node.Inputs[2] : null;
-        long depthPad = DepthPad;
+        string bias = Node.Inputs.Length > 2 ? Node.Inputs[2] : "";
+        bool blockedInput = InputChannels >= block;
 
-        // (N, C, D, H, W) -> (N, D, C, H, W), zero-padded in depth when the kernel is deeper than one.
+        // Shapes from the input at run time: N, D and the plane (H, W) may all be dynamic.
         string inputShape = graph.Add(prefix + "input_shape", "Shape", [input]);
-        string inputPlane = graph.Add(prefix + "input_plane", "Slice", [inputShape, graph.Constant([3]), graph.Constant([5]), graph.Constant([0])]);
-        string sliceShape = graph.Add(prefix + "slice_shape", "Concat", [graph.Constant([-1, InputChannels]), inputPlane], [OnnxAttribute.Of("axis", 0)]);
-        string depthMajor = graph.Add(prefix + "depth_major", "Transpose", [input], [OnnxAttribute.Of("perm", DepthMajor.Select(p => (int)p))]);
-        string padded = depthPad == 0
-            ? depthMajor
-            : graph.Add(prefix + "padded", "Pad", [depthMajor, graph.Constant([0, depthPad, 0, 0, 0, 0, depthPad, 0, 0, 0])]);
+        string batch = graph.Add(prefix + "batch", "Slice", [inputShape, graph.Constant([0]), graph.Constant([1]), graph.Constant([0])]);
+        string depth = graph.Add(prefix + "depth", "Slice", [inputShape, graph.Constant([2]), graph.Constant([3]), graph.Constant([0])]);
+        string plane = graph.Add(prefix + "plane", "Slice", [inputShape, graph.Constant([3]), graph.Constant([5]), graph.Constant([0])]);
 
+        // NCHWc stack of depth slices: (N, C, D, H, W) -> (N, D, C/B, H, W, B), which read as (N·D, C, H, W) is the
+        // blocked layout ORT's NCHWc convolution takes. Fewer input channels than a block stay plain: (N, D, C, H, W).
+        string stack;
+        if (blockedInput)
+        {
+            string split = graph.Add(prefix + "split_shape", "Concat", [batch, graph.Constant([InputChannels / block, block]), depth, plane], [OnnxAttribute.Of("axis", 0)]);
+            string splitInput = graph.Add(prefix + "split", "Reshape", [input, split]);
+            stack = graph.Add(prefix + "stack", "Transpose", [splitInput], [OnnxAttribute.Of("perm", [0, 3, 1, 4, 5, 2])]);
+        }
+        else
+        {
+            // One channel needs no transpose: (N, 1, D, H, W) and (N, D, 1, H, W) are the same bytes (0 keeps a dim).
+            stack = InputChannels == 1
+                ? graph.Add(prefix + "stack", "Reshape", [input, graph.Constant([0, -1, 1, 0, 0])])
+                : graph.Add(prefix + "stack", "Transpose", [input], [OnnxAttribute.Of("perm", [0, 2, 1, 3, 4])]);
+        }
+
+        int rank = blockedInput ? 6 : 5;
+        string slicesShape = graph.Add(prefix + "slices_shape", "Concat", [graph.Constant([-1, InputChannels]), plane], [OnnxAttribute.Of("axis", 0)]);
         OnnxAttribute[] attributes =
         [
             OnnxAttribute.Of("kernel_shape", Kernel[1..].Select(k => (int)k)),
@@ -71,29 +94,49 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
             OnnxAttribute.Of("group", 1),
         ];
 
-        // The centre tap reads the unpadded stack itself, so it needs no copy; it carries the bias.
+        // The centre tap reads the stack itself and carries the bias; each other tap reads the stack shifted in depth
+        // (a Pad with a negative end crops what the positive start adds) and accumulates into the running sum.
         string? sum = null;
-        foreach (long tap in Enumerable.Range(0, (int)Kernel[0]).Select(t => (long)t).OrderBy(t => t != depthPad))
+        foreach (long tap in Enumerable.Range(0, (int)Kernel[0]).Select(t => (long)t).OrderBy(t => t != DepthPad))
         {
-            // Tap j takes padded depths [j, j + D): its end counts back from the padded stack's end, as D may be dynamic.
-            long end = tap - (2 * depthPad);
-            string shifted = tap == depthPad
-                ? depthMajor
-                : graph.Add(prefix + $"tap{tap}/shifted", "Slice", [padded, graph.Constant([tap]), graph.Constant([end == 0 ? long.MaxValue : end]), graph.Constant([1])]);
-            string slices = graph.Add(prefix + $"tap{tap}/slices", "Reshape", [shifted, sliceShape]);
+            string shifted = stack;
+            if (tap != DepthPad)
+            {
+                long[] pads = new long[2 * rank];
+                pads[1] = DepthPad - tap;
+                pads[rank + 1] = tap - DepthPad;
+                shifted = graph.Add(prefix + $"tap{tap}/shifted", "Pad", [stack, graph.Constant(pads)]);
+            }
+
+            string slices = graph.Add(prefix + $"tap{tap}/slices", "Reshape", [shifted, slicesShape]);
             string tapWeight = graph.Add(prefix + $"tap{tap}/weight", "Gather", [weight, graph.Constant([tap], scalar: true)], [OnnxAttribute.Of("axis", 2)]);
-            string[] convolutionInputs = sum is null && bias is not null ? [slices, tapWeight, bias] : [slices, tapWeight];
-            string convolved = graph.Add(prefix + $"tap{tap}/conv", "Conv", convolutionInputs, attributes);
-            graph.ValueInfos.Add(new SymbolicValueInfo(convolved, [(null, symbol + "slices"), (OutputChannels, null), (null, symbol + "height"), (null, symbol + "width")]));
-            sum = sum is null ? convolved : graph.Add(prefix + $"tap{tap}/sum", "Add", [sum, convolved]);
+            string blockedWeight = BlockedWeight(graph, prefix + $"tap{tap}/", tapWeight, block, blockedInput);
+            string[] inputs = sum is null ? [slices, blockedWeight, bias] : [slices, blockedWeight, "", sum];
+            sum = graph.Add(prefix + $"tap{tap}/conv", "Conv", inputs, attributes, domain: DepthSliceRule.NchwcDomain);
         }
 
-        // (N·D, Cout, H', W') -> (N, D, Cout, H', W') -> (N, Cout, D, H', W').
+        // (N·D, Cout, H', W') in NCHWc -> (N, D, Cout/B, H', W', B) -> (N, Cout/B, B, D, H', W') -> (N, Cout, D, H', W').
         string outputShape = graph.Add(prefix + "output_shape", "Shape", [sum!]);
         string outputPlane = graph.Add(prefix + "output_plane", "Slice", [outputShape, graph.Constant([2]), graph.Constant([4]), graph.Constant([0])]);
-        string batch = graph.Add(prefix + "batch", "Slice", [inputShape, graph.Constant([0]), graph.Constant([1]), graph.Constant([0])]);
-        string stackShape = graph.Add(prefix + "stack_shape", "Concat", [batch, graph.Constant([-1, OutputChannels]), outputPlane], [OnnxAttribute.Of("axis", 0)]);
-        string stack = graph.Add(prefix + "stack", "Reshape", [sum!, stackShape]);
-        graph.Add(prefix + "channel_major", "Transpose", [stack], [OnnxAttribute.Of("perm", DepthMajor.Select(p => (int)p))], output: Node.Outputs[0]);
+        string blocked = graph.Add(prefix + "blocked_shape", "Concat", [batch, graph.Constant([-1, OutputChannels / block]), outputPlane, graph.Constant([block])], [OnnxAttribute.Of("axis", 0)]);
+        string blockedOutput = graph.Add(prefix + "blocked_output", "Reshape", [sum!, blocked]);
+        string channelMajor = graph.Add(prefix + "channel_major", "Transpose", [blockedOutput], [OnnxAttribute.Of("perm", [0, 2, 5, 1, 3, 4])]);
+        string merged = graph.Add(prefix + "output_5d_shape", "Concat", [batch, graph.Constant([OutputChannels, -1]), outputPlane], [OnnxAttribute.Of("axis", 0)]);
+        graph.Add(prefix + "output", "Reshape", [channelMajor, merged], output: Node.Outputs[0]);
+    }
+
+    /// <summary>
+    /// One tap's (Cout, Cin, kh, kw) weight in the order MLAS's NCHWc kernels read it: OIHWBiBo, blocks of input by
+    /// output channels innermost, for blocked inputs; OIHWBo otherwise. Made of constant nodes, so ORT folds it at load.
+    /// </summary>
+    private string BlockedWeight(RewrittenGraph graph, string prefix, string tapWeight, long block, bool blockedInput)
+    {
+        long[] kernel = Kernel[1..];
+        string split = blockedInput
+            ? graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels / block, block, kernel[0], kernel[1]])])
+            : graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels, kernel[0], kernel[1]])]);
+        int[] perm = blockedInput ? [0, 2, 4, 5, 3, 1] : [0, 2, 3, 4, 1];
+        string ordered = graph.Add(prefix + "weight_blocked", "Transpose", [split], [OnnxAttribute.Of("perm", perm)]);
+        return graph.Add(prefix + "weight_nchwc", "Reshape", [ordered, graph.Constant([OutputChannels, InputChannels, kernel[0], kernel[1]])]);
     }
 }

@@ -17,7 +17,7 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 internal static class GraphRewrite
 {
     /// <summary>Raised whenever the rewritten graph changes, so caches made by an older rule are remade.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string FileSuffix = ".segengine-rewrite.onnx";
 
@@ -112,7 +112,7 @@ internal static class GraphRewrite
             SourceNode node = layout.Nodes[i];
             if (DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } convolution && DepthSliceRule.Profits(convolution))
             {
-                convolution.Emit(graph, i);
+                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock);
                 rewritten++;
             }
             else

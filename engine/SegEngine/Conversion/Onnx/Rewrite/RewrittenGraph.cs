@@ -10,20 +10,34 @@ internal sealed class RewrittenGraph
 {
     public const string NamePrefix = "segengine_rewrite/";
 
+    private const int NodeDomain = 7;
+
     private readonly Dictionary<string, Int64Initializer> constants = new(StringComparer.Ordinal);
 
     public List<ByteString> Nodes { get; } = [];
 
+    /// <summary>The operator domains besides the default one that the new nodes use (each imported at version 1).</summary>
+    public SortedSet<string> Domains { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyCollection<Int64Initializer> Constants => constants.Values;
 
-    /// <summary>Shapes declared for some new values (graph <c>value_info</c>).</summary>
-    public List<SymbolicValueInfo> ValueInfos { get; } = [];
 
-    /// <summary>Appends a default-domain node with one output, named <see cref="NamePrefix"/> + <paramref name="name"/>; returns the output.</summary>
-    public string Add(string name, string opType, string[] inputs, OnnxAttribute[]? attributes = null, string? output = null)
+    /// <summary>
+    /// Appends a node with one output, named <see cref="NamePrefix"/> + <c>name</c> (as is its output unless
+    /// <c>output</c> names it), in the operator domain <c>domain</c> (null: the default one); returns the output.
+    /// </summary>
+    public string Add(string name, string opType, string[] inputs, OnnxAttribute[]? attributes = null, string? output = null, string? domain = null)
     {
         string fullName = NamePrefix + name;
-        Nodes.Add(OnnxModelWriter.EncodeNode(new OnnxNode(fullName, opType, inputs, [output ?? fullName], attributes ?? [])));
+        ByteString node = OnnxModelWriter.EncodeNode(new OnnxNode(fullName, opType, inputs, [output ?? fullName], attributes ?? []));
+        if (domain is not null)
+        {
+            // Fields of one message may follow each other in any order, so the domain is appended to the encoded node.
+            node = ByteString.CopyFrom([.. node.Span, .. OnnxModelWriter.Encode(field => OnnxModelWriter.WriteStringField(field, NodeDomain, domain)).Span]);
+            Domains.Add(domain);
+        }
+
+        Nodes.Add(node);
         return output ?? fullName;
     }
 
