@@ -99,7 +99,7 @@ internal static class RewriteBenchmark
             }
 
             (IReadOnlyList<ProfiledNode> nodes, int profiled) = ProfileTrace.ReadSteadyRuns(trace);
-            return new RewriteVariant(name, model.OnnxPath, prepare, creation, first, steady, peak, ProfileSummary.From(nodes, profiled));
+            return new RewriteVariant(name, model.OnnxPath, prepare, creation, first, steady, peak, ProfileSummary.From(nodes, profiled), nodes);
         }
         finally
         {
@@ -150,6 +150,7 @@ internal static class RewriteBenchmark
             md.Append(classes).AppendLine();
         }
 
+        md.Append(RewriteJoin.Markdown(model.OnnxPath, a, b, fma));
         md.AppendLine("In the rewritten graph a 3-D class appears as 2-D convolutions whose batch is N·D (one per depth tap); its FLOPs are the same.");
         return md.ToString();
     }

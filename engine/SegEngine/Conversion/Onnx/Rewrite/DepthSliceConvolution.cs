@@ -5,9 +5,10 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// NCHWc kernels, which it has for two spatial dimensions only. With input X of shape (N, C, D, H, W), a weight of depth
 /// k and 'same' depth padding p = (k − 1) / 2:
 /// <c>out[d] = Σ_j conv2d(x[d + j − p], W[:, :, j])</c>, x zero outside [0, D). The input goes depth-major
-/// (N·D, C, H, W) directly in the blocked NCHWc layout of ORT's <c>com.microsoft.nchwc</c> convolution (one transpose),
+/// (N·D, C, H, W) in the blocked NCHWc layout of ORT's <c>com.microsoft.nchwc</c> convolution (ORT's reorder, then
+/// one transpose of whole H·W·B runs),
 /// each depth tap reads it shifted in depth, each tap's convolution adds into the previous one's output (its Sum
-/// input; the bias once), and the sum goes back to (N, Cout, D, H', W') with one transpose. All shapes are read at
+/// input; the bias once), and the sum goes back to (N, Cout, D, H', W') the same way round. All shapes are read at
 /// run time, so dynamic axes stay dynamic.
 /// </summary>
 /// <remarks>
@@ -66,14 +67,17 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
         string depth = graph.Add(prefix + "depth", "Slice", [inputShape, graph.Constant([2]), graph.Constant([3]), graph.Constant([0])]);
         string plane = graph.Add(prefix + "plane", "Slice", [inputShape, graph.Constant([3]), graph.Constant([5]), graph.Constant([0])]);
 
-        // NCHWc stack of depth slices: (N, C, D, H, W) -> (N, D, C/B, H, W, B), which read as (N·D, C, H, W) is the
-        // blocked layout ORT's NCHWc convolution takes. Fewer input channels than a block stay plain: (N, D, C, H, W).
+        // NCHWc stack of depth slices: (N, C, D, H·W) reordered by ORT into blocks, (N, C/B, D, H·W·B), then whole
+        // H·W·B runs swapped to (N, D, C/B, H·W·B), which read as (N·D, C, H, W) is the blocked layout ORT's NCHWc
+        // convolution takes. Fewer input channels than a block stay plain: (N, D, C, H, W).
         string stack;
         if (blockedInput)
         {
-            string split = graph.Add(prefix + "split_shape", "Concat", [batch, graph.Constant([InputChannels / block, block]), depth, plane], [OnnxAttribute.Of("axis", 0)]);
-            string splitInput = graph.Add(prefix + "split", "Reshape", [input, split]);
-            stack = graph.Add(prefix + "stack", "Transpose", [splitInput], [OnnxAttribute.Of("perm", [0, 3, 1, 4, 5, 2])]);
+            string flat = graph.Add(prefix + "flat", "Reshape", [input, graph.Constant([0, 0, 0, -1])]);
+            string reordered = graph.Add(prefix + "reordered", "ReorderInput", [flat], domain: DepthSliceRule.NchwcDomain);
+            string runs = graph.Add(prefix + "runs_shape", "Concat", [batch, graph.Constant([InputChannels / block]), depth, graph.Constant([-1])], [OnnxAttribute.Of("axis", 0)]);
+            string blockRuns = graph.Add(prefix + "runs", "Reshape", [reordered, runs]);
+            stack = graph.Add(prefix + "stack", "Transpose", [blockRuns], [OnnxAttribute.Of("perm", [0, 2, 1, 3])]);
         }
         else
         {
@@ -83,7 +87,7 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
                 : graph.Add(prefix + "stack", "Transpose", [input], [OnnxAttribute.Of("perm", [0, 2, 1, 3, 4])]);
         }
 
-        int rank = blockedInput ? 6 : 5;
+        int rank = blockedInput ? 4 : 5;
         string slicesShape = graph.Add(prefix + "slices_shape", "Concat", [graph.Constant([-1, InputChannels]), plane], [OnnxAttribute.Of("axis", 0)]);
         OnnxAttribute[] attributes =
         [
@@ -115,14 +119,18 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
             sum = graph.Add(prefix + $"tap{tap}/conv", "Conv", inputs, attributes, domain: DepthSliceRule.NchwcDomain);
         }
 
-        // (N·D, Cout, H', W') in NCHWc -> (N, D, Cout/B, H', W', B) -> (N, Cout/B, B, D, H', W') -> (N, Cout, D, H', W').
+        // (N·D, Cout, H', W') in NCHWc -> runs (N, D, Cout/B, H'·W'·B) -> (N, Cout/B, D, H'·W'·B), which is the blocked
+        // form of (N, Cout, D, H'·W') -> reordered by ORT back to plain (N, Cout, D, H'·W') -> (N, Cout, D, H', W').
         string outputShape = graph.Add(prefix + "output_shape", "Shape", [sum!]);
         string outputPlane = graph.Add(prefix + "output_plane", "Slice", [outputShape, graph.Constant([2]), graph.Constant([4]), graph.Constant([0])]);
-        string blocked = graph.Add(prefix + "blocked_shape", "Concat", [batch, graph.Constant([-1, OutputChannels / block]), outputPlane, graph.Constant([block])], [OnnxAttribute.Of("axis", 0)]);
-        string blockedOutput = graph.Add(prefix + "blocked_output", "Reshape", [sum!, blocked]);
-        string channelMajor = graph.Add(prefix + "channel_major", "Transpose", [blockedOutput], [OnnxAttribute.Of("perm", [0, 2, 5, 1, 3, 4])]);
-        string merged = graph.Add(prefix + "output_5d_shape", "Concat", [batch, graph.Constant([OutputChannels, -1]), outputPlane], [OnnxAttribute.Of("axis", 0)]);
-        graph.Add(prefix + "output", "Reshape", [channelMajor, merged], output: Node.Outputs[0]);
+        string outputRuns = graph.Add(prefix + "output_runs_shape", "Concat", [batch, depth, graph.Constant([OutputChannels / block, -1])], [OnnxAttribute.Of("axis", 0)]);
+        string outputBlockRuns = graph.Add(prefix + "output_runs", "Reshape", [sum!, outputRuns]);
+        string channelMajor = graph.Add(prefix + "channel_major", "Transpose", [outputBlockRuns], [OnnxAttribute.Of("perm", [0, 2, 1, 3])]);
+        string blockedShape = graph.Add(prefix + "blocked_shape", "Concat", [batch, graph.Constant([OutputChannels]), depth, graph.Constant([-1])], [OnnxAttribute.Of("axis", 0)]);
+        string blocked = graph.Add(prefix + "blocked", "Reshape", [channelMajor, blockedShape]);
+        string plain = graph.Add(prefix + "plain", "ReorderOutput", [blocked], [OnnxAttribute.Of("channels", (int)OutputChannels)], domain: DepthSliceRule.NchwcDomain);
+        string outputShape5 = graph.Add(prefix + "output_5d_shape", "Concat", [batch, graph.Constant([OutputChannels]), depth, outputPlane], [OnnxAttribute.Of("axis", 0)]);
+        graph.Add(prefix + "output", "Reshape", [plain, outputShape5], output: Node.Outputs[0]);
     }
 
     /// <summary>

@@ -4,7 +4,8 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 
 /// <summary>
 /// Which matched 3-D convolutions are rewritten on this CPU, from the per-class measurements in docs/graph-rewrite.md:
-/// stride-1 ones whose channels ORT's NCHWc kernels take. Strided convolutions gained nothing there and stay 3-D.
+/// stride-1 ones whose channels ORT's NCHWc kernels take. Strided convolutions gained nothing there and pointwise
+/// (1×1×1) ones, already one GEMM, lost; both stay 3-D.
 /// </summary>
 internal static class DepthSliceRule
 {
@@ -21,6 +22,7 @@ internal static class DepthSliceRule
     public static bool Profits(DepthSliceConvolution convolution) =>
         NchwcBlock > 0
         && convolution.Strides.All(s => s == 1)
+        && convolution.Kernel.Aggregate(1L, (volume, k) => volume * k) > 1
         && convolution.OutputChannels % NchwcBlock == 0
         && (convolution.InputChannels < NchwcBlock || convolution.InputChannels % NchwcBlock == 0);
 }
