@@ -59,7 +59,6 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
         string input = Node.Inputs[0];
         string weight = Node.Inputs[1];
         string bias = Node.Inputs.Length > 2 ? Node.Inputs[2] : "";
-        bool blockedInput = InputChannels >= block;
 
         // Shapes from the input at run time: N, D and the plane (H, W) may all be dynamic.
         string inputShape = graph.Add(prefix + "input_shape", "Shape", [input]);
@@ -69,25 +68,13 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
 
         // NCHWc stack of depth slices: (N, C, D, H·W) reordered by ORT into blocks, (N, C/B, D, H·W·B), then whole
         // H·W·B runs swapped to (N, D, C/B, H·W·B), which read as (N·D, C, H, W) is the blocked layout ORT's NCHWc
-        // convolution takes. Fewer input channels than a block stay plain: (N, D, C, H, W).
-        string stack;
-        if (blockedInput)
-        {
-            string flat = graph.Add(prefix + "flat", "Reshape", [input, graph.Constant([0, 0, 0, -1])]);
-            string reordered = graph.Add(prefix + "reordered", "ReorderInput", [flat], domain: DepthSliceRule.NchwcDomain);
-            string runs = graph.Add(prefix + "runs_shape", "Concat", [batch, graph.Constant([InputChannels / block]), depth, graph.Constant([-1])], [OnnxAttribute.Of("axis", 0)]);
-            string blockRuns = graph.Add(prefix + "runs", "Reshape", [reordered, runs]);
-            stack = graph.Add(prefix + "stack", "Transpose", [blockRuns], [OnnxAttribute.Of("perm", [0, 2, 1, 3])]);
-        }
-        else
-        {
-            // One channel needs no transpose: (N, 1, D, H, W) and (N, D, 1, H, W) are the same bytes (0 keeps a dim).
-            stack = InputChannels == 1
-                ? graph.Add(prefix + "stack", "Reshape", [input, graph.Constant([0, -1, 1, 0, 0])])
-                : graph.Add(prefix + "stack", "Transpose", [input], [OnnxAttribute.Of("perm", [0, 2, 1, 3, 4])]);
-        }
+        // convolution takes.
+        string flat = graph.Add(prefix + "flat", "Reshape", [input, graph.Constant([0, 0, 0, -1])]);
+        string reordered = graph.Add(prefix + "reordered", "ReorderInput", [flat], domain: DepthSliceRule.NchwcDomain);
+        string runs = graph.Add(prefix + "runs_shape", "Concat", [batch, graph.Constant([InputChannels / block]), depth, graph.Constant([-1])], [OnnxAttribute.Of("axis", 0)]);
+        string blockRuns = graph.Add(prefix + "runs", "Reshape", [reordered, runs]);
+        string stack = graph.Add(prefix + "stack", "Transpose", [blockRuns], [OnnxAttribute.Of("perm", [0, 2, 1, 3])]);
 
-        int rank = blockedInput ? 4 : 5;
         string slicesShape = graph.Add(prefix + "slices_shape", "Concat", [graph.Constant([-1, InputChannels]), plane], [OnnxAttribute.Of("axis", 0)]);
         OnnxAttribute[] attributes =
         [
@@ -106,15 +93,15 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
             string shifted = stack;
             if (tap != DepthPad)
             {
-                long[] pads = new long[2 * rank];
+                long[] pads = new long[8];
                 pads[1] = DepthPad - tap;
-                pads[rank + 1] = tap - DepthPad;
+                pads[5] = tap - DepthPad;
                 shifted = graph.Add(prefix + $"tap{tap}/shifted", "Pad", [stack, graph.Constant(pads)]);
             }
 
             string slices = graph.Add(prefix + $"tap{tap}/slices", "Reshape", [shifted, slicesShape]);
             string tapWeight = graph.Add(prefix + $"tap{tap}/weight", "Gather", [weight, graph.Constant([tap], scalar: true)], [OnnxAttribute.Of("axis", 2)]);
-            string blockedWeight = BlockedWeight(graph, prefix + $"tap{tap}/", tapWeight, block, blockedInput);
+            string blockedWeight = BlockedWeight(graph, prefix + $"tap{tap}/", tapWeight, block);
             string[] inputs = sum is null ? [slices, blockedWeight, bias] : [slices, blockedWeight, "", sum];
             sum = graph.Add(prefix + $"tap{tap}/conv", "Conv", inputs, attributes, domain: DepthSliceRule.NchwcDomain);
         }
@@ -134,17 +121,15 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
     }
 
     /// <summary>
-    /// One tap's (Cout, Cin, kh, kw) weight in the order MLAS's NCHWc kernels read it: OIHWBiBo, blocks of input by
-    /// output channels innermost, for blocked inputs; OIHWBo otherwise. Made of constant nodes, so ORT folds it at load.
+    /// One tap's (Cout, Cin, kh, kw) weight in the order MLAS's NCHWc kernels read it, OIHWBiBo: blocks of output
+    /// channels, blocks of input channels, kh, kw, then a B × B block (input by output channel). Made of constant
+    /// nodes, so ORT folds it at load.
     /// </summary>
-    private string BlockedWeight(RewrittenGraph graph, string prefix, string tapWeight, long block, bool blockedInput)
+    private string BlockedWeight(RewrittenGraph graph, string prefix, string tapWeight, long block)
     {
         long[] kernel = Kernel[1..];
-        string split = blockedInput
-            ? graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels / block, block, kernel[0], kernel[1]])])
-            : graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels, kernel[0], kernel[1]])]);
-        int[] perm = blockedInput ? [0, 2, 4, 5, 3, 1] : [0, 2, 3, 4, 1];
-        string ordered = graph.Add(prefix + "weight_blocked", "Transpose", [split], [OnnxAttribute.Of("perm", perm)]);
+        string split = graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels / block, block, kernel[0], kernel[1]])]);
+        string ordered = graph.Add(prefix + "weight_blocked", "Transpose", [split], [OnnxAttribute.Of("perm", [0, 2, 4, 5, 3, 1])]);
         return graph.Add(prefix + "weight_nchwc", "Reshape", [ordered, graph.Constant([OutputChannels, InputChannels, kernel[0], kernel[1]])]);
     }
 }

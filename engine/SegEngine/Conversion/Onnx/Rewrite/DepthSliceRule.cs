@@ -18,11 +18,14 @@ internal static class DepthSliceRule
     /// </summary>
     public static int NchwcBlock { get; } = Avx512F.IsSupported ? 16 : Avx2.IsSupported && Fma.IsSupported ? 8 : 0;
 
-    /// <summary>Output channels in whole blocks; input channels in whole blocks or fewer than one (read unblocked).</summary>
+    /// <summary>
+    /// Output and input channels in whole blocks. Inputs with fewer channels than a block (the one-channel stem) could
+    /// be read unblocked, but measured 1.5–3.7× slower so; they stay 3-D.
+    /// </summary>
     public static bool Profits(DepthSliceConvolution convolution) =>
         NchwcBlock > 0
         && convolution.Strides.All(s => s == 1)
         && convolution.Kernel.Aggregate(1L, (volume, k) => volume * k) > 1
         && convolution.OutputChannels % NchwcBlock == 0
-        && (convolution.InputChannels < NchwcBlock || convolution.InputChannels % NchwcBlock == 0);
+        && convolution.InputChannels % NchwcBlock == 0;
 }
