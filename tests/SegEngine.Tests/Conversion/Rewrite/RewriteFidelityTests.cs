@@ -30,7 +30,7 @@ public class RewriteFidelityTests(ITestOutputHelper output)
         AssertRewriteMatches(report.OnnxPath, [1, 1, 16, 32, 32], expectedRewritten: 0);
     }
 
-    /// <summary>The M plans cut down to 4 small stages, the first one 1×3×3 with stride 1×2×2 after it, on a 16×32×32 patch.</summary>
+    /// <summary>The M plans cut down to 4 stages of 64 channels, the first one 1×3×3 with stride 1×2×2 after it, on a 16×32×32 patch.</summary>
     internal static string SmallResEncPlans(string folder)
     {
         JsonObject root = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "conversion", "resenc_m_plans.json")))!.AsObject();
@@ -38,7 +38,7 @@ public class RewriteFidelityTests(ITestOutputHelper output)
         configuration["patch_size"] = new JsonArray(16, 32, 32);
         JsonObject arch = configuration["architecture"]!["arch_kwargs"]!.AsObject();
         arch["n_stages"] = 4;
-        arch["features_per_stage"] = new JsonArray(8, 16, 24, 32);
+        arch["features_per_stage"] = new JsonArray(64, 64, 64, 64);
         arch["kernel_sizes"] = new JsonArray(new JsonArray(1, 3, 3), new JsonArray(3, 3, 3), new JsonArray(3, 3, 3), new JsonArray(3, 3, 3));
         arch["strides"] = new JsonArray(new JsonArray(1, 1, 1), new JsonArray(1, 2, 2), new JsonArray(2, 2, 2), new JsonArray(2, 2, 2));
         arch["n_blocks_per_stage"] = new JsonArray(1, 2, 2, 2);

@@ -17,7 +17,7 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 internal static class GraphRewrite
 {
     /// <summary>Raised whenever the rewritten graph changes, so caches made by an older rule are remade.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     public const string FileSuffix = ".segengine-rewrite.onnx";
 
