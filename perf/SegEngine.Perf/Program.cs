@@ -15,6 +15,7 @@ return command switch
     "e2e" => EndToEndBenchmark.Run(rest),
     "resample" => ResampleBenchmark.Run(rest),
     NetworkBenchmark.Command => NetworkBenchmark.Run(rest),
+    RewriteBenchmark.Command => RewriteBenchmark.Run(rest),
     ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
     ServeBenchmark.Command => ServeBenchmark.Run(rest),
     PredictionPoint.Command => PredictionPoint.Run(rest),
@@ -40,6 +41,8 @@ static int Usage()
           serve [--model DIR] [--out DIR] [--disable_tta] [--requests N]
               segengine serve: ready time against model load, OIP binary latency p50/p95 and throughput at concurrency
               1, 2, 4 for case_000 and case_003, against segengine predict per case in a fresh process (DIR/serve.md, .json)
+          network-rewrite [--model DIR] [--out DIR] [--runs N] [--quick]
+              the same network with and without the depth-slice graph rewrite, side by side (DIR/network-rewrite.md, .json)
         """);
     return PerfExit.Usage;
 }

@@ -27,6 +27,7 @@ internal static class InfoCommand
         var planSpacing = new Option<string?>("--plan-spacing") { Description = "The planned image's spacing in the same order (default: the configuration's target spacing)" };
         var memoryBudget = new Option<double>("--memory-budget") { Description = "Plan for this host memory budget in GB (0: unlimited)" };
         var disableTta = new Option<bool>("--disable_tta", "--disable-tta") { Description = "Plan without mirroring" };
+        var graphRewrite = new Option<bool>("--graph-rewrite") { Description = "Plan for the CPU's depth-slice rewrite of the ONNX's 3-D convolutions" };
         var cuda = new CudaArguments();
 
         var command = new Command("info", "Check a trained nnU-Net model folder and print its configuration.");
@@ -36,6 +37,7 @@ internal static class InfoCommand
         command.Add(planSpacing);
         command.Add(memoryBudget);
         command.Add(disableTta);
+        command.Add(graphRewrite);
         cuda.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -50,7 +52,7 @@ internal static class InfoCommand
                 double[] spacing = parse.GetValue(planSpacing) is string spacingText
                     ? ParseTriple(spacingText, "--plan-spacing")
                     : DefaultSpacing(folder.Configuration);
-                var inference = new InferenceOptions { MemoryBudgetGb = parse.GetValue(memoryBudget), UseMirroring = !parse.GetValue(disableTta), Device = InferenceDevice.Cpu };
+                var inference = new InferenceOptions { MemoryBudgetGb = parse.GetValue(memoryBudget), UseMirroring = !parse.GetValue(disableTta), Device = InferenceDevice.Cpu, GraphRewrite = parse.GetValue(graphRewrite) };
                 using SegModel model = SegModel.Load(
                     modelArguments.ModelPath(parse),
                     new SegModelOptions { Configuration = folder.Configuration.Name, Folds = modelArguments.FolderOptions(parse).Folds, Inference = inference });

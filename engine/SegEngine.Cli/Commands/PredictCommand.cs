@@ -32,6 +32,7 @@ internal static class PredictCommand
         };
         var batchSize = new Option<int>("--batch-size") { Description = "Tiles per network run when the model allows it (0: from the memory plan)" };
         var saveOptimized = new Option<bool>("--save-optimized-model") { Description = "Save ONNX Runtime's optimised graph beside model.onnx and reuse it" };
+        var graphRewrite = new Option<bool>("--graph-rewrite") { Description = "On the CPU, run stride-1 3-D convolutions as 2-D ones over depth slices (a rewrite of the ONNX cached beside it)" };
         var preprocessWorkers = new Option<int?>("-npp", "--preprocess-workers") { Description = "Read + preprocess workers (default: from the core count)" };
         var exportWorkers = new Option<int?>("-nps", "--export-workers") { Description = "Export + write workers (default: from the core count)" };
         var numParts = new Option<int?>("-num_parts", "--num-parts") { Description = "Split the sorted cases into this many parts (default: Slurm array or Kubernetes Indexed Job, else 1)" };
@@ -47,7 +48,7 @@ internal static class PredictCommand
         foreach (Option option in new Option[]
         {
             stepSize, disableTta, saveProbabilities, continuePrediction, previousStage, device, threads, memoryBudget, batchSize,
-            saveOptimized, preprocessWorkers, exportWorkers, numParts, partId, report,
+            saveOptimized, graphRewrite, preprocessWorkers, exportWorkers, numParts, partId, report,
         })
         {
             command.Add(option);
@@ -64,6 +65,7 @@ internal static class PredictCommand
                 MemoryBudgetGb = parse.GetValue(memoryBudget) ?? 0,
                 BatchSize = parse.GetValue(batchSize),
                 SaveOptimizedModel = parse.GetValue(saveOptimized),
+                GraphRewrite = parse.GetValue(graphRewrite),
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
             });
             if (OptionError.Find(inference) is { } error)

@@ -67,6 +67,13 @@ public sealed record InferenceOptions
     /// <summary>Writes ORT's optimised graph next to the model (<c>model.optimized.onnx</c>) and loads it next time.</summary>
     public bool SaveOptimizedModel { get; init; }
 
+    /// <summary>
+    /// On the CPU, runs the model's stride-1 3-D convolutions as 2-D convolutions over depth slices on ORT's NCHWc
+    /// kernels (a graph rewrite cached beside the model, docs/graph-rewrite.md); same results up to float rounding.
+    /// Off by default until <c>perf/run network-rewrite</c> shows it winning on a real-size network.
+    /// </summary>
+    public bool GraphRewrite { get; init; }
+
     /// <summary>Receives warnings (device fallback, slow settings). The engine never writes to the console itself.</summary>
     public Action<string>? Warning { get; init; }
 

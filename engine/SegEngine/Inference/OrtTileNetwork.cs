@@ -92,11 +92,11 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         }
 
         using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
-        string loadPath = onnxPath;
+        string loadPath = device == InferenceDevice.Cpu && options.GraphRewrite ? Conversion.Onnx.Rewrite.GraphRewrite.Prepare(onnxPath) : onnxPath;
         if (options.SaveOptimizedModel)
         {
-            string optimized = Path.ChangeExtension(onnxPath, $".optimized.{device.ToString().ToLowerInvariant()}.onnx");
-            if (File.Exists(optimized) && File.GetLastWriteTimeUtc(optimized) >= File.GetLastWriteTimeUtc(onnxPath))
+            string optimized = Path.ChangeExtension(loadPath, $".optimized.{device.ToString().ToLowerInvariant()}.onnx");
+            if (File.Exists(optimized) && File.GetLastWriteTimeUtc(optimized) >= File.GetLastWriteTimeUtc(loadPath))
             {
                 loadPath = optimized;
             }

@@ -57,7 +57,8 @@ internal sealed record SampleComparison(
     string Configuration, string CaseId, bool Tta, Half[] Logits, double MaxAbsDiff, double WorstSteps, double IdenticalFraction, TimeSpan Wall, TimeSpan InRun)
 {
     /// <param name="onnx">The model to run; default: the sample model's fold 0.</param>
-    public static SampleComparison Run(string configuration, string caseId, bool tta, int batchSize, bool batchMirrors = false, string? onnx = null)
+    /// <param name="graphRewrite">The CPU's depth-slice rewrite of 3-D convolutions (off by default, as for users).</param>
+    public static SampleComparison Run(string configuration, string caseId, bool tta, int batchSize, bool batchMirrors = false, string? onnx = null, bool graphRewrite = false)
     {
         string folder = TestPaths.SampleIntermediate(configuration, caseId);
         NpyArray input = Npy.Read(Path.Combine(folder, "preprocessed.npy"));
@@ -70,6 +71,7 @@ internal sealed record SampleComparison(
             UseMirroring = tta,
             BatchSize = batchSize,
             BatchMirrors = batchMirrors,
+            GraphRewrite = graphRewrite,
         };
         ModelFolder sample = ModelFolder.Load(TestPaths.SampleModel(configuration));
         OnnxSignature signature = onnx is null ? sample.Folds[0].Onnx! : OnnxSignature.Read(onnx, sample.Network);

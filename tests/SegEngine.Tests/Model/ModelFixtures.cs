@@ -14,9 +14,10 @@ internal static class ModelFixtures
         string source = TestPaths.SampleModel(configuration);
         string target = Path.Combine(parent ?? TestPaths.NewTempFolder(), folderName ?? Path.GetFileName(source));
         // The compressed form of an expanded file (the 2d checkpoint's .xz) is the repository's storage, not the model's;
-        // a memory record is what an earlier run measured there, not part of the model either.
+        // a memory record is what an earlier run measured there, and a graph rewrite what it cached, not part of the model either.
         foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(".xz", StringComparison.Ordinal) && !f.EndsWith(NetworkMemoryRecord.FileSuffix, StringComparison.Ordinal)))
+            .Where(f => !f.EndsWith(".xz", StringComparison.Ordinal) && !f.EndsWith(NetworkMemoryRecord.FileSuffix, StringComparison.Ordinal)
+                && !f.EndsWith(SegEngine.Conversion.Onnx.Rewrite.GraphRewrite.FileSuffix, StringComparison.Ordinal)))
         {
             string destination = Path.Combine(target, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);

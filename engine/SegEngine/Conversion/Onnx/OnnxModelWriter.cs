@@ -203,7 +203,8 @@ internal static class OnnxModelWriter
         WriteStringField(tensor, TensorName, initializer.Name);
     }
 
-    private static ByteString EncodeNode(OnnxNode node) => Encode(message =>
+    /// <summary>A NodeProto in the default domain, also used by the graph rewrite for the nodes it adds.</summary>
+    internal static ByteString EncodeNode(OnnxNode node) => Encode(message =>
     {
         foreach (string input in node.Inputs)
         {
@@ -289,19 +290,19 @@ internal static class OnnxModelWriter
     private static long MessageFieldSize(int field, long length) =>
         CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeLengthSize((int)Math.Min(length, int.MaxValue)) + length;
 
-    private static void WriteStringField(CodedOutputStream output, int field, string value)
+    internal static void WriteStringField(CodedOutputStream output, int field, string value)
     {
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteString(value);
     }
 
-    private static void WriteMessageField(CodedOutputStream output, int field, ByteString message)
+    internal static void WriteMessageField(CodedOutputStream output, int field, ByteString message)
     {
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteBytes(message);
     }
 
-    private static ByteString Encode(Action<CodedOutputStream> writeFields)
+    internal static ByteString Encode(Action<CodedOutputStream> writeFields)
     {
         using var buffer = new MemoryStream();
         using (var output = new CodedOutputStream(buffer, leaveOpen: true))

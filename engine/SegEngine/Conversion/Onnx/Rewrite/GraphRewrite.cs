@@ -1,0 +1,196 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using SegEngine.Io;
+
+namespace SegEngine.Conversion.Onnx.Rewrite;
+
+/// <summary>
+/// The load-time graph rewrite for ONNX Runtime's CPU provider: every 3-D convolution that <see cref="DepthSliceRule"/>
+/// picks becomes a <see cref="DepthSliceConvolution"/>. The rewritten model is cached beside the source
+/// (<c>{model}.segengine-rewrite.onnx</c>), or in the temp folder when that folder cannot be written, and reused while
+/// its recorded key (<see cref="KeyOf"/>) matches.
+/// </summary>
+/// <remarks>
+/// The rewrite only ever speeds a model up: a model it cannot read, one with nothing to rewrite, an opset older than 13
+/// or a cache it cannot write all leave the source path, and ORT then reports whatever is wrong with the source itself.
+/// </remarks>
+internal static class GraphRewrite
+{
+    /// <summary>Raised whenever the rewritten graph changes, so caches made by an older rule are remade.</summary>
+    public const int Version = 5;
+
+    public const string FileSuffix = ".segengine-rewrite.onnx";
+
+    /// <summary>The <c>metadata_props</c> key of a rewritten model; its value is the cache key.</summary>
+    public const string MetadataKey = "segengine_graph_rewrite";
+
+    private const long MinimumOpset = 13;
+
+    // ModelProto
+    private const int ModelGraph = 7;
+    private const int ModelMetadataProps = 14;
+
+    /// <summary>The ONNX file the session should open for <paramref name="sourcePath"/>: its rewrite, or the source itself.</summary>
+    public static string Prepare(string sourcePath)
+    {
+        string key;
+        try
+        {
+            key = KeyOf(sourcePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return sourcePath;
+        }
+
+        foreach (string candidate in Candidates(sourcePath, key))
+        {
+            if (RecordedKey(candidate) == key)
+            {
+                return candidate;
+            }
+        }
+
+        foreach (string candidate in Candidates(sourcePath, key))
+        {
+            try
+            {
+                return TryWrite(sourcePath, candidate, key) ? candidate : sourcePath;
+            }
+            catch (InvalidDataException)
+            {
+                return sourcePath;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is SegEngineException s && s.Code == SegErrorCode.Io))
+            {
+                // Unwritable here: try the next place, or run the source as it is.
+            }
+        }
+
+        return sourcePath;
+    }
+
+    /// <summary>Rewrites <paramref name="sourcePath"/> into <paramref name="targetPath"/>; false when nothing in it is rewritten.</summary>
+    public static bool TryWrite(string sourcePath, string targetPath, string key)
+    {
+        using FileStream source = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        OnnxModelLayout layout;
+        try
+        {
+            layout = OnnxModelLayout.Read(source);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
+        {
+            return false;
+        }
+
+        RewrittenGraph? graph = Rewrite(layout);
+        if (graph is null)
+        {
+            return false;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(targetPath))!);
+        using AtomicFile output = AtomicFile.Create(targetPath);
+        RewrittenModelWriter.Write(source, layout, graph, new KeyValuePair<string, string>(MetadataKey, key), output.Stream);
+        output.Commit();
+        return true;
+    }
+
+    /// <summary>The rewritten nodes of <paramref name="layout"/>, or null when the rule picks none or the model cannot take the rewrite.</summary>
+    public static RewrittenGraph? Rewrite(OnnxModelLayout layout)
+    {
+        if (layout.DefaultOpset < MinimumOpset || layout.Nodes.Any(node => node.Name.StartsWith(RewrittenGraph.NamePrefix, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var graph = new RewrittenGraph();
+        int rewritten = 0;
+        for (int i = 0; i < layout.Nodes.Count; i++)
+        {
+            SourceNode node = layout.Nodes[i];
+            if (DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } convolution && DepthSliceRule.Profits(convolution))
+            {
+                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock);
+                rewritten++;
+            }
+            else
+            {
+                graph.Nodes.Add(node.Encoded);
+            }
+        }
+
+        return rewritten > 0 ? graph : null;
+    }
+
+    /// <summary>The cache key of a source file: its SHA-256, the rewrite version and the CPU's NCHWc block, which the rule depends on.</summary>
+    public static string KeyOf(string sourcePath)
+    {
+        using FileStream file = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        return $"version={Version};nchwc_block={DepthSliceRule.NchwcBlock};sha256={Convert.ToHexStringLower(SHA256.HashData(file))}";
+    }
+
+    /// <summary>Beside the source, then in the temp folder under a name made from the source's path and key.</summary>
+    private static IEnumerable<string> Candidates(string sourcePath, string key)
+    {
+        yield return sourcePath + FileSuffix;
+        string name = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath) + "\n" + key)));
+        yield return Path.Combine(Path.GetTempPath(), "segengine", "rewrite", name + FileSuffix);
+    }
+
+    /// <summary>The key a rewritten file records in its leading <c>metadata_props</c> entry, or null; reads no further than the graph.</summary>
+    private static string? RecordedKey(string path)
+    {
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            using var input = new CodedInputStream(file, leaveOpen: true);
+            for (uint tag = input.ReadTag(); tag != 0 && WireFormat.GetTagFieldNumber(tag) != ModelGraph; tag = input.ReadTag())
+            {
+                if (WireFormat.GetTagFieldNumber(tag) != ModelMetadataProps || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
+                {
+                    input.SkipLastField();
+                }
+                else if (ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
+                {
+                    return value;
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static (string Key, string Value) ReadEntry(ByteString message)
+    {
+        var input = new CodedInputStream(message.ToByteArray());
+        string key = "", value = "";
+        for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    key = input.ReadString();
+                    break;
+                case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    value = input.ReadString();
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return (key, value);
+    }
+}
