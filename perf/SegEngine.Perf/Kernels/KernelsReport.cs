@@ -27,8 +27,10 @@ internal static class KernelsReport
     /// <summary>Issue 15's goal for aggregation as the sliding window calls it: at least 60 % of the copy bandwidth.</summary>
     private const double AggregationGoalPercent = 60;
 
-    /// <summary>The issue's goal for the export at 14 classes: at least 10× the materialising export's throughput.</summary>
-    private const double ExportGoalSpeedup = 10;
+    /// <summary>Issue 15's goals for the fused export against the materialising one: 10x on typical cells, 2x on worst cells (near ties everywhere).</summary>
+    private const double ExportGoalSpeedupTypical = 10;
+
+    private const double ExportGoalSpeedupWorst = 2;
 
     // Relaxed escaping keeps "+" and "<" readable; the file is data, never embedded in HTML.
     private static readonly JsonSerializerOptions Json = new()
@@ -98,11 +100,11 @@ internal static class KernelsReport
         };
         foreach (ExportRatio ratio in ratios)
         {
-            string note = ratio.Cells == nameof(ExportCells.Typical) ? string.Empty : " (the goal is stated for typical cells; shown for information)";
+            double goal = ratio.Cells == nameof(ExportCells.Typical) ? ExportGoalSpeedupTypical : ExportGoalSpeedupWorst;
             targets.Add(Target(
-                $"Fused export vs materialising export, K = {KernelSizes.Current.Classes}, {ratio.Cells.ToLowerInvariant()} cells{note}",
-                $">= {ExportGoalSpeedup:F0}x the throughput", ratio.Speedup, ExportGoalSpeedup,
-                _ => $"missed by a factor {ExportGoalSpeedup / ratio.Speedup!.Value:F2}", "x"));
+                $"Fused export vs materialising export, K = {KernelSizes.Current.Classes}, {ratio.Cells.ToLowerInvariant()} cells",
+                $">= {goal:F0}x the throughput", ratio.Speedup, goal,
+                _ => $"missed by a factor {goal / ratio.Speedup!.Value:F2}", "x"));
         }
 
         return targets;
