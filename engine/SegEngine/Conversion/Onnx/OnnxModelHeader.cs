@@ -109,7 +109,8 @@ internal sealed record OnnxModelHeader(
         return (domain, version);
     }
 
-    private static (string Key, string Value) ReadEntry(ByteString message)
+    /// <summary>An ONNX <c>StringStringEntryProto</c> (metadata_props): key (field 1) and value (field 2).</summary>
+    internal static (string Key, string Value) ReadEntry(ByteString message)
     {
         var input = new CodedInputStream(message.ToByteArray());
         string key = "";

@@ -157,7 +157,7 @@ internal static class GraphRewrite
                 {
                     input.SkipLastField();
                 }
-                else if (ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
+                else if (OnnxModelHeader.ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
                 {
                     return value;
                 }
@@ -169,28 +169,5 @@ internal static class GraphRewrite
         {
             return null;
         }
-    }
-
-    private static (string Key, string Value) ReadEntry(ByteString message)
-    {
-        var input = new CodedInputStream(message.ToByteArray());
-        string key = "", value = "";
-        for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    key = input.ReadString();
-                    break;
-                case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    value = input.ReadString();
-                    break;
-                default:
-                    input.SkipLastField();
-                    break;
-            }
-        }
-
-        return (key, value);
     }
 }
