@@ -27,7 +27,7 @@ internal static class ExportCommand
         var output = new Option<string>("-o", "--output") { Description = "The segmentation file to write, e.g. case.nii.gz", Required = true };
         var saveProbabilities = new Option<bool>("--save_probabilities", "--save-probabilities")
         {
-            Description = "Also write the probabilities as nnU-Net does, OUT less its file ending plus .npz, and the properties as .json",
+            Description = "Also write the probabilities as nnU-Net does, OUT less its file ending plus .npz, and the properties as .json (.properties.json for Tiff3DIO)",
         };
         var command = new Command("export", "Run only the export stage: fp16 logits and properties from elsewhere to a segmentation.")
         {

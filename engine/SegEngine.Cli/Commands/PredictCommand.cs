@@ -20,7 +20,7 @@ internal static class PredictCommand
         var output = new Option<string>("-o", "--output") { Description = "Output folder (created if missing)", Required = true };
         var stepSize = new Option<double>("-step_size", "--step-size") { Description = "Tile step as a fraction of the patch, in (0, 1]", DefaultValueFactory = _ => 0.5 };
         var disableTta = new Option<bool>("--disable_tta", "--disable-tta") { Description = "Turn off mirroring test-time augmentation (about 8x faster in 3-D)" };
-        var saveProbabilities = new Option<bool>("--save_probabilities", "--save-probabilities") { Description = "Also write {case}.npz with the probabilities and {case}.json with the properties" };
+        var saveProbabilities = new Option<bool>("--save_probabilities", "--save-probabilities") { Description = "Also write {case}.npz with the probabilities and {case}.json with the properties ({case}.properties.json for Tiff3DIO)" };
         var continuePrediction = new Option<bool>("--continue_prediction", "--continue-prediction") { Description = "Skip cases whose outputs already exist" };
         var previousStage = new Option<string?>("-prev_stage_predictions", "--prev-stage-predictions") { Description = "Folder of the previous stage's segmentations (cascade configurations)" };
         var device = new Option<InferenceDevice>("-device", "--device") { Description = "auto (CUDA if available, else CPU), cpu or cuda", DefaultValueFactory = _ => InferenceDevice.Auto };

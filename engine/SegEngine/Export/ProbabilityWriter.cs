@@ -25,8 +25,8 @@ namespace SegEngine.Export;
 /// </remarks>
 internal static class ProbabilityWriter
 {
-    /// <summary>Writes <paramref name="npzPath"/> and, next to it, <paramref name="propertiesJson"/> as <c>.json</c>; both atomically.</summary>
-    public static void Write(string npzPath, VolumeBuffer<Half> logits, ExportPlan plan, string propertiesJson)
+    /// <summary>Writes <paramref name="npzPath"/> and <paramref name="propertiesJson"/> to <paramref name="propertiesPath"/> (<see cref="PropertiesFile.Beside"/>); both atomically.</summary>
+    public static void Write(string npzPath, VolumeBuffer<Half> logits, ExportPlan plan, string propertiesJson, string propertiesPath)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(plan);
@@ -77,7 +77,7 @@ internal static class ProbabilityWriter
             ArrayPool<float>.Shared.Return(slice);
         }
 
-        AtomicFile.WriteAllText(Path.ChangeExtension(npzPath, ".json"), propertiesJson);
+        AtomicFile.WriteAllText(propertiesPath, propertiesJson);
     }
 
     /// <summary>

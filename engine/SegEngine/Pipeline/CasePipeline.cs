@@ -198,7 +198,8 @@ internal sealed class CasePipeline(LoadedModel model)
 
             if (probabilitiesFile is not null)
             {
-                ProbabilityWriter.Write(probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson!);
+                ProbabilityWriter.Write(
+                    probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson!, PropertiesFile.Beside(probabilitiesFile, predicted.Image.Geometry.ReaderName));
             }
         }
         catch

@@ -37,7 +37,7 @@ internal static class LogitsExport
 
         if (probabilitiesFile is not null)
         {
-            ProbabilityWriter.Write(probabilitiesFile, logits, plan, properties.WriteJson());
+            ProbabilityWriter.Write(probabilitiesFile, logits, plan, properties.WriteJson(), PropertiesFile.Beside(probabilitiesFile, writer.Name));
         }
 
         using LabelMap labels = SegmentationExport.Export(logits, plan);

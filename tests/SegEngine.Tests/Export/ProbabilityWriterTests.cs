@@ -23,7 +23,7 @@ public sealed class ProbabilityWriterTests
         {
             string folder = TestPaths.NewTempFolder();
             string path = Path.Combine(folder, "case_003.npz");
-            ProbabilityWriter.Write(path, logits, plan, "{\"spacing\": [1.0, 1.0, 1.0]}");
+            ProbabilityWriter.Write(path, logits, plan, "{\"spacing\": [1.0, 1.0, 1.0]}", Path.ChangeExtension(path, ".json"));
             NpyArray actual = Npy.ReadFromNpz(path, "probabilities");
             NpyArray expected = Npy.ReadFromNpz(Path.Combine(TestPaths.Sample, "reference", "3d_fullres_tta", "case_003.npz"), "probabilities");
             Assert.Equal(expected.Shape, actual.Shape);
@@ -53,7 +53,7 @@ public sealed class ProbabilityWriterTests
             values.CopyTo(logits.Span);
             string folder = TestPaths.NewTempFolder();
             string path = Path.Combine(folder, "p.npz");
-            ProbabilityWriter.Write(path, logits, plan, "{}");
+            ProbabilityWriter.Write(path, logits, plan, "{}", Path.ChangeExtension(path, ".json"));
             float[] p = Npy.ReadFromNpz(path, "probabilities").As<float>().ToArray();
             Directory.Delete(folder, recursive: true);
 

@@ -1,6 +1,7 @@
 using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Pipeline;
+using SegEngine.Preprocessing;
 using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Io;
@@ -45,7 +46,9 @@ public sealed class ReaderEndToEndTests
             modelFolder, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, UseMirroring = false } });
         string output = Path.Combine(TestPaths.NewTempFolder(), caseId + ending);
 
-        model.PredictFile([Path.Combine(Root, "inputs", path, caseId + "_0000" + ending)], output);
+        // Tiff3DIO runs with --save_probabilities: its spacing file and the properties must not take each other's name.
+        string? probabilities = path == "tiff" ? Path.ChangeExtension(output, ".npz") : null;
+        model.PredictFile([Path.Combine(Root, "inputs", path, caseId + "_0000" + ending)], output, probabilities);
 
         string reference = Path.Combine(Root, "reference", path, caseId + ending);
         if (path == "reorient")
@@ -63,6 +66,11 @@ public sealed class ReaderEndToEndTests
         if (path == "tiff")
         {
             Assert.Equal(File.ReadAllBytes(Path.ChangeExtension(reference, ".json")), File.ReadAllBytes(Path.ChangeExtension(output, ".json")));
+            PreprocessingProperties properties = PreprocessingProperties.ReadJsonFile(Path.ChangeExtension(output, ".properties.json"));
+            Assert.Equal(TiffSpacingFile.Read(Path.Combine(Root, "inputs", path, caseId + ".json")).Spacing, properties.Spacing);
+            Assert.Equal(
+                [model.Folder.Labels.HeadCount, ours.Data.Shape.Z, ours.Data.Shape.Y, ours.Data.Shape.X],
+                Npy.ReadFromNpz(probabilities!, "probabilities").Shape);
         }
         else
         {

@@ -90,6 +90,26 @@ public class LogitsExportTests
     }
 
     [Fact]
+    public void Tiff3DioKeepsItsSpacingFileAndTheProperties()
+    {
+        string modelFolder = ModelFixtures.CopySample("3d_fullres");
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "plans.json"), p => p["image_reader_writer"] = Tiff3DIO.ReaderName);
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "dataset.json"), d => d["file_ending"] = ".tif");
+        var folder = ModelFolder.Load(modelFolder);
+        string intermediate = TestPaths.SampleIntermediate("3d_fullres", "case_003");
+        string propertiesPath = Path.Combine(intermediate, "properties.json");
+        string output = TestPaths.NewTempFolder();
+
+        LogitsExport.Run(folder, Path.Combine(intermediate, "logits_tta.npy"), propertiesPath, Path.Combine(output, "case_003.tif"), Path.Combine(output, "case_003.npz"));
+
+        // nnU-Net's Tiff3DIO writes save_json({'spacing': properties['spacing']}) as case_003.json; the properties move aside.
+        var properties = SegEngine.Preprocessing.PreprocessingProperties.ReadJsonFile(propertiesPath);
+        Assert.Equal(TiffSpacingFile.Render(properties.Spacing), File.ReadAllText(Path.Combine(output, "case_003.json")));
+        Assert.Equal(properties.Spacing, SegEngine.Preprocessing.PreprocessingProperties.ReadJsonFile(Path.Combine(output, "case_003.properties.json")).Spacing);
+        Assert.True(File.Exists(Path.Combine(output, "case_003.npz")));
+    }
+
+    [Fact]
     public void WrongClassCountIsAnErrorNamingTheLogits()
     {
         string logits = WriteLogits<Half>(2, new Shape3(4, 5, 6));

@@ -5,7 +5,7 @@ namespace SegEngine.Pipeline.Batch;
 /// <param name="OutputFolder">Where <c>{case}{file_ending}</c>, dataset.json and plans.json go (created if missing).</param>
 internal sealed record BatchRequest(string InputFolder, string OutputFolder)
 {
-    /// <summary>Also write <c>{case}.npz</c> with the probabilities and <c>{case}.json</c> with the properties.</summary>
+    /// <summary>Also write <c>{case}.npz</c> with the probabilities and <c>{case}.json</c> with the properties (<see cref="Io.PropertiesFile"/>).</summary>
     public bool SaveProbabilities { get; init; }
 
     /// <summary>Skip cases whose outputs (and probabilities, when asked) already exist.</summary>
