@@ -145,9 +145,16 @@ public sealed class ImageGeometry
     /// <summary>
     /// The geometry of an image handed over in memory rather than read from a file. <paramref name="affine"/> is the
     /// NIfTI-style voxel-to-world matrix (row-major 4x4, RAS, voxel index (x, y, z), i.e. the array axes reversed), or null
-    /// for one that only scales by <paramref name="spacing"/> (z, y, x). It does not change the labels (nnU-Net never
-    /// reorients); the case keeps it as the reader would have, converted to <c>sitk_stuff</c> (LPS) for SimpleITKIO.
+    /// for one that only scales by <paramref name="spacing"/> (z, y, x). It does not change the labels; the case keeps it
+    /// as the reader would have, converted to <c>sitk_stuff</c> (LPS) for SimpleITKIO.
     /// </summary>
+    /// <remarks>
+    /// As nnU-Net's <c>predict_single_npy_array</c> / <c>predict_from_list_of_npy_arrays</c>, the array is taken as its
+    /// reader returns it: for NibabelIOWithReorient that is already reoriented to RAS, so the affine is the array's own
+    /// (<c>reoriented_affine</c>) and must order its axes R, A, S (a file already in RAS order, whose original and reoriented
+    /// affines are the same); an affine of another orientation is refused rather than silently reinterpreted. Tiff3DIO keeps
+    /// the spacing as its writer would.
+    /// </remarks>
     internal static ImageGeometry FromAffine(string readerName, Shape3 shape, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, string source)
     {
         ArgumentNullException.ThrowIfNull(spacing);
@@ -166,7 +173,14 @@ public sealed class ImageGeometry
                 SegErrorCode.InvalidInput, $"{source}: an affine is 16 finite numbers, row-major, with a last row of 0 0 0 1; got ({string.Join(", ", matrix)})");
         }
 
-        return FromProperties(readerName, shape, matrix, SitkStuffOf(matrix, zooms), source);
+        if (readerName == NibabelIOWithReorient.ReaderName && !NibabelOrientation.Of(matrix, source).IsIdentity)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{source}: {readerName} takes the image as its reader returns it, reoriented to RAS, but this affine does not order the array's axes (x, y, z) as R, A, S; reorient the array first and give its affine");
+        }
+
+        return FromProperties(readerName, shape, matrix, SitkStuffOf(matrix, zooms), source, reorientedAffine: matrix, spacing: spacing);
     }
 
     /// <summary>ITK's view of a RAS affine: spacing as given, unit direction columns and origin, both flipped to LPS.</summary>

@@ -1,3 +1,4 @@
+using SegEngine.Export;
 using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Pipeline;
@@ -76,6 +77,43 @@ public sealed class ReaderEndToEndTests
         {
             Assert.Equal(File.ReadAllBytes(reference)[16..26], File.ReadAllBytes(output)[16..26]);
         }
+    }
+
+    /// <summary>
+    /// In memory the array is taken as NibabelIOWithReorient returns it (reoriented to RAS, with its RAS affine), as
+    /// nnU-Net's <c>predict_single_npy_array</c> takes what the reader returned: the labels are the file path's before the
+    /// writer turns them back; the file's own (P, S, L) affine is refused, not reinterpreted.
+    /// </summary>
+    [Fact]
+    public void InMemoryReorientedImageGivesTheFilesLabels()
+    {
+        string modelFolder = ModelFixtures.CopySample("3d_fullres");
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "plans.json"), p => p["image_reader_writer"] = NibabelIOWithReorient.ReaderName);
+        using SegModel model = SegModel.Load(
+            modelFolder, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Cpu, UseMirroring = false } });
+        string input = Path.Combine(Root, "inputs", "reorient", "case_103_0000.nii.gz");
+        string output = Path.Combine(TestPaths.NewTempFolder(), "case_103.nii.gz");
+        model.PredictFile([input], output);
+        using ImageVolume image = model.ReadImage([input]);
+
+        using LabelMap labels = model.PredictVoxels(
+            image.Data.Span, image.Data.Channels, image.Data.Shape, image.Spacing, image.Geometry.ReorientedAffine, progress: null, CancellationToken.None);
+
+        using ImageVolume written = new NibabelIOWithReorient().Read([output]);
+        Assert.Equal(written.Data.Shape, labels.Shape);
+        Assert.Equal(written.Data.Span.ToArray(), labels.Bytes.ToArray().Select(b => (float)b).ToArray());
+        var refusal = Assert.Throws<SegEngineException>(() => model.PredictVoxels(
+            image.Data.Span, image.Data.Channels, image.Data.Shape, image.Spacing, image.Geometry.Affine, progress: null, CancellationToken.None));
+        Assert.Contains("reoriented to RAS", refusal.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Tiff3DIO in memory keeps the spacing its writer needs (nothing else to know).</summary>
+    [Fact]
+    public void InMemoryTiffImageIsAccepted()
+    {
+        ImageGeometry geometry = ImageGeometry.FromAffine(Tiff3DIO.ReaderName, new Shape3(2, 3, 4), [1.25, 0.5, 0.5], null, "(image in memory)");
+
+        Assert.Equal(TiffSpacingFile.Render([1.25, 0.5, 0.5]), geometry.SpacingJson);
     }
 
     private static void CompareNifti(string reference, string output)
