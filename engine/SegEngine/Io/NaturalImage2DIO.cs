@@ -80,6 +80,44 @@ internal sealed class NaturalImage2DIO : IImageReaderWriter
         NaturalImageWriting.Write(path, labels, shape.Y, shape.X, wide);
     }
 
+    public ImageHeader ProbeHeader(string path)
+    {
+        if (!IsTiff(path))
+        {
+            (int width, int height) = PillowImageDecoding.Size(path);
+            return new ImageHeader(new Shape3(1, height, width), PlanarSpacing);
+        }
+
+        (_, long rows, long columns, _) = Plane(path, TiffSamples.Shape(path));
+        return new ImageHeader(new Shape3(1, (int)rows, (int)columns), PlanarSpacing);
+    }
+
+    /// <summary>
+    /// What skimage makes of tifffile's array: (h, w) is one channel; (h, w, 3|4) colour channels; (3|4, h, w) with another
+    /// last axis is planar colour, moved last as <c>imread</c> does; anything else is refused.
+    /// </summary>
+    private static (long Channels, long Height, long Width, bool Planar) Plane(string path, long[] shape)
+    {
+        if (shape.Length == 2)
+        {
+            return (1, shape[0], shape[1], false);
+        }
+
+        if (shape.Length != 3)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"{path}: NaturalImage2DIO reads 2-D images (grey, RGB or RGBA); tifffile reads this file as shape ({string.Join(", ", shape)})");
+        }
+
+        bool planar = shape[2] is not (3 or 4) && shape[0] is (3 or 4);
+        (long channels, long height, long width) = planar ? (shape[0], shape[1], shape[2]) : (shape[2], shape[0], shape[1]);
+        return channels is 3 or 4
+            ? (channels, height, width, planar)
+            : throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{path}: if an image has three dimensions the last must have size 3 or 4 (RGB or RGBA); tifffile reads shape ({string.Join(", ", shape)})");
+    }
+
     private static bool IsTiff(string path) =>
         path.EndsWith(".tif", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tiff", StringComparison.OrdinalIgnoreCase);
 
@@ -96,31 +134,18 @@ internal sealed class NaturalImage2DIO : IImageReaderWriter
         {
             shape = s;
             long elements = s.Aggregate(1L, (a, b) => a * b);
-            if (s.Length is not (2 or 3) || elements > PillowImageDecoding.MaxPixels * 4)
+            _ = Plane(path, s);
+            if (elements > PillowImageDecoding.MaxPixels * 4)
             {
                 throw new SegEngineException(
-                    SegErrorCode.InvalidInput, $"{path}: NaturalImage2DIO reads 2-D images (grey, RGB or RGBA); tifffile reads this file as shape ({string.Join(", ", s)})");
+                    SegErrorCode.MemoryBudget, $"{path}: tifffile reads this file as shape ({string.Join(", ", s)}), more than the {PillowImageDecoding.MaxPixels * 4} samples (RGBA) a 2-D image may have");
             }
 
             values = new float[elements];
             return values;
         });
-        if (shape.Length == 2)
-        {
-            return new PillowImageDecoding.Decoded(1, (int)shape[0], (int)shape[1], values);
-        }
-
-        // skimage.io.imread: (3|4, h, w) becomes (h, w, 3|4) when the last axis is not already 3 or 4.
-        bool planar = shape[2] is not (3 or 4) && shape[0] is (3 or 4);
-        (long channels, long height, long width) = planar ? (shape[0], shape[1], shape[2]) : (shape[2], shape[0], shape[1]);
-        if (channels is not (3 or 4))
-        {
-            throw new SegEngineException(
-                SegErrorCode.InvalidInput,
-                $"{path}: if an image has three dimensions the last must have size 3 or 4 (RGB or RGBA); tifffile reads shape ({string.Join(", ", shape)})");
-        }
-
-        if (planar)
+        (long channels, long height, long width, bool planar) = Plane(path, shape);
+        if (shape.Length == 2 || planar)
         {
             return new PillowImageDecoding.Decoded((int)channels, (int)height, (int)width, values);
         }

@@ -66,6 +66,12 @@ internal sealed class NibabelIO : IImageReaderWriter
         }
     }
 
+    public ImageHeader ProbeHeader(string path)
+    {
+        NiftiHeader header = NiftiFile.ReadHeader(path);
+        return new ImageHeader(Plan(header, path).Shape, Spacing(header));
+    }
+
     public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
         SegmentationEncoding.Write(path, labels, geometry, ReaderName, Header);
 

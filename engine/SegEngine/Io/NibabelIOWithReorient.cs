@@ -99,36 +99,58 @@ internal sealed class NibabelIOWithReorient : IImageReaderWriter
         Writer.WriteSegmentation(path, turned, target);
     }
 
+    public ImageHeader ProbeHeader(string path)
+    {
+        NiftiHeader header = NiftiFile.ReadHeader(path);
+        Orienting orienting = Orient(header, path);
+        return new ImageHeader(orienting.RasShape, orienting.Spacing);
+    }
+
     /// <summary>One file read and reoriented, with what nnU-Net keeps of it.</summary>
     private sealed record Reoriented(VolumeBuffer<float> Voxels, double[] Spacing, double[] OriginalAffine, double[] ReorientedAffine);
 
+    /// <summary>What the header alone decides: NibabelIO's read plan, the orientation, and the RAS shape, spacing and affines.</summary>
+    private sealed record Orienting(
+        NiftiReadPlan Plan, NibabelOrientation.Orientation Ornt, Shape3 RasShape, double[] Spacing, double[] OriginalAffine, double[] ReorientedAffine);
+
+    private static Orienting Orient(NiftiHeader header, string path)
+    {
+        NiftiReadPlan plan = NibabelIO.Plan(header, path);
+        double[] original = NibabelIO.BestAffine(header, path);
+        NibabelOrientation.Orientation ornt = NibabelOrientation.Of(original, path);
+        if (ornt.IsIdentity)
+        {
+            return new Orienting(plan, ornt, plan.Shape, NibabelIO.Spacing(header), original, original);
+        }
+
+        int[] shapeXyz = [plan.Shape.X, plan.Shape.Y, plan.Shape.Z];
+        double[] reoriented = NibabelOrientation.Multiply(original, NibabelOrientation.InverseAffine(ornt, shapeXyz));
+        int[] rasXyz = NibabelOrientation.Reoriented(ornt, shapeXyz);
+        return new Orienting(plan, ornt, new Shape3(rasXyz[2], rasXyz[1], rasXyz[0]), Spacing(reoriented, original, header), original, reoriented);
+    }
+
     private static Reoriented ReadOne(string path)
     {
-        NibabelOrientation.Orientation ornt = default;
-        double[] original = [];
+        Orienting? orienting = null;
         VolumeBuffer<float> voxels = NiftiFile.ReadVoxels(
             path,
             h =>
             {
-                NiftiReadPlan plan = NibabelIO.Plan(h, path);
-                original = NibabelIO.BestAffine(h, path);
-                ornt = NibabelOrientation.Of(original, path);
-                return plan;
+                orienting = Orient(h, path);
+                return orienting.Plan;
             },
-            out NiftiHeader header);
-        if (ornt.IsIdentity)
+            out _);
+        if (orienting!.Ornt.IsIdentity)
         {
-            return new Reoriented(voxels, NibabelIO.Spacing(header), original, original);
+            return new Reoriented(voxels, orienting.Spacing, orienting.OriginalAffine, orienting.ReorientedAffine);
         }
 
         try
         {
             int[] shapeXyz = [voxels.Shape.X, voxels.Shape.Y, voxels.Shape.Z];
-            double[] reoriented = NibabelOrientation.Multiply(original, NibabelOrientation.InverseAffine(ornt, shapeXyz));
-            int[] rasXyz = NibabelOrientation.Reoriented(ornt, shapeXyz);
-            VolumeBuffer<float> turned = VolumeBuffer<float>.Allocate(1, new Shape3(rasXyz[2], rasXyz[1], rasXyz[0]));
-            NibabelOrientation.Apply<float>(ornt, shapeXyz, voxels.Span, turned.Span);
-            return new Reoriented(turned, Spacing(reoriented, original, header), original, reoriented);
+            VolumeBuffer<float> turned = VolumeBuffer<float>.Allocate(1, orienting.RasShape);
+            NibabelOrientation.Apply<float>(orienting.Ornt, shapeXyz, voxels.Span, turned.Span);
+            return new Reoriented(turned, orienting.Spacing, orienting.OriginalAffine, orienting.ReorientedAffine);
         }
         finally
         {

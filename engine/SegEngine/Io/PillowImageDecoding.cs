@@ -26,6 +26,9 @@ internal static class PillowImageDecoding
 
     private const long MaxDeflateRatio = 1032;
 
+    /// <summary>Bytes that hold the size of either format: PNG's signature and IHDR up to its colour type.</summary>
+    private const int SizeBytes = 33;
+
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     private static readonly Configuration Decoders = new(new PngConfigurationModule(), new BmpConfigurationModule())
@@ -53,7 +56,7 @@ internal static class PillowImageDecoding
 
         Header header = file.AsSpan().StartsWith(PngSignature) ? PngHeader(file, path)
             : file.AsSpan().StartsWith("BM"u8) ? BmpHeader(file, path)
-            : throw Invalid(path, "signature", "neither PNG nor BMP (NaturalImage2DIO reads .png, .bmp and .tif)");
+            : throw NeitherPngNorBmp(path);
 
         Image<Rgba64> image;
         try
@@ -75,6 +78,22 @@ internal static class PillowImageDecoding
 
             return Convert(image, header);
         }
+    }
+
+    /// <summary>The width and height <see cref="Read"/> would decode, from the first bytes of the file alone.</summary>
+    public static (int Width, int Height) Size(string path)
+    {
+        Span<byte> head = stackalloc byte[SizeBytes];
+        using (FileStream stream = InputFile.OpenRead(path))
+        {
+            head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+
+        (long width, long height, string field) = head.StartsWith(PngSignature) ? PngSize(head, path)
+            : head.StartsWith("BM"u8) ? BmpSize(head, path)
+            : throw NeitherPngNorBmp(path);
+        CheckPixels(path, field, width, height);
+        return ((int)width, (int)height);
     }
 
     /// <summary>What the header says, and which of Pillow's results the pixels become.</summary>
@@ -152,12 +171,7 @@ internal static class PillowImageDecoding
 
     private static Header PngHeader(byte[] file, string path)
     {
-        if (file.Length < 33 || !file.AsSpan(12, 4).SequenceEqual("IHDR"u8))
-        {
-            throw Invalid(path, "IHDR", "missing or truncated");
-        }
-
-        long width = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(16)), height = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(20));
+        (long width, long height, _) = PngSize(file, path);
         int depth = file[24], colour = file[25];
         int samples = colour switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw Invalid(path, "IHDR colour type", $"{colour}") };
         if (depth is not (1 or 2 or 4 or 8 or 16))
@@ -178,6 +192,29 @@ internal static class PillowImageDecoding
         };
         return new Header((int)width, (int)height, kind);
     }
+
+    /// <summary>IHDR's width and height (the signature, then IHDR as the first chunk: 33 bytes).</summary>
+    private static (long Width, long Height, string Field) PngSize(ReadOnlySpan<byte> file, string path) =>
+        file.Length < SizeBytes || !file.Slice(12, 4).SequenceEqual("IHDR"u8)
+            ? throw Invalid(path, "IHDR", "missing or truncated")
+            : (BinaryPrimitives.ReadUInt32BigEndian(file[16..]), BinaryPrimitives.ReadUInt32BigEndian(file[20..]), "IHDR width/height");
+
+    /// <summary>The DIB header's width and height: 16-bit in a 12-byte BITMAPCOREHEADER, else signed 32-bit, a negative height meaning top-down rows.</summary>
+    private static (long Width, long Height, string Field) BmpSize(ReadOnlySpan<byte> file, string path)
+    {
+        if (file.Length < 26)
+        {
+            throw Invalid(path, "BITMAPINFOHEADER", "truncated");
+        }
+
+        bool core = BinaryPrimitives.ReadUInt32LittleEndian(file[14..]) == 12;
+        long width = core ? BinaryPrimitives.ReadUInt16LittleEndian(file[18..]) : BinaryPrimitives.ReadInt32LittleEndian(file[18..]);
+        long height = core ? BinaryPrimitives.ReadUInt16LittleEndian(file[20..]) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(file[22..]));
+        return (width, height, "BITMAPINFOHEADER width/height");
+    }
+
+    private static SegEngineException NeitherPngNorBmp(string path) =>
+        Invalid(path, "signature", "neither PNG nor BMP (NaturalImage2DIO reads .png, .bmp and .tif)");
 
     /// <summary>The chunk types before IDAT (bounded walk; a broken chain simply ends it).</summary>
     private static HashSet<string> Chunks(byte[] file)
@@ -202,11 +239,7 @@ internal static class PillowImageDecoding
 
     private static Header BmpHeader(byte[] file, string path)
     {
-        if (file.Length < 26)
-        {
-            throw Invalid(path, "BITMAPINFOHEADER", "truncated");
-        }
-
+        (long width, long height, _) = BmpSize(file, path);
         uint dataOffset = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(10));
         int dib = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(14)), 1024);
         bool core = dib == 12;
@@ -215,8 +248,6 @@ internal static class PillowImageDecoding
             throw Invalid(path, "BITMAPINFOHEADER size", $"{dib} bytes in a {file.Length}-byte file");
         }
 
-        long width = core ? BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(18)) : BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(18));
-        long height = core ? BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(20)) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(22)));
         int bits = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(core ? 24 : 28));
         uint compression = core ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(30));
         CheckPixels(path, "BITMAPINFOHEADER width/height", width, height);

@@ -96,6 +96,14 @@ internal sealed class SimpleItkIO : IImageReaderWriter
         }
     }
 
+    public ImageHeader ProbeHeader(string path)
+    {
+        ItkGeometry itk = ItkSegmentationFile.FormatOf(path) is not null
+            ? ItkSegmentationFile.ReadHeader(path).Geometry()
+            : ItkGeometry.FromHeader(NiftiFile.ReadHeader(path), path);
+        return new ImageHeader(itk.ArrayShape, itk.NnunetSpacing());
+    }
+
     public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
     {
         if (ItkSegmentationFile.FormatOf(path) is null)

@@ -24,7 +24,6 @@ internal sealed class Tiff3DIO : IImageReaderWriter
             throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
         }
 
-        string ending = Ending(channelFiles[0]);
         var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
         try
         {
@@ -35,10 +34,7 @@ internal sealed class Tiff3DIO : IImageReaderWriter
             }
 
             string first = channelFiles[0];
-            string aux = first.Length > ending.Length + ChannelSuffixLength
-                ? first[..^(ending.Length + ChannelSuffixLength)] + ".json"
-                : ".json";
-            (double[] spacing, string[] tokens) = File.Exists(aux) ? TiffSpacingFile.Read(aux) : ([1.0, 1.0, 1.0], ["1", "1", "1"]);
+            (double[] spacing, string[] tokens) = SpacingOf(first);
             Shape3 shape = parts[0].Shape;
             var geometry = new ImageGeometry(ReaderName, first, shape, is2D: false) { SpacingJson = TiffSpacingFile.Render(tokens) };
             VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, shape);
@@ -51,6 +47,13 @@ internal sealed class Tiff3DIO : IImageReaderWriter
                 part.Dispose();
             }
         }
+    }
+
+    public ImageHeader ProbeHeader(string path)
+    {
+        // The spacing first: it checks the ending before the file is opened, as Read does.
+        double[] spacing = SpacingOf(path).Spacing;
+        return new ImageHeader(Volume(path, TiffSamples.Shape(path)), spacing);
     }
 
     public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
@@ -92,13 +95,7 @@ internal sealed class Tiff3DIO : IImageReaderWriter
         {
             TiffSamples.Read(path, shape =>
             {
-                if (shape.Length != 3)
-                {
-                    throw new SegEngineException(
-                        SegErrorCode.InvalidInput, $"{path}: Tiff3DIO reads only 3D images; tifffile reads this file as shape ({string.Join(", ", shape)})");
-                }
-
-                volume = VolumeBuffer<float>.Allocate(1, new Shape3((int)shape[0], (int)shape[1], (int)shape[2]));
+                volume = VolumeBuffer<float>.Allocate(1, Volume(path, shape));
                 return volume.Span;
             });
             return volume!;
@@ -108,6 +105,26 @@ internal sealed class Tiff3DIO : IImageReaderWriter
             volume?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>tifffile's array as a volume (z, y, x): it must have three axes.</summary>
+    private static Shape3 Volume(string path, long[] shape) =>
+        shape.Length == 3
+            ? new Shape3((int)shape[0], (int)shape[1], (int)shape[2])
+            : throw new SegEngineException(
+                SegErrorCode.InvalidInput, $"{path}: Tiff3DIO reads only 3D images; tifffile reads this file as shape ({string.Join(", ", shape)})");
+
+    /// <summary>
+    /// The spacing from <c>{case}.json</c> beside the first channel (its name less the ending and the channel suffix), with
+    /// the tokens Python would write back; (1, 1, 1) when there is none.
+    /// </summary>
+    private static (double[] Spacing, string[] Tokens) SpacingOf(string firstChannel)
+    {
+        string ending = Ending(firstChannel);
+        string aux = firstChannel.Length > ending.Length + ChannelSuffixLength
+            ? firstChannel[..^(ending.Length + ChannelSuffixLength)] + ".json"
+            : ".json";
+        return File.Exists(aux) ? TiffSpacingFile.Read(aux) : ([1.0, 1.0, 1.0], ["1", "1", "1"]);
     }
 
     /// <summary>nnU-Net's <c>'.' + f.split('.')[-1]</c>, which must be .tif or .tiff in any case.</summary>

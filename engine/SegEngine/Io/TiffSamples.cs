@@ -60,7 +60,35 @@ internal static class TiffSamples
     /// Decodes every page into the span <paramref name="allocate"/> returns for the array's shape (tifffile's, C order),
     /// after the layout has been checked against the file's size.
     /// </summary>
-    public static void Read(string path, Func<long[], Span<float>> allocate)
+    public static void Read(string path, Func<long[], Span<float>> allocate) => Open(path, (tiff, fileLength) =>
+    {
+        Layout layout = Inspect(tiff, path, fileLength);
+        tiff.SetDirectory(0);
+        Span<float> destination = allocate(ShapedDescription(tiff, layout) ?? layout.Shape);
+        if (destination.Length != layout.Elements)
+        {
+            throw new InvalidOperationException($"{path}: {destination.Length} values allocated for {layout.Elements}");
+        }
+
+        for (short page = 0; page < layout.Pages; page++)
+        {
+            tiff.SetDirectory(page);
+            DecodePage(tiff, layout, destination.Slice((int)(page * (long)layout.Height * layout.Width * layout.Samples), layout.Height * layout.Width * layout.Samples), path);
+        }
+
+        return true;
+    });
+
+    /// <summary>The shape <see cref="Read"/> would allocate, from the directories alone: no strip or tile is decoded.</summary>
+    public static long[] Shape(string path) => Open(path, (tiff, fileLength) =>
+    {
+        Layout layout = Inspect(tiff, path, fileLength);
+        tiff.SetDirectory(0);
+        return ShapedDescription(tiff, layout) ?? layout.Shape;
+    });
+
+    /// <summary>Opens <paramref name="path"/> with libtiff and runs <paramref name="use"/>, every libtiff failure named as the file's.</summary>
+    private static T Open<T>(string path, Func<Tiff, long, T> use)
     {
         using FileStream file = InputFile.OpenRead(path);
         long fileLength = file.Length;
@@ -79,19 +107,7 @@ internal static class TiffSamples
         {
             try
             {
-                Layout layout = Inspect(tiff, path, fileLength);
-                tiff.SetDirectory(0);
-                Span<float> destination = allocate(ShapedDescription(tiff, layout) ?? layout.Shape);
-                if (destination.Length != layout.Elements)
-                {
-                    throw new InvalidOperationException($"{path}: {destination.Length} values allocated for {layout.Elements}");
-                }
-
-                for (short page = 0; page < layout.Pages; page++)
-                {
-                    tiff.SetDirectory(page);
-                    DecodePage(tiff, layout, destination.Slice((int)(page * (long)layout.Height * layout.Width * layout.Samples), layout.Height * layout.Width * layout.Samples), path);
-                }
+                return use(tiff, fileLength);
             }
             catch (Exception e) when (e is not (SegEngineException or OutOfMemoryException or InvalidOperationException))
             {

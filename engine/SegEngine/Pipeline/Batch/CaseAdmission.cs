@@ -5,7 +5,8 @@ using SegEngine.Io;
 namespace SegEngine.Pipeline.Batch;
 
 /// <summary>
-/// One case's plan from its first channel's header alone, before any voxel is read: its memory plan, or why it is
+/// One case's plan from its first channel's header alone (<see cref="IImageReaderWriter.ProbeHeader"/>: the shape and
+/// spacing the model's reader will produce, in every format it reads), before any voxel is read: its memory plan, or why it is
 /// refused (its shape or spacing cannot be planned, or the plan exceeds the budget). Each case is planned on its own,
 /// so a hostile header refuses only its case.
 /// </summary>
@@ -22,26 +23,19 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(budget);
         string file = item.ChannelFiles[0];
-        NiftiHeader header;
+        ImageHeader header;
         try
         {
-            header = NiftiFile.ReadHeader(file);
+            header = model.ReaderWriter.ProbeHeader(file);
         }
-        catch (SegEngineException)
+        catch (Exception e) when (e is SegEngineException or IOException or UnauthorizedAccessException)
         {
-            // Not a NIfTI header this planner can read: the read stage reports the case with the reader's full reason.
+            // A header the reader cannot use: the read stage reports the case with the reader's full reason.
             return new CaseAdmission(item, null, null, null);
         }
 
-        long Dim(int axis) => header.Rank >= axis ? header.Dim[axis] : 1;
-        long[] dims = [Dim(3), Dim(2), Dim(1)];
-        if (dims.Any(d => d is < 1 or > int.MaxValue))
-        {
-            return new CaseAdmission(item, null, null, null);
-        }
-
-        var shape = new Shape3((int)dims[0], (int)dims[1], (int)dims[2]);
-        double voxels = (double)dims[0] * dims[1] * dims[2];
+        Shape3 shape = header.Shape;
+        double voxels = (double)shape.Z * shape.Y * shape.X;
         if (voxels > Array.MaxLength)
         {
             // Checked in float64: three int axes overflow a long, and the plan multiplies the count further.
@@ -50,10 +44,10 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
             return new CaseAdmission(item, null, null, new SegEngineException(SegErrorCode.MemoryBudget, message));
         }
 
-        double[] spacing = [Math.Abs(header.PixDim[3]), Math.Abs(header.PixDim[2]), Math.Abs(header.PixDim[1])];
-        if (spacing.Any(s => !(s > 0) || !double.IsFinite(s)))
+        IReadOnlyList<double> spacing = header.Spacing;
+        if (spacing.Count != 3 || spacing.Any(s => !(s > 0) || !double.IsFinite(s)))
         {
-            // The reader refuses these naming the pixdim field; finite hostile values are this plan's to refuse.
+            // The reader refuses these naming the field; finite hostile values are this plan's to refuse.
             return new CaseAdmission(item, null, null, null);
         }
 
