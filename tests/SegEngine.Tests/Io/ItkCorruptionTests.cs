@@ -69,6 +69,19 @@ public sealed class ItkCorruptionTests
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>The batch planner's probe meets the same headers: the same refusal, and nothing allocated from their numbers.</summary>
+    [Theory]
+    [MemberData(nameof(BadHeaders))]
+    public void ProbeOfBadHeaderNamesFileAndField(string name, string header, string field)
+    {
+        string path = Write(name, Encoding.ASCII.GetBytes(header));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ItkFormatException>(() => io.ProbeHeader(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < AllocationLimit);
+        Assert.Equal(field, e.Field);
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("itk_mha_float32_raw.mha", "data")]
     [InlineData("itk_mha_float32.mha", "CompressedDataSize")]

@@ -52,6 +52,34 @@ public sealed class NaturalImageAndTiffCorruptionTests
         Assert.True(allocated < AllocationBound, $"{corruption}: {allocated} bytes allocated before the refusal");
     }
 
+    /// <summary>
+    /// The batch planner's probe of the same files: a header that cannot be used (no signature, a huge declared size) is
+    /// refused naming the file, without allocating from its numbers; damage past the header is the read's to find.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Corruptions))]
+    public void ProbeOfCorruptFileIsBoundedAndNamesTheFile(string fixture, string corruption, string field)
+    {
+        string source = NaturalImageAndTiffTests.Input(fixture);
+        string path = Path.Combine(TestPaths.NewTempFolder(), Path.GetFileName(source));
+        File.WriteAllBytes(path, Corrupt(File.ReadAllBytes(source), corruption));
+        IImageReaderWriter io = ImageReaderWriters.Create(fixture.StartsWith("vol_", StringComparison.Ordinal) ? "Tiff3DIO" : "NaturalImage2DIO");
+        bool headerBroken = corruption is "garbage" or "png-size-huge" or "bmp-size-huge" or "tiff-width-huge";
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Exception? thrown = Record.Exception(() => io.ProbeHeader(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < AllocationBound, $"{corruption}: {allocated} bytes allocated by the probe");
+        Assert.True(thrown is null or SegEngineException, $"{corruption}: {thrown}");
+        if (headerBroken)
+        {
+            var error = Assert.IsType<SegEngineException>(thrown);
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+            Assert.Contains(field, error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("{\"spacing\": [1, 2]}", "3 entries")]
     [InlineData("{\"spacing\": [1, -2, 3]}", "positive")]
