@@ -50,7 +50,8 @@ public class HostileCaseFaultTests(SampleModels models) : IClassFixture<SampleMo
         var batch = new FaultBatch();
         // 1e6 mm voxels resample to 1e6 voxels per axis at 1 mm: 1e18 voxels, which once overflowed to a negative count.
         HostileNifti.WriteFloat(batch.CaseFile("overflow"), [8, 8, 8], [1e6, 1e6, 1e6], seed: 5);
-        HostileNifti.WriteFloat(batch.CaseFile("axis"), [4, 4, 4], [1e9, 1, 1], seed: 6);
+        // 2200 voxels of the largest spacing the reader takes (1e6 mm) resample to 2.2e9 voxels on one axis.
+        HostileNifti.WriteFloat(batch.CaseFile("axis"), [2200, 4, 4], [1e6, 1, 1], seed: 6, voxels: 16);
 
         BatchResult result = await batch.RunAsync(Model, expectedFailures: 2);
 

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.IO.Compression;
-
 namespace SegEngine.Io.Itk;
 
 /// <summary>
@@ -16,12 +13,6 @@ namespace SegEngine.Io.Itk;
 /// </remarks>
 internal static class ItkVoxelReader
 {
-    private const long MaxDeflateRatio = 1032;
-
-    private const long CompressedSlackBytes = 1 << 20;
-
-    private const int ChunkBytes = 1 << 18;
-
     private static readonly NiftiVoxelConversion AsSingle = new(Scale: false, Slope: 1, Intercept: 0, IntegersToSingleFirst: true, AlwaysApplyBoth: false);
 
     public static VolumeBuffer<float> Read(ItkImageHeader h, int channels, Shape3 shape)
@@ -32,8 +23,7 @@ internal static class ItkVoxelReader
         }
 
         using FileStream file = InputFile.OpenRead(h.DataPath, bufferSize: 1 << 16);
-        long length = file.Length;
-        using Stream data = Open(h, file, length);
+        using VoxelStream data = Open(h, file, file.Length);
 
         // After the bounds checks: a truncated file is reported as such, not as an image too large to hold.
         if (h.VoxelCount > Array.MaxLength)
@@ -41,16 +31,12 @@ internal static class ItkVoxelReader
             throw new SegEngineException(SegErrorCode.MemoryBudget, $"{h.Path}: {h.VoxelCount} voxels exceed the largest single buffer ({Array.MaxLength} elements)");
         }
 
-        Skip(data, h.SkipAfterDecompression, h);
+        data.Skip(h.SkipAfterDecompression, "byte skip", "skips past the end of the decompressed data");
         VolumeBuffer<float> volume = VolumeBuffer<float>.Allocate(channels, shape);
         try
         {
-            Decode(data, h, volume.Span);
-            if (h.Encoding != ItkDataEncoding.Raw)
-            {
-                ExpectEnd(data, h);
-            }
-
+            data.Decode(h.ComponentType, h.BigEndian == BitConverter.IsLittleEndian, AsSingle, volume.Span);
+            data.ExpectEnd(h.DataBytes);
             return volume;
         }
         catch
@@ -61,30 +47,33 @@ internal static class ItkVoxelReader
     }
 
     /// <summary>The stream of voxel bytes, positioned at the first one, after the bounds checks that precede any allocation.</summary>
-    private static Stream Open(ItkImageHeader h, FileStream file, long length)
+    private static VoxelStream Open(ItkImageHeader h, FileStream file, long length)
     {
+        string compression = h.Encoding == ItkDataEncoding.Zlib ? "zlib" : "gzip";
+        var errors = new DataErrors(
+            h.DataPath, compression, (field, problem, inner) => inner is null
+                ? new ItkFormatException(h.DataPath, h.Format, field, problem)
+                : new ItkFormatException(h.DataPath, h.Format, field, problem, inner));
         if (h.Encoding == ItkDataEncoding.Raw)
         {
             long start = h.DataOffset >= 0 ? h.DataOffset : length - h.DataBytes;
             if (start < 0 || start > length || length - start < h.DataBytes)
             {
-                throw new ItkFormatException(
-                    h.DataPath, h.Format, "data", $"truncated: {h.VoxelCount} voxels need {h.DataBytes} bytes from offset {Math.Max(start, 0)}, the file has {length} bytes");
+                throw errors.Invalid("data", $"truncated: {h.VoxelCount} voxels need {h.DataBytes} bytes from offset {Math.Max(start, 0)}, the file has {length} bytes", null);
             }
 
             if (length - start - h.DataBytes > NiftiFile.TrailingBytesTolerated)
             {
-                throw new ItkFormatException(
-                    h.DataPath, h.Format, "data", $"{length - start - h.DataBytes} bytes follow the {h.DataBytes} data bytes the header declares (at most {NiftiFile.TrailingBytesTolerated} are ignored); the header does not describe this file");
+                throw errors.Invalid("data", VoxelStream.TooLong(h.DataBytes, $"{length - start - h.DataBytes}"), null);
             }
 
             file.Position = start;
-            return file;
+            return VoxelStream.Plain(file, errors);
         }
 
         if (h.DataOffset > length)
         {
-            throw new ItkFormatException(h.DataPath, h.Format, "data", $"the compressed data should start at offset {h.DataOffset}, the file has {length} bytes");
+            throw errors.Invalid("data", $"the compressed data should start at offset {h.DataOffset}, the file has {length} bytes", null);
         }
 
         long available = length - h.DataOffset;
@@ -95,109 +84,13 @@ internal static class ItkVoxelReader
 
         long compressed = h.CompressedBytes >= 0 ? h.CompressedBytes : available;
         long needed = checked(h.DataBytes + h.SkipAfterDecompression);
-        if (needed > checked((compressed * MaxDeflateRatio) + CompressedSlackBytes))
+        if (needed > VoxelStream.MostDecompressedBytes(compressed))
         {
-            throw new ItkFormatException(
-                h.DataPath, h.Format, "data", $"truncated or corrupt: the header claims {needed} data bytes, more than {compressed} compressed bytes can hold");
+            throw errors.Invalid("data", $"truncated or corrupt: the header claims {needed} data bytes, more than {compressed} compressed bytes can hold", null);
         }
 
         file.Position = h.DataOffset;
         Stream source = h.CompressedBytes >= 0 ? new BoundedStream(file, compressed) : file;
-        return h.Encoding == ItkDataEncoding.Gzip
-            ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true)
-            : new ZLibStream(source, CompressionMode.Decompress, leaveOpen: true);
-    }
-
-    private static void Decode(Stream stream, ItkImageHeader h, Span<float> destination)
-    {
-        int bytesPerVoxel = h.BytesPerVoxel;
-        bool swap = h.BigEndian == BitConverter.IsLittleEndian;
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
-        {
-            int voxelsPerChunk = ChunkBytes / bytesPerVoxel;
-            long done = 0;
-            while (done < h.VoxelCount)
-            {
-                int voxels = (int)Math.Min(voxelsPerChunk, h.VoxelCount - done);
-                Span<byte> raw = chunk.AsSpan(0, voxels * bytesPerVoxel);
-                int got = ReadFully(stream, raw, h);
-                if (got != raw.Length)
-                {
-                    throw new ItkFormatException(
-                        h.DataPath, h.Format, "data", $"truncated: {h.VoxelCount} voxels need {h.DataBytes} bytes, the data ends after {(done * bytesPerVoxel) + got}");
-                }
-
-                AsSingle.Convert(raw, h.ComponentType, swap, destination.Slice((int)done, voxels));
-                done += voxels;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    private static void Skip(Stream stream, long count, ItkImageHeader h)
-    {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            while (count > 0)
-            {
-                int step = (int)Math.Min(count, scratch.Length);
-                if (ReadFully(stream, scratch.AsSpan(0, step), h) != step)
-                {
-                    throw new ItkFormatException(h.Path, h.Format, "byte skip", "skips past the end of the decompressed data");
-                }
-
-                count -= step;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    /// <summary>Decompresses what follows the voxels, so that a damaged stream is caught, refusing more than the tolerated tail.</summary>
-    private static void ExpectEnd(Stream stream, ItkImageHeader h)
-    {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            long tail = 0;
-            int got;
-            while ((got = ReadFully(stream, scratch, h)) > 0)
-            {
-                tail += got;
-                if (tail > NiftiFile.TrailingBytesTolerated)
-                {
-                    throw new ItkFormatException(
-                        h.DataPath, h.Format, "data", $"more than {NiftiFile.TrailingBytesTolerated} decompressed bytes follow the {h.DataBytes} data bytes the header declares; the header does not describe this file");
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    private static int ReadFully(Stream stream, Span<byte> buffer, ItkImageHeader h)
-    {
-        try
-        {
-            return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        }
-        catch (InvalidDataException e)
-        {
-            string field = h.Encoding == ItkDataEncoding.Gzip ? "gzip" : "zlib";
-            throw new ItkFormatException(h.DataPath, h.Format, field, $"corrupt compressed stream: {e.Message}", e);
-        }
-        catch (IOException e)
-        {
-            throw new SegEngineException(SegErrorCode.Io, $"{h.DataPath}: read failed: {e.Message}", e);
-        }
+        return h.Encoding == ItkDataEncoding.Gzip ? VoxelStream.Gzip(source, errors) : VoxelStream.Zlib(source, errors);
     }
 }
