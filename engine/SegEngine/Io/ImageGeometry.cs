@@ -48,6 +48,22 @@ public sealed class ImageGeometry
     /// <summary>SimpleITKIO: <c>GetDirection()</c>, row-major D x D, LPS.</summary>
     internal double[]? ItkDirection { get; init; }
 
+    /// <summary>
+    /// Refuses an image whose segmentation its reader's writer cannot write, as nnU-Net's <c>write_seg</c> fails on it:
+    /// SimpleITKIO asserts a 2-D or 3-D image, so a 4-D input (its channels in one file, or a MetaImage/NRRD with a
+    /// trailing axis of size 1, which ITK keeps) is read but never written. Known from the header, so a file prediction is
+    /// refused before any work.
+    /// </summary>
+    internal void EnsureWritable()
+    {
+        if (ItkSpacing is not null && ItkDimension is not (2 or 3))
+        {
+            throw new SegEngineException(
+                SegErrorCode.Unsupported,
+                $"{SourcePath}: a {ItkDimension}D input cannot get its segmentation written by SimpleITKIO (nnU-Net's write_seg asserts 2 or 3 dimensions)");
+        }
+    }
+
     /// <summary>SimpleITKIO: what nnU-Net stores as <c>props['sitk_stuff']</c>; null for other readers.</summary>
     internal SitkStuff? SitkStuff => ItkSpacing is null ? null : new SitkStuff(ItkSpacing, ItkOrigin!, ItkDirection!);
 

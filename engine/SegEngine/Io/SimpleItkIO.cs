@@ -160,12 +160,7 @@ internal sealed class SimpleItkIO : IImageReaderWriter
     /// </summary>
     private static byte[] Header(ImageGeometry geometry, bool wide)
     {
-        if (geometry.ItkDimension is not (2 or 3))
-        {
-            throw new SegEngineException(
-                SegErrorCode.Unsupported,
-                $"{geometry.SourcePath}: a {geometry.ItkDimension}D input cannot get its segmentation written by SimpleITKIO (nnU-Net asserts 2 or 3 dimensions)");
-        }
+        geometry.EnsureWritable();
 
         int dims = geometry.ItkDimension;
         double[] spacing = geometry.ItkSpacing!, origin = geometry.ItkOrigin!, direction = geometry.ItkDirection!;

@@ -148,6 +148,12 @@ internal static class TiffSamples
                 throw Invalid(path, "Compression", "JPEG-compressed TIFF is lossy and converted to RGB by tifffile; not supported");
             }
 
+            if (!tiff.IsCodecConfigured(compression))
+            {
+                // LZMA (34925), ZSTD, WebP...: tifffile decodes them through imagecodecs; LibTiff.NET has no codec for them.
+                throw Invalid(path, "Compression", $"compression scheme {(int)compression} is not supported (LibTiff.NET has no decoder for it)");
+            }
+
             ratio = Math.Max(ratio, compression == Compression.NONE ? 1 : MaxCompressionRatio);
             FieldValue[]? counts = tiff.GetField(tiff.IsTiled() ? TiffTag.TILEBYTECOUNTS : TiffTag.STRIPBYTECOUNTS);
             if (counts is null)

@@ -46,6 +46,8 @@ internal sealed class CasePipeline(LoadedModel model)
         VolumeBuffer<short>? previous;
         try
         {
+            // The file flows write the segmentation: one nnU-Net cannot write is refused before any work.
+            image.Geometry.EnsureWritable();
             previous = previousStageFile is null ? null : model.Reader.ReadPreviousStage(previousStageFile);
         }
         catch

@@ -31,6 +31,7 @@ internal static class LogitsExport
         PreprocessingProperties properties = PreprocessingProperties.ReadJsonFile(propertiesPath);
         IImageReaderWriter writer = CaseReader.ReaderWriterOf(folder);
         ImageGeometry geometry = properties.Geometry(writer.Name, folder.Plans.TransposeBackward, propertiesPath);
+        geometry.EnsureWritable();
         using VolumeBuffer<Half> logits = ReadLogits(logitsPath, folder.Labels);
         CheckPreprocessedShape(logits.Shape, properties, folder, logitsPath, propertiesPath);
         ExportPlan plan = CaseExportPlan.Create(folder, properties, logits.Shape);

@@ -71,6 +71,49 @@ public sealed class ItkFormatPredictTests
         }
     }
 
+    /// <summary>
+    /// A trailing 4th axis of size 1 (ITK 5.2, tests/fixtures/itk/itk.json): MetaImageIO keeps 4 dimensions, so nnU-Net
+    /// reads one channel of (z, y, x) with spacing reversed[1:] and its write_seg asserts 2 or 3 dimensions; the file
+    /// prediction is refused after the read, before any work. GiplImageIO drops the axis: an ordinary 3-D image.
+    /// </summary>
+    [Fact]
+    public void ATrailingUnitAxisIsReadAsItkDoesAndItsUnwritableSegmentationRefusedEarly()
+    {
+        IImageReaderWriter io = ImageReaderWriters.Create("SimpleITKIO");
+        using (ImageVolume gipl = io.Read([ItkFixtures.Input("gipl_4d_t1.gipl")]))
+        {
+            Assert.Equal(3, gipl.Geometry.ItkDimension);
+        }
+
+        using (ImageVolume mha = io.Read([ItkFixtures.Input("mha_4d_t1.mha")]))
+        {
+            Assert.Equal(4, mha.Geometry.ItkDimension);
+            Assert.Equal(1, mha.Data.Channels);
+            Assert.Equal(new Shape3(3, 4, 5), mha.Data.Shape);
+            Assert.Equal([1.25, 0.75, 0.8], mha.Spacing);
+        }
+
+        string input = Path.Combine(TestPaths.NewTempFolder(), "case_0000.mha");
+        File.Copy(ItkFixtures.Input("mha_4d_t1.mha"), input);
+        using var model = SegEngine.Pipeline.SegModel.Load(Model(".mha"));
+        var stages = new List<SegEngine.Pipeline.SegStage>();
+        var progress = new Progress(p => stages.Add(p.Stage));
+        string output = Path.Combine(TestPaths.NewTempFolder(), "case.mha");
+
+        var e = Assert.Throws<SegEngineException>(() => model.PredictFile([input], output, null, null, progress));
+
+        Assert.Equal(SegErrorCode.Unsupported, e.Code);
+        Assert.Contains(input, e.Message, StringComparison.Ordinal);
+        Assert.Contains("write_seg asserts 2 or 3 dimensions", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(SegEngine.Pipeline.SegStage.Preprocess, stages);
+        Assert.False(File.Exists(output));
+    }
+
+    private sealed class Progress(Action<SegEngine.Pipeline.SegProgress> report) : IProgress<SegEngine.Pipeline.SegProgress>
+    {
+        public void Report(SegEngine.Pipeline.SegProgress value) => report(value);
+    }
+
     private static string Model(string ending)
     {
         string model = ModelFixtures.CopySample("3d_fullres");

@@ -31,6 +31,7 @@ public sealed class NaturalImageAndTiffCorruptionTests
         { "vol_float32_plain", "tiff-strip-offset-beyond-file", "TIFF" },
         { "vol_float32_plain", "garbage", "TIFF header" },
         { "vol_uint8_deflate", "header-only", "TIFF" },
+        { "vol_float32_plain", "tiff-lzma", "Compression" },
     };
 
     [Theory]
@@ -145,6 +146,9 @@ public sealed class NaturalImageAndTiffCorruptionTests
                 return bytes;
             case "tiff-width-huge":
                 SetTiffTag(bytes, 256, 1 << 30);
+                return bytes;
+            case "tiff-lzma":
+                SetTiffTag(bytes, 259, 34925);
                 return bytes;
             case "tiff-strip-offset-beyond-file":
                 SetTiffTag(bytes, 273, 0x7FFF0000);

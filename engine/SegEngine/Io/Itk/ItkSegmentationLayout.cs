@@ -10,12 +10,7 @@ internal sealed record ItkSegmentationLayout(long[] Size, double[] Spacing, doub
 
     public static ItkSegmentationLayout From(ImageGeometry geometry, bool wide)
     {
-        if (geometry.ItkDimension is not (2 or 3))
-        {
-            throw new SegEngineException(
-                SegErrorCode.Unsupported,
-                $"{geometry.SourcePath}: a {geometry.ItkDimension}D input cannot get its segmentation written by SimpleITKIO (nnU-Net asserts 2 or 3 dimensions)");
-        }
+        geometry.EnsureWritable();
 
         Shape3 shape = geometry.OriginalShape;
         long[] size = geometry.ItkDimension == 2 ? [shape.X, shape.Y] : [shape.X, shape.Y, shape.Z];
