@@ -16,8 +16,8 @@ namespace SegEngine.Io;
 /// <remarks>
 /// Before ImageSharp sees the file its header is checked here: the declared size must fit what the file can hold
 /// (uncompressed BMP rows must be in the file, PNG's deflate stream can expand at most 1032:1) and stay under
-/// <see cref="MaxPixels"/>. 16-bit BMP (Pillow's 5/6-bit channel scaling) and BMP bit fields other than Pillow's
-/// BGRX/BGRA are refused.
+/// <see cref="MaxPixels"/>. 16-bit BMP (5-5-5, or 5-6-5 bit fields) is RGB with Pillow's channel widening, recovered from
+/// ImageSharp's; BMP bit fields Pillow does not know (other than BGRX/BGRA at 32 bits, 5-5-5/5-6-5 at 16) are refused.
 /// </remarks>
 internal static class PillowImageDecoding
 {
@@ -109,6 +109,12 @@ internal static class PillowImageDecoding
 
         Rgb,
 
+        /// <summary>16-bit BMP, 5 bits per channel: RGB, each channel v · 255 / 31 (Pillow's BGR;15, integer division).</summary>
+        Rgb555,
+
+        /// <summary>16-bit BMP, 5-6-5 bits: RGB, each channel v · 255 / (2^bits − 1) (Pillow's BGR;16).</summary>
+        Rgb565,
+
         Rgba,
 
         /// <summary>Palette without transparency: grey values if the used part of the palette is grey, else RGBA.</summary>
@@ -124,8 +130,9 @@ internal static class PillowImageDecoding
             kind = header.FullGrey || IsGrey(image) ? Kind.Grey8 : Kind.Rgba;
         }
 
-        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb => 3, _ => 4 };
+        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb or Kind.Rgb555 or Kind.Rgb565 => 3, _ => 4 };
         int shift = kind == Kind.Grey16 ? 0 : 8;
+        (int redBlueBits, int greenBits) = kind switch { Kind.Rgb555 => (5, 5), Kind.Rgb565 => (5, 6), _ => (8, 8) };
         var values = new float[channels * n];
         image.ProcessPixelRows(rows =>
         {
@@ -135,11 +142,11 @@ internal static class PillowImageDecoding
                 for (int x = 0; x < w; x++)
                 {
                     int i = (y * w) + x;
-                    values[i] = row[x].R >> shift;
+                    values[i] = PillowLevel(row[x].R >> shift, redBlueBits);
                     if (channels > 1)
                     {
-                        values[n + i] = row[x].G >> shift;
-                        values[(2 * n) + i] = row[x].B >> shift;
+                        values[n + i] = PillowLevel(row[x].G >> shift, greenBits);
+                        values[(2 * n) + i] = PillowLevel(row[x].B >> shift, redBlueBits);
                     }
 
                     if (channels > 3)
@@ -151,6 +158,13 @@ internal static class PillowImageDecoding
         });
         return new Decoded(channels, h, w, values);
     }
+
+    /// <summary>
+    /// A channel of <paramref name="bits"/> bits as Pillow widens it to 8: v · 255 / (2^bits − 1), integer division. ImageSharp
+    /// widens by repeating the bits (v &lt;&lt; 3 | v &gt;&gt; 2 for 5 bits), so the stored value is the top bits of its byte.
+    /// </summary>
+    private static int PillowLevel(int value, int bits) =>
+        bits == 8 ? value : (value >> (8 - bits)) * 255 / ((1 << bits) - 1);
 
     /// <summary>Whether every decoded pixel is grey (R = G = B): imageio's test of the palette's used entries.</summary>
     private static bool IsGrey(Image<Rgba64> image)
@@ -263,19 +277,21 @@ internal static class PillowImageDecoding
         {
             case 1 or 4 or 8:
                 return new Header((int)width, (int)height, Kind.Palette, LinearGreyPalette(file, dib, core, bits));
+            case 16 when compression == 0:
+                return new Header((int)width, (int)height, Kind.Rgb555);
             case 24:
                 return new Header((int)width, (int)height, Kind.Rgb);
             case 32 when compression == 0:
                 return new Header((int)width, (int)height, Kind.Rgb);
-            case 32 when compression == 3:
-                return new Header((int)width, (int)height, BitFields(file, dib, path));
+            case 16 or 32 when compression == 3:
+                return new Header((int)width, (int)height, BitFields(file, dib, bits, path));
             default:
                 throw Invalid(path, "BITMAPINFOHEADER bit count", $"{bits}-bit BMP (compression {compression}) is not supported");
         }
     }
 
-    /// <summary>Pillow's BGRX (RGB) and BGRA (RGBA) bit fields; any other masks are refused.</summary>
-    private static Kind BitFields(byte[] file, int dib, string path)
+    /// <summary>Pillow's bit fields: 32-bit BGRX (RGB) and BGRA (RGBA), 16-bit 5-5-5 and 5-6-5 (alpha ignored); any other masks are refused, as Pillow refuses them.</summary>
+    private static Kind BitFields(byte[] file, int dib, int bits, string path)
     {
         if (file.Length < 14 + 40 + 16)
         {
@@ -286,11 +302,13 @@ internal static class PillowImageDecoding
         ReadOnlySpan<byte> masks = file.AsSpan(14 + 40, 16);
         uint r = BinaryPrimitives.ReadUInt32LittleEndian(masks), g = BinaryPrimitives.ReadUInt32LittleEndian(masks[4..]),
             b = BinaryPrimitives.ReadUInt32LittleEndian(masks[8..]), a = dib >= 56 ? BinaryPrimitives.ReadUInt32LittleEndian(masks[12..]) : 0;
-        return (r, g, b, a) switch
+        return (bits, r, g, b, a) switch
         {
-            (0xFF0000, 0xFF00, 0xFF, 0) => Kind.Rgb,
-            (0xFF0000, 0xFF00, 0xFF, 0xFF000000) => Kind.Rgba,
-            _ => throw Invalid(path, "bit fields", $"masks R {r:x8} G {g:x8} B {b:x8} A {a:x8} are not supported"),
+            (32, 0xFF0000, 0xFF00, 0xFF, 0) => Kind.Rgb,
+            (32, 0xFF0000, 0xFF00, 0xFF, 0xFF000000) => Kind.Rgba,
+            (16, 0x7C00, 0x3E0, 0x1F, _) => Kind.Rgb555,
+            (16, 0xF800, 0x7E0, 0x1F, _) => Kind.Rgb565,
+            _ => throw Invalid(path, "bit fields", $"{bits}-bit masks R {r:x8} G {g:x8} B {b:x8} A {a:x8} are not supported (Pillow: unsupported BMP bitfields layout)"),
         };
     }
 

@@ -24,7 +24,9 @@ public sealed class NaturalImageAndTiffCorruptionTests
         { "png_grey8", "garbage", "signature" },
         { "bmp_rgb24", "truncate", "BITMAPINFOHEADER width/height" },
         { "bmp_rgb24", "bmp-size-huge", "BITMAPINFOHEADER width/height" },
-        { "bmp_rgb24", "bmp-16-bit", "BITMAPINFOHEADER" },
+        { "bmp_rgb24", "bmp-12-bit", "BITMAPINFOHEADER" },
+        { "bmp_rgb565", "truncate", "BITMAPINFOHEADER width/height" },
+        { "bmp_rgb555", "bmp-size-huge", "BITMAPINFOHEADER width/height" },
         { "tif2d_uint16_deflate", "truncate", "TIFF" },
         { "vol_uint8_deflate", "tiff-width-huge", "TIFF" },
         { "vol_float32_plain", "tiff-width-huge", "TIFF" },
@@ -141,8 +143,8 @@ public sealed class NaturalImageAndTiffCorruptionTests
                 BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(18), 1 << 20);
                 BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(22), 1 << 20);
                 return bytes;
-            case "bmp-16-bit":
-                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(28), 16);
+            case "bmp-12-bit":
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(28), 12);
                 return bytes;
             case "tiff-width-huge":
                 SetTiffTag(bytes, 256, 1 << 30);
