@@ -97,42 +97,25 @@ internal static class PillowImageDecoding
     }
 
     /// <summary>What the header says, and which of Pillow's results the pixels become.</summary>
-    private sealed record Header(int Width, int Height, Kind Kind, bool FullGrey = false);
-
-    private enum Kind
-    {
-        /// <summary>One channel, 8-bit grey (low depths scaled up to 0..255, as both libraries do).</summary>
-        Grey8,
-
-        /// <summary>One channel, 16-bit grey as stored.</summary>
-        Grey16,
-
-        Rgb,
-
-        /// <summary>16-bit BMP, 5 bits per channel: RGB, each channel v · 255 / 31 (Pillow's BGR;15, integer division).</summary>
-        Rgb555,
-
-        /// <summary>16-bit BMP, 5-6-5 bits: RGB, each channel v · 255 / (2^bits − 1) (Pillow's BGR;16).</summary>
-        Rgb565,
-
-        Rgba,
-
-        /// <summary>Palette without transparency: grey values if the used part of the palette is grey, else RGBA.</summary>
-        Palette,
-    }
+    private sealed record Header(int Width, int Height, PillowImageKind Kind, bool FullGrey = false);
 
     private static Decoded Convert(Image<Rgba64> image, Header header)
     {
         int w = image.Width, h = image.Height, n = w * h;
-        Kind kind = header.Kind;
-        if (kind == Kind.Palette)
+        PillowImageKind kind = header.Kind;
+        if (kind == PillowImageKind.Palette)
         {
-            kind = header.FullGrey || IsGrey(image) ? Kind.Grey8 : Kind.Rgba;
+            kind = header.FullGrey || IsGrey(image) ? PillowImageKind.Grey8 : PillowImageKind.Rgba;
         }
 
-        int channels = kind switch { Kind.Grey8 or Kind.Grey16 => 1, Kind.Rgb or Kind.Rgb555 or Kind.Rgb565 => 3, _ => 4 };
-        int shift = kind == Kind.Grey16 ? 0 : 8;
-        (int redBlueBits, int greenBits) = kind switch { Kind.Rgb555 => (5, 5), Kind.Rgb565 => (5, 6), _ => (8, 8) };
+        int channels = kind switch
+        {
+            PillowImageKind.Grey8 or PillowImageKind.Grey16 => 1,
+            PillowImageKind.Rgb or PillowImageKind.Rgb555 or PillowImageKind.Rgb565 => 3,
+            _ => 4,
+        };
+        int shift = kind == PillowImageKind.Grey16 ? 0 : 8;
+        (int redBlueBits, int greenBits) = kind switch { PillowImageKind.Rgb555 => (5, 5), PillowImageKind.Rgb565 => (5, 6), _ => (8, 8) };
         var values = new float[channels * n];
         image.ProcessPixelRows(rows =>
         {
@@ -197,12 +180,12 @@ internal static class PillowImageDecoding
         long rowBytes = ((width * samples * depth) + 7) / 8;
         CheckSize(path, "IHDR width/height", width, height, checked(height * (rowBytes + 1)), checked((file.Length * MaxDeflateRatio) + 4096));
         bool transparency = Chunks(file).Contains("tRNS");
-        Kind kind = colour switch
+        PillowImageKind kind = colour switch
         {
-            0 => depth == 16 ? Kind.Grey16 : Kind.Grey8,
-            2 => Kind.Rgb,
-            3 => transparency ? Kind.Rgba : Kind.Palette,
-            _ => Kind.Rgba,
+            0 => depth == 16 ? PillowImageKind.Grey16 : PillowImageKind.Grey8,
+            2 => PillowImageKind.Rgb,
+            3 => transparency ? PillowImageKind.Rgba : PillowImageKind.Palette,
+            _ => PillowImageKind.Rgba,
         };
         return new Header((int)width, (int)height, kind);
     }
@@ -276,13 +259,13 @@ internal static class PillowImageDecoding
         switch (bits)
         {
             case 1 or 4 or 8:
-                return new Header((int)width, (int)height, Kind.Palette, LinearGreyPalette(file, dib, core, bits));
+                return new Header((int)width, (int)height, PillowImageKind.Palette, LinearGreyPalette(file, dib, core, bits));
             case 16 when compression == 0:
-                return new Header((int)width, (int)height, Kind.Rgb555);
+                return new Header((int)width, (int)height, PillowImageKind.Rgb555);
             case 24:
-                return new Header((int)width, (int)height, Kind.Rgb);
+                return new Header((int)width, (int)height, PillowImageKind.Rgb);
             case 32 when compression == 0:
-                return new Header((int)width, (int)height, Kind.Rgb);
+                return new Header((int)width, (int)height, PillowImageKind.Rgb);
             case 16 or 32 when compression == 3:
                 return new Header((int)width, (int)height, BitFields(file, dib, bits, path));
             default:
@@ -291,7 +274,7 @@ internal static class PillowImageDecoding
     }
 
     /// <summary>Pillow's bit fields: 32-bit BGRX (RGB) and BGRA (RGBA), 16-bit 5-5-5 and 5-6-5 (alpha ignored); any other masks are refused, as Pillow refuses them.</summary>
-    private static Kind BitFields(byte[] file, int dib, int bits, string path)
+    private static PillowImageKind BitFields(byte[] file, int dib, int bits, string path)
     {
         if (file.Length < 14 + 40 + 16)
         {
@@ -304,10 +287,10 @@ internal static class PillowImageDecoding
             b = BinaryPrimitives.ReadUInt32LittleEndian(masks[8..]), a = dib >= 56 ? BinaryPrimitives.ReadUInt32LittleEndian(masks[12..]) : 0;
         return (bits, r, g, b, a) switch
         {
-            (32, 0xFF0000, 0xFF00, 0xFF, 0) => Kind.Rgb,
-            (32, 0xFF0000, 0xFF00, 0xFF, 0xFF000000) => Kind.Rgba,
-            (16, 0x7C00, 0x3E0, 0x1F, _) => Kind.Rgb555,
-            (16, 0xF800, 0x7E0, 0x1F, _) => Kind.Rgb565,
+            (32, 0xFF0000, 0xFF00, 0xFF, 0) => PillowImageKind.Rgb,
+            (32, 0xFF0000, 0xFF00, 0xFF, 0xFF000000) => PillowImageKind.Rgba,
+            (16, 0x7C00, 0x3E0, 0x1F, _) => PillowImageKind.Rgb555,
+            (16, 0xF800, 0x7E0, 0x1F, _) => PillowImageKind.Rgb565,
             _ => throw Invalid(path, "bit fields", $"{bits}-bit masks R {r:x8} G {g:x8} B {b:x8} A {a:x8} are not supported (Pillow: unsupported BMP bitfields layout)"),
         };
     }

@@ -21,40 +21,7 @@ internal static class TiffSamples
 
     private const long SlackBytes = 1 << 16;
 
-    static TiffSamples() => Tiff.SetErrorHandler(new ThrowingHandler());
-
-    /// <summary>The sample layout every page shares.</summary>
-    internal readonly record struct Layout(int Pages, int Height, int Width, int Samples, bool Planar, int Bits, SampleFormat Format)
-    {
-        /// <summary>tifffile's array shape (length-1 axes left out, except that a single pixel stays 2-D).</summary>
-        public long[] Shape
-        {
-            get
-            {
-                var shape = new List<long>();
-                if (Pages > 1)
-                {
-                    shape.Add(Pages);
-                }
-
-                if (Planar && Samples > 1)
-                {
-                    shape.Add(Samples);
-                }
-
-                shape.Add(Height);
-                shape.Add(Width);
-                if (!Planar && Samples > 1)
-                {
-                    shape.Add(Samples);
-                }
-
-                return [.. shape];
-            }
-        }
-
-        public long Elements => (long)Pages * Height * Width * Samples;
-    }
+    static TiffSamples() => Tiff.SetErrorHandler(new TiffThrowingErrorHandler());
 
     /// <summary>
     /// Decodes every page into the span <paramref name="allocate"/> returns for the array's shape (tifffile's, C order),
@@ -62,7 +29,7 @@ internal static class TiffSamples
     /// </summary>
     public static void Read(string path, Func<long[], Span<float>> allocate) => Open(path, (tiff, fileLength) =>
     {
-        Layout layout = Inspect(tiff, path, fileLength);
+        TiffLayout layout = Inspect(tiff, path, fileLength);
         tiff.SetDirectory(0);
         Span<float> destination = allocate(ShapedDescription(tiff, layout) ?? layout.Shape);
         if (destination.Length != layout.Elements)
@@ -82,7 +49,7 @@ internal static class TiffSamples
     /// <summary>The shape <see cref="Read"/> would allocate, from the directories alone: no strip or tile is decoded.</summary>
     public static long[] Shape(string path) => Open(path, (tiff, fileLength) =>
     {
-        Layout layout = Inspect(tiff, path, fileLength);
+        TiffLayout layout = Inspect(tiff, path, fileLength);
         tiff.SetDirectory(0);
         return ShapedDescription(tiff, layout) ?? layout.Shape;
     });
@@ -117,7 +84,7 @@ internal static class TiffSamples
         }
     }
 
-    private static Layout Inspect(Tiff tiff, string path, long fileLength)
+    private static TiffLayout Inspect(Tiff tiff, string path, long fileLength)
     {
         int pages = tiff.NumberOfDirectories();
         if (pages < 1 || pages > short.MaxValue)
@@ -125,7 +92,7 @@ internal static class TiffSamples
             throw Invalid(path, "IFD", $"{pages} pages");
         }
 
-        Layout? first = null;
+        TiffLayout? first = null;
         long storedBytes = 0;
         long ratio = 1;
         for (short page = 0; page < pages; page++)
@@ -135,10 +102,10 @@ internal static class TiffSamples
                 throw Invalid(path, $"IFD {page}", "cannot be read");
             }
 
-            Layout layout = PageLayout(tiff, path, page, pages);
-            if (first is Layout expected && layout != expected)
+            TiffLayout layout = PageLayout(tiff, path, page, pages);
+            if (first is TiffLayout expected && layout != expected)
             {
-                throw Invalid(path, $"IFD {page}", $"page {page} is {Describe(layout)}, page 0 is {Describe(expected)}: tifffile would read them as separate series");
+                throw Invalid(path, $"IFD {page}", $"page {page} is {layout.Describe()}, page 0 is {expected.Describe()}: tifffile would read them as separate series");
             }
 
             first = layout;
@@ -167,7 +134,7 @@ internal static class TiffSamples
             }
         }
 
-        Layout result = first!.Value;
+        TiffLayout result = first!.Value;
         long decodedBytes = checked(result.Elements * Math.Max(1, result.Bits) / 8);
         if (storedBytes > fileLength)
         {
@@ -176,7 +143,7 @@ internal static class TiffSamples
 
         if (decodedBytes > checked((storedBytes * ratio) + SlackBytes))
         {
-            throw Invalid(path, "ImageWidth", $"{Describe(result)} need {decodedBytes} decoded bytes, more than the {storedBytes} stored bytes can hold");
+            throw Invalid(path, "ImageWidth", $"{result.Describe()} need {decodedBytes} decoded bytes, more than the {storedBytes} stored bytes can hold");
         }
 
         if (result.Elements > Array.MaxLength)
@@ -191,7 +158,7 @@ internal static class TiffSamples
     /// tifffile's "shaped" series: a file it wrote carries <c>{"shape": [...]}</c> as the first page's ImageDescription, and
     /// reading it back gives that shape (length-1 axes included) whenever it holds the same number of samples.
     /// </summary>
-    private static long[]? ShapedDescription(Tiff tiff, Layout layout)
+    private static long[]? ShapedDescription(Tiff tiff, TiffLayout layout)
     {
         FieldValue[]? field = tiff.GetField(TiffTag.IMAGEDESCRIPTION);
         string? text = field is { Length: > 0 } ? field[0].ToString() : null;
@@ -227,7 +194,7 @@ internal static class TiffSamples
         }
     }
 
-    private static Layout PageLayout(Tiff tiff, string path, short page, int pages)
+    private static TiffLayout PageLayout(Tiff tiff, string path, short page, int pages)
     {
         int width = Field(tiff, TiffTag.IMAGEWIDTH, -1);
         int height = Field(tiff, TiffTag.IMAGELENGTH, -1);
@@ -268,10 +235,10 @@ internal static class TiffSamples
             throw Invalid(path, "BitsPerSample", $"{bits}-bit {format} samples are not supported");
         }
 
-        return new Layout(pages, height, width, samples, planar == PlanarConfig.SEPARATE, bits, format);
+        return new TiffLayout(pages, height, width, samples, planar == PlanarConfig.SEPARATE, bits, format);
     }
 
-    private static void DecodePage(Tiff tiff, Layout layout, Span<float> page, string path)
+    private static void DecodePage(Tiff tiff, TiffLayout layout, Span<float> page, string path)
     {
         int planes = layout.Planar ? layout.Samples : 1;
         int perPixel = layout.Planar ? 1 : layout.Samples;
@@ -333,7 +300,7 @@ internal static class TiffSamples
     }
 
     /// <summary>Converts one decoded row of <paramref name="columns"/> pixels (native byte order) into the page at (row, x).</summary>
-    private static void Place(ReadOnlySpan<byte> row, Layout layout, Span<float> page, int plane, int y, int x, int columns)
+    private static void Place(ReadOnlySpan<byte> row, TiffLayout layout, Span<float> page, int plane, int y, int x, int columns)
     {
         int perPixel = layout.Planar ? 1 : layout.Samples;
         int count = columns * perPixel;
@@ -350,7 +317,7 @@ internal static class TiffSamples
     }
 
     /// <summary>numpy's cast of one stored sample to float32 (every integer and float64 rounded once, to nearest).</summary>
-    private static float Sample(ReadOnlySpan<byte> b, Layout layout) => (layout.Format, layout.Bits) switch
+    private static float Sample(ReadOnlySpan<byte> b, TiffLayout layout) => (layout.Format, layout.Bits) switch
     {
         (SampleFormat.UINT, 8) => b[0],
         (SampleFormat.INT, 8) => (sbyte)b[0],
@@ -377,29 +344,6 @@ internal static class TiffSamples
         return value is null || value.Length == 0 ? fallback : value[0].ToInt();
     }
 
-    private static string Describe(Layout l) =>
-        $"{l.Width} x {l.Height} x {l.Samples} samples of {l.Bits}-bit {l.Format}{(l.Planar ? " (planar)" : string.Empty)}";
-
     internal static SegEngineException Invalid(string path, string field, string problem) =>
         new(SegErrorCode.InvalidInput, $"{path}: TIFF {field}: {problem}");
-
-    /// <summary>libtiff's errors end the call that met them; its warnings (unknown tags and the like) are ignored, as tifffile's are.</summary>
-    private sealed class ThrowingHandler : TiffErrorHandler
-    {
-        public override void ErrorHandler(Tiff tif, string method, string format, params object[] args) =>
-            throw new TiffLibraryException($"{method}: {string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args)}");
-
-        public override void ErrorHandlerExt(Tiff tif, object clientData, string method, string format, params object[] args) =>
-            ErrorHandler(tif, method, format, args);
-
-        public override void WarningHandler(Tiff tif, string method, string format, params object[] args)
-        {
-        }
-
-        public override void WarningHandlerExt(Tiff tif, object clientData, string method, string format, params object[] args)
-        {
-        }
-    }
-
-    private sealed class TiffLibraryException(string message) : Exception(message);
 }
