@@ -72,7 +72,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         long slice = (long)preprocessed.Y * preprocessed.X;
         long slices = wholeVolume ? preprocessed.Z : Math.Min(preprocessed.Z, slabSlices + 2);
         long retained = wholeVolume ? 0 : 2L * classes * slice * sizeof(ushort);
-        return (slices * slice * SliceSummary.BytesPerVoxel) + retained;
+        return (slices * SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X)) + retained;
     }
 
     public void Begin(int headCount, Shape3 shape)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace SegEngine.Export;
 
@@ -11,6 +12,9 @@ internal sealed class SliceSummary
 {
     /// <summary>Key (8), best (4), runner-up (4) and label (2).</summary>
     public const int BytesPerVoxel = 18;
+
+    /// <summary>The bytes a summary of <paramref name="voxels"/> rents: the shared pool hands out power-of-two lengths.</summary>
+    public static long RentedBytes(int voxels) => (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(voxels, 16)) * BytesPerVoxel;
 
     public SliceSummary(int voxels)
     {

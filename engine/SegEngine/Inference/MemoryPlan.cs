@@ -161,8 +161,8 @@ public sealed class MemoryPlan
         long tileInputBytes = channels * patchVoxels * sizeof(float);
         long tileOutputBytes = headCount * patchVoxels * sizeof(float);
 
-        // The warm-up's working-set growth includes the pages ORT wrote into the network's output buffer, which the
-        // network batch buffers below count already.
+        // The per-tile figure includes the tile's output pages (OrtTileNetwork.WorkingBytesPerTile), which the network
+        // batch buffers below count already.
         long ortOwnPerTile = Math.Max(0, workingBytesPerTile - tileOutputBytes);
         var items = new List<(string, long)>
         {

@@ -35,7 +35,10 @@ internal sealed record NetworkMemoryRecord(string Key, long WorkingBytesPerTile,
             $"execution_mode={sessionOptions.ExecutionMode}",
             $"memory_pattern={sessionOptions.EnableMemoryPattern}",
             $"cpu_arena={sessionOptions.EnableCpuMemArena}",
-            "batch=1");
+            "batch=1",
+
+            // What the figure holds: ORT's own growth plus the output pages (records floored at the tile buffers are ignored).
+            "figure=ort+output");
     }
 
     /// <summary>The record file beside the model.</summary>

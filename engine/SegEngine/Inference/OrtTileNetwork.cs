@@ -57,9 +57,10 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     public bool DynamicBatch { get; }
 
     /// <summary>
-    /// ORT's working memory per tile, at least the tile's input and output, for <see cref="MemoryPlan"/>: on the CPU the
-    /// graph's estimate (<see cref="ActivationMemoryEstimate"/>) until the first tile's run measures it (the growth of the
-    /// process working set over that run, what ORT's arena keeps), then that measurement, also kept in a
+    /// ORT's working memory per tile plus the pages its run writes into the tile's output buffer, for <see cref="MemoryPlan"/>
+    /// (which counts the output with the network buffers and takes it off this): on the CPU the graph's estimate
+    /// (<see cref="ActivationMemoryEstimate"/>) until the first tile's run measures it (the growth of the process working
+    /// set over that run with the buffers already touched, what ORT's arena keeps), then that measurement, also kept in a
     /// <see cref="NetworkMemoryRecord"/> for later loads; on CUDA, or for a graph the estimate cannot read, measured by a warm-up.
     /// </summary>
     public long WorkingBytesPerTile { get; private set; }
@@ -137,7 +138,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
             if (ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(onnxPath), tileShape) is long estimate)
             {
-                network.WorkingBytesPerTile = network.AtLeastTileBuffers(estimate);
+                network.WorkingBytesPerTile = network.WithOutputPages(estimate);
                 network.unmeasuredSettings = settings;
                 return network;
             }
@@ -207,13 +208,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         EnsureCapacity(1);
         (OrtValue[] inputs, OrtValue[] outputs) = Values(1);
         input.AsSpan(0, InputChannels * inputVoxels).Clear();
-        long before = Environment.WorkingSet;
+        long before = WorkingSetBeforeMeasuredRun(1);
         for (int i = 0; i < runs; i++)
         {
             session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         }
 
-        WorkingBytesPerTile = AtLeastTileBuffers(Environment.WorkingSet - before);
+        WorkingBytesPerTile = WithOutputPages(Environment.WorkingSet - before);
         WarmedUp = true;
     }
 
@@ -225,7 +226,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     {
         string settings = unmeasuredSettings!;
         unmeasuredSettings = null;
-        WorkingBytesPerTile = AtLeastTileBuffers(grown / batch);
+        WorkingBytesPerTile = WithOutputPages(grown / batch);
         NetworkMemoryRecord.Measured(ModelPath, settings, WorkingBytesPerTile).TryWrite(ModelPath);
     }
 
@@ -236,7 +237,11 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         return Environment.WorkingSet;
     }
 
-    private long AtLeastTileBuffers(long bytes) => Math.Max(bytes, (long)(InputChannels + HeadCount) * inputVoxels * sizeof(float));
+    /// <summary>
+    /// ORT's own <paramref name="bytes"/> for one tile (estimated, or measured with the buffers touched) plus the tile's
+    /// output pages: flooring the figure at the tile buffers instead hid ORT's own memory whenever K made the output larger.
+    /// </summary>
+    private long WithOutputPages(long bytes) => Math.Max(bytes, 0) + ((long)HeadCount * inputVoxels * sizeof(float));
 
     private void EnsureCapacity(int batch)
     {

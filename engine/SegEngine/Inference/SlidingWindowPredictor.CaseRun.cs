@@ -46,7 +46,7 @@ internal sealed partial class SlidingWindowPredictor
 
         public CaseRun(
             SlidingWindowGrid grid, VolumeBuffer<float> image, IReadOnlyList<ITileNetwork> folds, Half[] gaussian,
-            Mirror[] passes, int batch, bool batchMirrors, ILogitSlabSink sink)
+            Mirror[] passes, int batch, bool batchMirrors, int slabSlices, ILogitSlabSink sink)
         {
             this.grid = grid;
             this.image = image;
@@ -66,7 +66,7 @@ internal sealed partial class SlidingWindowPredictor
             predictions = passes.Length > 1 ? MemoryOwner<float>.Allocate(batch * headCount * tileVoxels) : null;
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
-            finishedSlices = new nint[depth];
+            finishedSlices = new nint[Math.Min(depth, slabSlices)];
             failedRows = new int[weightPlane];
             aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
             finishClass = FinishClass;
@@ -229,32 +229,37 @@ internal sealed partial class SlidingWindowPredictor
             aggregation.Add(fold * headCount, z0, offset.Y, offset.X, prediction, withWeights: fold == folds.Count - 1);
 
         /// <summary>
-        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: finish each in place (<see cref="FinishClass"/>),
-        /// hand those inside the image to the sink straight from their blocks, and release the blocks.
+        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: <see cref="ExportSlabSlices"/> at a time,
+        /// finish each in place (<see cref="FinishClass"/>), hand those inside the image to the sink straight from their
+        /// blocks, and release the blocks.
         /// </summary>
         private void Emit(int from, int to)
         {
             int padZ = grid.PadBelow.Z;
-            for (int zp = from; zp < to; zp++)
+            for (int start = from; start < to; start += finishedSlices.Length)
             {
-                Finish(zp);
-            }
-
-            int imageFrom = Math.Max(from, padZ) - padZ;
-            int imageTo = Math.Min(to, padZ + grid.Image.Z) - padZ;
-            if (imageTo > imageFrom)
-            {
-                for (int z = imageFrom; z < imageTo; z++)
+                int end = Math.Min(start + finishedSlices.Length, to);
+                for (int zp = start; zp < end; zp++)
                 {
-                    finishedSlices[z - imageFrom] = accumulator.Block(z + padZ);
+                    Finish(zp);
                 }
 
-                sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength));
-            }
+                int imageFrom = Math.Max(start, padZ) - padZ;
+                int imageTo = Math.Min(end, padZ + grid.Image.Z) - padZ;
+                if (imageTo > imageFrom)
+                {
+                    for (int z = imageFrom; z < imageTo; z++)
+                    {
+                        finishedSlices[z - imageFrom] = accumulator.Block(z + padZ);
+                    }
 
-            for (int zp = from; zp < to; zp++)
-            {
-                accumulator.Release(zp);
+                    sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength));
+                }
+
+                for (int zp = start; zp < end; zp++)
+                {
+                    accumulator.Release(zp);
+                }
             }
         }
 

@@ -47,6 +47,12 @@ internal sealed partial class SlidingWindowPredictor
         this.mirroringAxes = mirroringAxes;
     }
 
+    /// <summary>
+    /// The most finished slices handed to the sink in one slab (16): the export holds a summary of every slice of a slab,
+    /// so handing a tile row's finished slices a few at a time keeps that K-independent working memory small.
+    /// </summary>
+    internal int ExportSlabSlices { get; init; } = 16;
+
     /// <summary>The plan the prediction will follow for this image, for printing or checking up front.</summary>
     public MemoryPlan Plan(
         Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, long inputImageBytes = 0, long labelMapBytes = 0, long exportWorkingBytes = 0)
@@ -81,7 +87,7 @@ internal sealed partial class SlidingWindowPredictor
         MemoryPlan plan = Plan(preprocessed.Shape, folds);
         var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
         Mirror[] passes = MirrorCombinations.Passes(mirroringAxes, first.PatchSize.Count, options.UseMirroring);
-        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, sink);
+        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, ExportSlabSlices, sink);
         run.Execute(progress, cancellationToken);
     }
 

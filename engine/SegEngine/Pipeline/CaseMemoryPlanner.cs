@@ -24,8 +24,8 @@ internal static class CaseMemoryPlanner
         long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         OrtTileNetwork first = model.Folds[0];
-        // The fused export takes slabs as deep as the patch (one slice for a 2-D configuration).
-        int slabSlices = first.PatchSize.Count == 3 ? first.PatchSize[0] : 1;
+        // The sliding window hands the export at most ExportSlabSlices finished slices at a time (one for a 2-D configuration).
+        int slabSlices = first.PatchSize.Count == 3 ? Math.Min(first.PatchSize[0], model.Predictor.ExportSlabSlices) : 1;
         long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: withProbabilities);
         return model.Predictor.Plan(network, model.Folds, withProbabilities, imageBytes, labelBytes, exportBytes);
     }

@@ -109,11 +109,11 @@ internal static class SplineResizer
 
         public void Run()
         {
-            using MemoryOwner<double> ring = MemoryOwner<double>.Allocate((zTaps is null ? 1 : 4) * GatheredPlaneSize);
-            using MemoryOwner<double> yFiltered = MemoryOwner<double>.Allocate(paddedY * input.X);
+            using var ring = new NativeScratch((zTaps is null ? 1 : 4) * GatheredPlaneSize);
+            using var yFiltered = new NativeScratch(paddedY * input.X);
             if (zTaps is null)
             {
-                using MemoryOwner<double> plane = MemoryOwner<double>.Allocate(planeSize);
+                using var plane = new NativeScratch(planeSize);
                 source.ReadRun(0, plane.Span);
                 FilterAndGatherPlane(plane.Memory, yFiltered.Memory, ring.Memory[..GatheredPlaneSize]);
                 EvaluateSlice(0, ring.Memory, -1);
@@ -138,9 +138,9 @@ internal static class SplineResizer
                 }
             }
 
-            using MemoryOwner<double> checkpoints = MemoryOwner<double>.Allocate(blocks * planeSize);
-            using MemoryOwner<double> block = MemoryOwner<double>.Allocate(blockLength * planeSize);
-            using MemoryOwner<double> carry = MemoryOwner<double>.Allocate(planeSize);
+            using var checkpoints = new NativeScratch(blocks * planeSize);
+            using var block = new NativeScratch(blockLength * planeSize);
+            using var carry = new NativeScratch(planeSize);
             int chunks = (planeSize + ColumnChunk - 1) / ColumnChunk;
             Memory<double> checkpointMemory = checkpoints.Memory;
             Memory<double> blockMemory = block.Memory;
