@@ -54,6 +54,25 @@ public class OrtTileNetworkTests
         Assert.Contains(onnx.Path, error.Message);
     }
 
+    /// <summary>
+    /// Before the first tile the plan's ORT line is the graph's estimate itself, whatever the output's size: the per-tile
+    /// figure adds the output pages (planned with the network buffers) instead of being floored at the tile buffers, which
+    /// planned next to nothing for ORT once K made the output larger than its arena.
+    /// </summary>
+    [Fact]
+    public void BeforeTheFirstTileThePlannedOrtMemoryIsTheGraphEstimate()
+    {
+        OnnxSignature onnx = SignatureIn(ModelFixtures.CopySample("3d_fullres"));
+        using OrtTileNetwork network = OrtTileNetwork.Open(onnx, new InferenceOptions { Device = InferenceDevice.Cpu });
+        long[] tile = [1, network.InputChannels, .. network.PatchSize.Select(p => (long)p)];
+        long estimate = ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(onnx.Path), tile)!.Value;
+        long outputBytes = network.HeadCount * 48L * 64 * 64 * sizeof(float);
+
+        Assert.Equal(estimate + outputBytes, network.WorkingBytesPerTile);
+        MemoryPlan plan = new SlidingWindowPredictor(new InferenceOptions { UseMirroring = false }, []).Plan(new Shape3(60, 80, 80), [network]);
+        Assert.Equal(estimate, plan.Items.Single(i => i.Item == "ORT working memory").Bytes);
+    }
+
     [Fact]
     public void MemoryPlanPrintsATableAndPicksTheLargestBatchThatFits()
     {
