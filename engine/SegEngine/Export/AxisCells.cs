@@ -8,7 +8,7 @@ namespace SegEngine.Export;
 /// </summary>
 internal sealed class AxisCells
 {
-    public AxisCells(TapPairs taps)
+    public AxisCells(TapPairs<double> taps)
     {
         int[] low = taps.Low;
         int[] high = taps.High;

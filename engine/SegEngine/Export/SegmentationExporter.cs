@@ -165,7 +165,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     /// <summary>Emits every output slice whose high z tap has arrived: first its cells, then its voxels.</summary>
     private void EmitReadyOutputs(InputPlanes planes, LabelMap map)
     {
-        TapPairs tz = grid.Z;
+        TapPairs<double> tz = grid.Z;
         int start = nextOutput;
         int end = start;
         while (end < tz.OutputLength && tz.High[end] < received)

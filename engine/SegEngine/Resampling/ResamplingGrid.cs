@@ -7,7 +7,7 @@ namespace SegEngine.Resampling;
 /// </remarks>
 internal sealed class ResamplingGrid
 {
-    private ResamplingGrid(Shape3 inputShape, Shape3 outputShape, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis)
+    private ResamplingGrid(Shape3 inputShape, Shape3 outputShape, TapPairs<double> z, TapPairs<double> y, TapPairs<double> x, int? lowResAxis)
     {
         InputShape = inputShape;
         OutputShape = outputShape;
@@ -21,11 +21,11 @@ internal sealed class ResamplingGrid
 
     public Shape3 OutputShape { get; }
 
-    public TapPairs Z { get; }
+    public TapPairs<double> Z { get; }
 
-    public TapPairs Y { get; }
+    public TapPairs<double> Y { get; }
 
-    public TapPairs X { get; }
+    public TapPairs<double> X { get; }
 
     /// <summary>The separate-z axis, or null (also null when nothing is resampled).</summary>
     public int? LowResAxis { get; }
@@ -33,7 +33,7 @@ internal sealed class ResamplingGrid
     /// <summary>For torch's taps (<see cref="TorchResamplingGrid"/>), the layout that picks torch's kernel; null for SciPy's.</summary>
     public TorchLayout? Torch { get; private init; }
 
-    public TapPairs this[int axis] => axis switch
+    public TapPairs<double> this[int axis] => axis switch
     {
         0 => Z,
         1 => Y,
@@ -49,22 +49,22 @@ internal sealed class ResamplingGrid
     {
         if (input == output)
         {
-            return new ResamplingGrid(input, output, TapPairs.Identity(input.Z), TapPairs.Identity(input.Y), TapPairs.Identity(input.X), null);
+            return new ResamplingGrid(input, output, TapPairs<double>.Identity(input.Z), TapPairs<double>.Identity(input.Y), TapPairs<double>.Identity(input.X), null);
         }
 
-        var taps = new TapPairs[3];
+        var taps = new TapPairs<double>[3];
         for (int axis = 0; axis < 3; axis++)
         {
             taps[axis] = axis != separateZAxis
                 ? TapPairs.Linear(input[axis], output[axis])
-                : input[axis] == output[axis] ? TapPairs.Identity(input[axis]) : TapPairs.Nearest(input[axis], output[axis]);
+                : input[axis] == output[axis] ? TapPairs<double>.Identity(input[axis]) : TapPairs.Nearest(input[axis], output[axis]);
         }
 
         return new ResamplingGrid(input, output, taps[0], taps[1], taps[2], separateZAxis);
     }
 
     /// <summary>A grid of taps made elsewhere (torch's, <see cref="TorchResamplingGrid"/>).</summary>
-    public static ResamplingGrid FromTorchAxes(Shape3 input, Shape3 output, TapPairs z, TapPairs y, TapPairs x, int? lowResAxis, TorchLayout layout) =>
+    public static ResamplingGrid FromTorchAxes(Shape3 input, Shape3 output, TapPairs<double> z, TapPairs<double> y, TapPairs<double> x, int? lowResAxis, TorchLayout layout) =>
         new(input, output, z, y, x, lowResAxis) { Torch = layout };
 
     /// <summary>The taps of output row (<paramref name="oz"/>, <paramref name="oy"/>), every x.</summary>

@@ -1,7 +1,7 @@
 namespace SegEngine.Resampling;
 
 /// <summary>
-/// Some output indices of one axis, with their taps and weights copied out of the axis table (<see cref="TapPairs"/>)
+/// Some output indices of one axis, with their taps and weights copied out of the axis table (<see cref="TapPairs{TWeight}"/>)
 /// side by side, so a vector kernel reads lane i's taps at index i; and the input ranges those taps cover.
 /// </summary>
 /// <remarks>
@@ -14,7 +14,7 @@ internal sealed class TapLanes
     /// <summary>Inputs this close to the previous range join it: scaling a few unused inputs costs less than another call.</summary>
     private const int RangeGap = 8;
 
-    private readonly TapPairs axis;
+    private readonly TapPairs<double> axis;
     private readonly int[] output;
     private readonly int[] low;
     private readonly int[] high;
@@ -23,7 +23,7 @@ internal sealed class TapLanes
     private readonly int[] rangeFirst;
     private readonly int[] rangeLast;
 
-    public TapLanes(TapPairs axis)
+    public TapLanes(TapPairs<double> axis)
     {
         this.axis = axis;
         int length = axis.OutputLength;
@@ -37,7 +37,7 @@ internal sealed class TapLanes
     }
 
     /// <summary>The axis the lanes come from.</summary>
-    public TapPairs Axis => axis;
+    public TapPairs<double> Axis => axis;
 
     public int Count { get; private set; }
 

@@ -11,7 +11,7 @@ namespace SegEngine.Resampling;
 /// </summary>
 /// <remarks>
 /// Which kernel torch runs depends on the tensor's memory layout (<see cref="TorchLayout"/>), not on the values.
-/// Taps and weights: <see cref="TorchAxisTaps"/>. nnunet-parity.md §3.5 (torch resampling).
+/// Taps and weights: <see cref="TorchTaps"/>. nnunet-parity.md §3.5 (torch resampling).
 /// </remarks>
 internal static unsafe class TorchInterpolation
 {
@@ -19,7 +19,7 @@ internal static unsafe class TorchInterpolation
     private const int SlicesPerChunk = 8;
 
     /// <summary>Resamples a y·x plane onto <paramref name="y"/>.OutputLength · <paramref name="x"/>.OutputLength.</summary>
-    public static void Bilinear(ReadOnlySpan<float> plane, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, bool channelsLast)
+    public static void Bilinear(ReadOnlySpan<float> plane, TapPairs<float> y, TapPairs<float> x, Span<float> destination, bool channelsLast)
     {
         int width = x.InputLength;
         Require(plane.Length, (long)y.InputLength * width, destination.Length, (long)y.OutputLength * x.OutputLength);
@@ -34,7 +34,7 @@ internal static unsafe class TorchInterpolation
     }
 
     /// <summary>Resamples a z·y·x volume onto the taps' output lengths; output slices are computed in parallel chunks.</summary>
-    public static void Trilinear(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, bool channelsLast)
+    public static void Trilinear(ReadOnlySpan<float> volume, TapPairs<float> z, TapPairs<float> y, TapPairs<float> x, Span<float> destination, bool channelsLast)
     {
         int inPlane = y.InputLength * x.InputLength;
         int outPlane = y.OutputLength * x.OutputLength;
@@ -64,7 +64,7 @@ internal static unsafe class TorchInterpolation
     }
 
     /// <summary>Output slices [<paramref name="first"/>, <paramref name="end"/>) of the NCDHW kernel.</summary>
-    private static void TrilinearNested(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, int first, int end)
+    private static void TrilinearNested(ReadOnlySpan<float> volume, TapPairs<float> z, TapPairs<float> y, TapPairs<float> x, Span<float> destination, int first, int end)
     {
         int inPlane = y.InputLength * x.InputLength;
         int outPlane = y.OutputLength * x.OutputLength;
@@ -100,7 +100,7 @@ internal static unsafe class TorchInterpolation
         }
     }
 
-    private static void BilinearNested(ReadOnlySpan<float> plane, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, Span<float> rows)
+    private static void BilinearNested(ReadOnlySpan<float> plane, TapPairs<float> y, TapPairs<float> x, Span<float> destination, Span<float> rows)
     {
         int width = x.InputLength;
         int outWidth = x.OutputLength;
@@ -125,7 +125,7 @@ internal static unsafe class TorchInterpolation
         }
     }
 
-    private static void BilinearChannelsLast(ReadOnlySpan<float> plane, int width, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination)
+    private static void BilinearChannelsLast(ReadOnlySpan<float> plane, int width, TapPairs<float> y, TapPairs<float> x, Span<float> destination)
     {
         int outWidth = x.OutputLength;
         for (int oy = 0; oy < y.OutputLength; oy++)
@@ -148,7 +148,7 @@ internal static unsafe class TorchInterpolation
     }
 
     /// <summary>Output slices [<paramref name="first"/>, <paramref name="end"/>) of the channels-last kernel.</summary>
-    private static void TrilinearChannelsLast(ReadOnlySpan<float> volume, TorchAxisTaps z, TorchAxisTaps y, TorchAxisTaps x, Span<float> destination, int first, int end)
+    private static void TrilinearChannelsLast(ReadOnlySpan<float> volume, TapPairs<float> z, TapPairs<float> y, TapPairs<float> x, Span<float> destination, int first, int end)
     {
         int width = x.InputLength;
         int inPlane = y.InputLength * width;

@@ -22,7 +22,7 @@ internal readonly ref struct TorchStencil
     /// <summary>The stencil of output voxel (oz, oy, ox); <paramref name="weights"/> is six floats of scratch it keeps its weights in.</summary>
     public TorchStencil(ResamplingGrid grid, TorchLayout layout, int oz, int oy, int ox, Span<float> weights)
     {
-        TapPairs tz = grid.Z, ty = grid.Y, tx = grid.X;
+        TapPairs<double> tz = grid.Z, ty = grid.Y, tx = grid.X;
         int width = grid.InputShape.X;
         LowSlice = tz.Low[oz];
         HighSlice = tz.High[oz];

@@ -11,12 +11,12 @@ namespace SegEngine.Resampling;
 /// nnunet-parity.md §3.5: 8 taps per voxel in lexicographic order (z slowest, x fastest), each term ((v·w_z)·w_y)·w_x,
 /// accumulated into a float64 that starts at +0. The order and the rounding of every step are contract: do not reorder
 /// or fuse them. The z and y factors are applied once per input row (<see cref="SegKernels.ScaleHalfToDouble"/>), the x
-/// taps come from the axis table (<see cref="TapPairs"/>, as <see cref="TapLanes"/>) and the sum runs across x in vectors
+/// taps come from the axis table (<see cref="TapPairs{TWeight}"/>, as <see cref="TapLanes"/>) and the sum runs across x in vectors
 /// (<see cref="SegKernels.TrilinearTapSum"/>); each lane still computes exactly the scalar sum of its voxel.
 /// </remarks>
 internal readonly struct TrilinearStencil
 {
-    private readonly TapPairs x;
+    private readonly TapPairs<double> x;
     private readonly int row0;
     private readonly int row1;
     private readonly double wz0;
@@ -26,7 +26,7 @@ internal readonly struct TrilinearStencil
 
     public TrilinearStencil(ResamplingGrid grid, int oz, int oy)
     {
-        TapPairs tz = grid.Z, ty = grid.Y;
+        TapPairs<double> tz = grid.Z, ty = grid.Y;
         x = grid.X;
         InputWidth = grid.InputShape.X;
         LowSlice = tz.Low[oz];

@@ -23,7 +23,7 @@ internal static class MaterializingExport
             throw new NotSupportedException("the materialising export covers label models resampled linearly on all three axes");
         }
 
-        TapPairs[] taps = [TapPairs.Linear(input.Z, crop.Z), TapPairs.Linear(input.Y, crop.Y), TapPairs.Linear(input.X, crop.X)];
+        TapPairs<double>[] taps = [TapPairs.Linear(input.Z, crop.Z), TapPairs.Linear(input.Y, crop.Y), TapPairs.Linear(input.X, crop.X)];
         long inputVoxels = input.Voxels;
         long cropVoxels = crop.Voxels;
         var resampled = new Half[plan.HeadCount * cropVoxels];
@@ -54,9 +54,9 @@ internal static class MaterializingExport
     }
 
     /// <summary>One output slice of skimage's order-1 resize: taps lexicographic (x fastest), t += ((v·w_z)·w_y)·w_x, then the clip.</summary>
-    private static void ResizeSlice(double[] channel, Shape3 input, TapPairs[] taps, int oz, double min, double max, Span<double> slice)
+    private static void ResizeSlice(double[] channel, Shape3 input, TapPairs<double>[] taps, int oz, double min, double max, Span<double> slice)
     {
-        (TapPairs tz, TapPairs ty, TapPairs tx) = (taps[0], taps[1], taps[2]);
+        (TapPairs<double> tz, TapPairs<double> ty, TapPairs<double> tx) = (taps[0], taps[1], taps[2]);
         long plane = (long)input.Y * input.X;
         long z0 = tz.Low[oz] * plane, z1 = tz.High[oz] * plane;
         double wz0 = tz.W0[oz], wz1 = tz.W1[oz];

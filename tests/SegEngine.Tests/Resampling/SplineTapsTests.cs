@@ -35,7 +35,7 @@ public sealed class SplineTapsTests
     {
         foreach ((int n, int m) in Lengths)
         {
-            TapPairs pairs = TapPairs.Linear(n, m);
+            TapPairs<double> pairs = TapPairs.Linear(n, m);
             for (int o = 0; o < m; o++)
             {
                 (int start, double[] weights) = NaiveResampling.Taps(o, n, m, 1);
@@ -52,7 +52,7 @@ public sealed class SplineTapsTests
     {
         foreach ((int n, int m) in Lengths)
         {
-            TapPairs nearest = TapPairs.Nearest(n, m);
+            TapPairs<double> nearest = TapPairs.Nearest(n, m);
             for (int o = 0; o < m; o++)
             {
                 int index = Math.Clamp(NaiveResampling.Taps(o, n, m, 0).Start, 0, n - 1);
@@ -60,7 +60,7 @@ public sealed class SplineTapsTests
                 Assert.Equal((1.0, 0L), (nearest.W0[o], BitConverter.DoubleToInt64Bits(nearest.W1[o])));
             }
 
-            TapPairs identity = TapPairs.Identity(n);
+            TapPairs<double> identity = TapPairs<double>.Identity(n);
             Assert.Equal(Enumerable.Range(0, n), identity.Low);
             Assert.Equal(identity.Low, identity.High);
         }

@@ -30,7 +30,7 @@ internal static class TorchResampler
         {
             Shape3 i = plan.InputShape, o = plan.OutputShape;
             TorchInterpolation.Trilinear(
-                input, TorchAxisTaps.Linear(i.Z, o.Z), TorchAxisTaps.Linear(i.Y, o.Y), TorchAxisTaps.Linear(i.X, o.X), destination, layout.ChannelsLast3D);
+                input, TorchTaps.Linear<float>(i.Z, o.Z), TorchTaps.Linear<float>(i.Y, o.Y), TorchTaps.Linear<float>(i.X, o.X), destination, layout.ChannelsLast3D);
             return;
         }
 
@@ -75,9 +75,9 @@ internal static class TorchResampler
         if (!plan.SeparateZ)
         {
             Shape3 i = plan.InputShape, o = plan.OutputShape;
-            var z = TorchAxisTaps.Linear(i.Z, o.Z);
-            var y = TorchAxisTaps.Linear(i.Y, o.Y);
-            var x = TorchAxisTaps.Linear(i.X, o.X);
+            var z = TorchTaps.Linear<float>(i.Z, o.Z);
+            var y = TorchTaps.Linear<float>(i.Y, o.Y);
+            var x = TorchTaps.Linear<float>(i.X, o.X);
             TorchLabelMasks.Resample(input, destination, labels, memoryEfficient, (mask, values) => TorchInterpolation.Trilinear(mask, z, y, x, values, masks.ChannelsLast3D));
             return;
         }

@@ -21,17 +21,17 @@ internal sealed class TorchSlices
         output = plan.OutputShape;
         int p = axis == 0 ? 1 : 0;
         int q = axis == 2 ? 1 : 2;
-        P = TorchAxisTaps.Linear(input[p], output[p]);
-        Q = TorchAxisTaps.Linear(input[q], output[q]);
+        P = TorchTaps.Linear<float>(input[p], output[p]);
+        Q = TorchTaps.Linear<float>(input[q], output[q]);
         PlaneUnchanged = input[p] == output[p] && input[q] == output[q];
         InputPlane = input[p] * input[q];
         OutputPlane = output[p] * output[q];
-        source = input[axis] == output[axis] ? [.. Enumerable.Range(0, input[axis])] : TorchAxisTaps.NearestExact(input[axis], output[axis]);
+        source = TorchTaps.NearestExact(input[axis], output[axis]);
     }
 
-    public TorchAxisTaps P { get; }
+    public TapPairs<float> P { get; }
 
-    public TorchAxisTaps Q { get; }
+    public TapPairs<float> Q { get; }
 
     /// <summary>torch returns the in-plane input as is when its shape does not change.</summary>
     public bool PlaneUnchanged { get; }

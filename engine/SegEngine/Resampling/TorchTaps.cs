@@ -1,8 +1,10 @@
+using System.Numerics;
+
 namespace SegEngine.Resampling;
 
 /// <summary>
-/// For one axis of torch's <c>F.interpolate(mode='linear'|'bilinear'|'trilinear', align_corners=False)</c> on the CPU,
-/// the two input taps and float32 weights of every output index, as torch 1.13's kernels compute them.
+/// For one axis of torch's <c>F.interpolate(align_corners=False)</c> on the CPU, the taps torch 1.13's kernels compute:
+/// linear (<c>mode='linear'|'bilinear'|'trilinear'</c>) as <see cref="TapPairs{TWeight}"/>, and <c>nearest-exact</c>.
 /// </summary>
 /// <remarks>
 /// Measured on Debian's python3-torch 1.13 (tests/fixtures/resampling/torch/make_fixtures.py checks every rule here):
@@ -10,47 +12,25 @@ namespace SegEngine.Resampling;
 /// low = ⌊source⌋, high = low + 1 unless low is the last index; w1 = (float)clamp(source − low, 0, 1), w0 = 1 − w1 in
 /// float32. An unchanged length copies (w0 = 1, w1 = 0). nnunet-parity.md §3.5.
 /// </remarks>
-internal sealed class TorchAxisTaps
+internal static class TorchTaps
 {
-    private TorchAxisTaps(int inputLength, int[] low, int[] high, float[] w0, float[] w1)
-    {
-        InputLength = inputLength;
-        Low = low;
-        High = high;
-        W0 = w0;
-        W1 = w1;
-    }
-
-    public int InputLength { get; }
-
-    public int OutputLength => Low.Length;
-
-    public int[] Low { get; }
-
-    public int[] High { get; }
-
-    public float[] W0 { get; }
-
-    public float[] W1 { get; }
-
-    public static TorchAxisTaps Linear(int inputLength, int outputLength)
+    /// <summary>
+    /// Linear taps with torch's float32 weights held in <typeparamref name="TWeight"/> (float for torch's own kernels,
+    /// double for the export's grid: the widening is exact).
+    /// </summary>
+    public static TapPairs<TWeight> Linear<TWeight>(int inputLength, int outputLength)
+        where TWeight : unmanaged, IBinaryFloatingPointIeee754<TWeight>
     {
         Require(inputLength, outputLength);
-        var low = new int[outputLength];
-        var high = new int[outputLength];
-        var w0 = new float[outputLength];
-        var w1 = new float[outputLength];
         if (inputLength == outputLength)
         {
-            for (int o = 0; o < outputLength; o++)
-            {
-                low[o] = high[o] = o;
-                w0[o] = 1f;
-            }
-
-            return new TorchAxisTaps(inputLength, low, high, w0, w1);
+            return TapPairs<TWeight>.Identity(inputLength);
         }
 
+        var low = new int[outputLength];
+        var high = new int[outputLength];
+        var w0 = new TWeight[outputLength];
+        var w1 = new TWeight[outputLength];
         float scale = (float)inputLength / outputLength;
         for (int o = 0; o < outputLength; o++)
         {
@@ -58,16 +38,17 @@ internal sealed class TorchAxisTaps
             int index = (int)source;
             low[o] = index;
             high[o] = index < inputLength - 1 ? index + 1 : index;
-            w1[o] = (float)Math.Clamp(source - index, 0.0, 1.0);
-            w0[o] = 1f - w1[o];
+            float weight1 = (float)Math.Clamp(source - index, 0.0, 1.0);
+            w1[o] = TWeight.CreateTruncating(weight1);
+            w0[o] = TWeight.CreateTruncating(1f - weight1);
         }
 
-        return new TorchAxisTaps(inputLength, low, high, w0, w1);
+        return new TapPairs<TWeight>(inputLength, low, high, w0, w1);
     }
 
     /// <summary>
     /// <c>mode='nearest-exact'</c>: input index min(⌊(float)((o + 0.5)·scale)⌋, n − 1), the product in float64 rounded
-    /// to float32 before the floor, scale = (float)n / m.
+    /// to float32 before the floor, scale = (float)n / m. An unchanged length selects every index (o + 0.5 is exact in float32 below 2^23).
     /// </summary>
     public static int[] NearestExact(int inputLength, int outputLength)
     {
