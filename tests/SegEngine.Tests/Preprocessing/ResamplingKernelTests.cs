@@ -8,31 +8,19 @@ namespace SegEngine.Tests.Preprocessing;
 /// <summary>The float64 pieces of resampling against SciPy's own float64 results and against the naive twins.</summary>
 public class ResamplingKernelTests
 {
-    private static readonly string Folder = Path.Combine(TestPaths.Fixtures, "preprocessing", "resampling");
+    private static readonly ResamplingFixtureCases Fixtures = new("resampling");
 
-    private static readonly Lazy<JsonElement> Cases = new(() =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "cases.json"))).RootElement);
+    private static string Float64Path => Path.Combine(Fixtures.Folder, "float64.npz");
 
-    private static string Float64Path => Path.Combine(Folder, "float64.npz");
-
-    public static TheoryData<string> ZoomNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (JsonElement z in Cases.Value.GetProperty("zooms").EnumerateArray())
-        {
-            data.Add(z.GetProperty("name").GetString()!);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> ZoomNames() => Fixtures.Names("zooms");
 
     [Theory]
     [MemberData(nameof(ZoomNames))]
     public void StreamingResizeMatchesScipyZoomInFloat64(string name)
     {
-        JsonElement z = Cases.Value.GetProperty("zooms").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
-        int[] inShape = z.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        int[] outShape = z.GetProperty("output_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        JsonElement z = Fixtures.Entry(name, "zooms");
+        int[] inShape = ResamplingFixtureCases.Ints(z.GetProperty("input_shape"));
+        int[] outShape = ResamplingFixtureCases.Ints(z.GetProperty("output_shape"));
         float[] input = Npy.ReadFromNpz(Float64Path, name + "_input").As<float>().ToArray();
         double[] expected = Npy.ReadFromNpz(Float64Path, name + "_output").As<double>().ToArray();
         double[] actual = Resize(input, inShape, outShape, z.GetProperty("order").GetInt32());
