@@ -2,7 +2,7 @@ namespace SegEngine.Io;
 
 /// <summary>
 /// A case's channels against the model (by file name and in the image), nnU-Net's cross-channel checks
-/// (<c>_check_all_same</c>) and the channel stacking of <c>np.vstack</c>.
+/// (<c>_check_all_same</c>) and the channel stacking of <c>np.vstack</c>, in the loop every reader shares.
 /// </summary>
 internal static class ChannelChecks
 {
@@ -42,6 +42,16 @@ internal static class ChannelChecks
             $"case {input.CaseId}: the model expects {expectedChannels} channel(s), found {input.ChannelFiles.Count}: {problem}");
     }
 
+    /// <summary>Throws unless a case names at least one channel file.</summary>
+    public static void NotEmpty(IReadOnlyList<string> channelFiles)
+    {
+        ArgumentNullException.ThrowIfNull(channelFiles);
+        if (channelFiles.Count == 0)
+        {
+            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
+        }
+    }
+
     public static void SameShape(string firstPath, Shape3 first, string otherPath, Shape3 other)
     {
         if (first != other)
@@ -52,7 +62,7 @@ internal static class ChannelChecks
         }
     }
 
-    public static void SameSpacing(string firstPath, double[] first, string otherPath, double[] other)
+    private static void SameSpacing(string firstPath, double[] first, string otherPath, double[] other)
     {
         if (!first.AsSpan().SequenceEqual(other))
         {
@@ -63,10 +73,52 @@ internal static class ChannelChecks
     }
 
     /// <summary>
+    /// A reader's <c>read_images</c> loop: every channel file read by <paramref name="readOne"/> in order, each checked
+    /// against the first as soon as it is read (shape, and spacing where <paramref name="readOne"/> gives one), then all
+    /// stacked. Returns the stacked voxels and what <paramref name="readOne"/> said of the first file.
+    /// </summary>
+    public static (VolumeBuffer<float> Voxels, TFile First) ReadAndStack<TFile>(
+        IReadOnlyList<string> channelFiles, Func<string, (VolumeBuffer<float> Voxels, double[]? Spacing, TFile File)> readOne)
+    {
+        NotEmpty(channelFiles);
+        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
+        try
+        {
+            TFile first = default!;
+            double[]? spacing = null;
+            foreach (string path in channelFiles)
+            {
+                (VolumeBuffer<float> voxels, double[]? fileSpacing, TFile file) = readOne(path);
+                parts.Add(voxels);
+                if (parts.Count == 1)
+                {
+                    (first, spacing) = (file, fileSpacing);
+                    continue;
+                }
+
+                SameShape(channelFiles[0], parts[0].Shape, path, voxels.Shape);
+                if (spacing is not null)
+                {
+                    SameSpacing(channelFiles[0], spacing, path, fileSpacing!);
+                }
+            }
+
+            return (Stack(parts), first);
+        }
+        finally
+        {
+            foreach (VolumeBuffer<float> part in parts)
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
     /// One volume of all channels. A single part is returned as is and removed from <paramref name="parts"/> (ownership moves
     /// to the caller without a copy); otherwise the parts are copied and stay in the list for the caller to dispose.
     /// </summary>
-    public static VolumeBuffer<float> Stack(List<VolumeBuffer<float>> parts, Shape3 shape)
+    private static VolumeBuffer<float> Stack(List<VolumeBuffer<float>> parts)
     {
         if (parts.Count == 1)
         {
@@ -81,7 +133,7 @@ internal static class ChannelChecks
             channels += part.Channels;
         }
 
-        VolumeBuffer<float> stacked = VolumeBuffer<float>.Allocate(channels, shape);
+        VolumeBuffer<float> stacked = VolumeBuffer<float>.Allocate(channels, parts[0].Shape);
         int offset = 0;
         foreach (var part in parts)
         {

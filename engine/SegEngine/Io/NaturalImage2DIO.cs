@@ -22,11 +22,7 @@ internal sealed class NaturalImage2DIO : IImageReaderWriter
 
     public ImageVolume Read(IReadOnlyList<string> channelFiles)
     {
-        ArgumentNullException.ThrowIfNull(channelFiles);
-        if (channelFiles.Count == 0)
-        {
-            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
-        }
+        ChannelChecks.NotEmpty(channelFiles);
 
         var images = channelFiles.Select(ReadOne).ToList();
         for (int i = 1; i < images.Count; i++)

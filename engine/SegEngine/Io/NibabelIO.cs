@@ -27,43 +27,13 @@ internal sealed class NibabelIO : IImageReaderWriter
 
     public ImageVolume Read(IReadOnlyList<string> channelFiles)
     {
-        ArgumentNullException.ThrowIfNull(channelFiles);
-        if (channelFiles.Count == 0)
+        (VolumeBuffer<float> voxels, NiftiHeader first) = ChannelChecks.ReadAndStack(channelFiles, path =>
         {
-            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
-        }
-
-        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
-        try
-        {
-            NiftiHeader? first = null;
-            double[] spacing = [];
-            foreach (string path in channelFiles)
-            {
-                parts.Add(NiftiFile.ReadVoxels(path, h => Plan(h, path), out NiftiHeader header));
-                if (first is null)
-                {
-                    first = header;
-                    spacing = Spacing(header);
-                    continue;
-                }
-
-                ChannelChecks.SameShape(channelFiles[0], parts[0].Shape, path, parts[^1].Shape);
-                ChannelChecks.SameSpacing(channelFiles[0], spacing, path, Spacing(header));
-            }
-
-            Shape3 shape = parts[0].Shape;
-            var geometry = new ImageGeometry(ReaderName, channelFiles[0], shape, is2D: false) { Affine = BestAffine(first!, channelFiles[0]) };
-            VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, shape);
-            return new ImageVolume(stacked, spacing, geometry, channelFiles.ToArray());
-        }
-        finally
-        {
-            foreach (VolumeBuffer<float> part in parts)
-            {
-                part.Dispose();
-            }
-        }
+            VolumeBuffer<float> channel = NiftiFile.ReadVoxels(path, h => Plan(h, path), out NiftiHeader header);
+            return (channel, Spacing(header), header);
+        });
+        var geometry = new ImageGeometry(ReaderName, channelFiles[0], voxels.Shape, is2D: false) { Affine = BestAffine(first, channelFiles[0]) };
+        return new ImageVolume(voxels, Spacing(first), geometry, channelFiles.ToArray());
     }
 
     public ImageHeader ProbeHeader(string path)

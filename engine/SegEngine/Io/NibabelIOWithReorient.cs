@@ -27,46 +27,17 @@ internal sealed class NibabelIOWithReorient : IImageReaderWriter
 
     public ImageVolume Read(IReadOnlyList<string> channelFiles)
     {
-        ArgumentNullException.ThrowIfNull(channelFiles);
-        if (channelFiles.Count == 0)
+        (VolumeBuffer<float> voxels, Reoriented first) = ChannelChecks.ReadAndStack(channelFiles, path =>
         {
-            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
-        }
-
-        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
-        try
+            Reoriented image = ReadOne(path);
+            return (image.Voxels, image.Spacing, image);
+        });
+        var geometry = new ImageGeometry(ReaderName, channelFiles[0], voxels.Shape, is2D: false)
         {
-            Reoriented? first = null;
-            foreach (string path in channelFiles)
-            {
-                Reoriented image = ReadOne(path);
-                parts.Add(image.Voxels);
-                if (first is null)
-                {
-                    first = image;
-                    continue;
-                }
-
-                ChannelChecks.SameShape(channelFiles[0], parts[0].Shape, path, image.Voxels.Shape);
-                ChannelChecks.SameSpacing(channelFiles[0], first.Spacing, path, image.Spacing);
-            }
-
-            Shape3 shape = parts[0].Shape;
-            var geometry = new ImageGeometry(ReaderName, channelFiles[0], shape, is2D: false)
-            {
-                Affine = first!.OriginalAffine,
-                ReorientedAffine = first.ReorientedAffine,
-            };
-            VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, shape);
-            return new ImageVolume(stacked, first.Spacing, geometry, channelFiles.ToArray());
-        }
-        finally
-        {
-            foreach (VolumeBuffer<float> part in parts)
-            {
-                part.Dispose();
-            }
-        }
+            Affine = first.OriginalAffine,
+            ReorientedAffine = first.ReorientedAffine,
+        };
+        return new ImageVolume(voxels, first.Spacing, geometry, channelFiles.ToArray());
     }
 
     public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)

@@ -34,66 +34,38 @@ internal sealed class SimpleItkIO : IImageReaderWriter
 
     public ImageVolume Read(IReadOnlyList<string> channelFiles)
     {
-        ArgumentNullException.ThrowIfNull(channelFiles);
-        if (channelFiles.Count == 0)
+        (VolumeBuffer<float> voxels, ItkGeometry first) = ChannelChecks.ReadAndStack(channelFiles, path =>
         {
-            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
-        }
-
-        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
-        try
-        {
-            ImageGeometry? geometry = null;
-            double[] spacing = [];
-            foreach (string path in channelFiles)
+            ItkGeometry? itk = null;
+            VolumeBuffer<float> channel;
+            if (ItkSegmentationFile.FormatOf(path) is not null)
             {
-                ItkGeometry? itk = null;
-                if (ItkSegmentationFile.FormatOf(path) is not null)
-                {
-                    ItkImageHeader header = ItkSegmentationFile.ReadHeader(path);
-                    itk = header.Geometry();
-                    parts.Add(ItkVoxelReader.Read(header, itk.Channels, itk.ArrayShape));
-                }
-                else
-                {
-                    parts.Add(NiftiFile.ReadVoxels(
-                        path,
-                        h =>
-                        {
-                            itk = ItkGeometry.FromHeader(h, path);
-                            return new NiftiReadPlan(itk.Channels, itk.ArrayShape, Conversion(h));
-                        },
-                        out _));
-                }
-
-                double[] fileSpacing = itk!.NnunetSpacing();
-                if (geometry is null)
-                {
-                    spacing = fileSpacing;
-                    geometry = new ImageGeometry(ReaderName, path, itk.ArrayShape, itk.Dimension == 2)
+                ItkImageHeader header = ItkSegmentationFile.ReadHeader(path);
+                itk = header.Geometry();
+                channel = ItkVoxelReader.Read(header, itk.Channels, itk.ArrayShape);
+            }
+            else
+            {
+                channel = NiftiFile.ReadVoxels(
+                    path,
+                    h =>
                     {
-                        ItkDimension = itk.Dimension,
-                        ItkSpacing = itk.Spacing,
-                        ItkOrigin = itk.Origin,
-                        ItkDirection = itk.Direction,
-                    };
-                    continue;
-                }
-
-                ChannelChecks.SameShape(channelFiles[0], parts[0].Shape, path, parts[^1].Shape);
-                ChannelChecks.SameSpacing(channelFiles[0], spacing, path, fileSpacing);
+                        itk = ItkGeometry.FromHeader(h, path);
+                        return new NiftiReadPlan(itk.Channels, itk.ArrayShape, Conversion(h));
+                    },
+                    out _);
             }
 
-            VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, parts[0].Shape);
-            return new ImageVolume(stacked, spacing, geometry!, channelFiles.ToArray());
-        }
-        finally
+            return (channel, itk!.NnunetSpacing(), itk);
+        });
+        var geometry = new ImageGeometry(ReaderName, channelFiles[0], first.ArrayShape, first.Dimension == 2)
         {
-            foreach (VolumeBuffer<float> part in parts)
-            {
-                part.Dispose();
-            }
-        }
+            ItkDimension = first.Dimension,
+            ItkSpacing = first.Spacing,
+            ItkOrigin = first.Origin,
+            ItkDirection = first.Direction,
+        };
+        return new ImageVolume(voxels, first.NnunetSpacing(), geometry, channelFiles.ToArray());
     }
 
     public ImageHeader ProbeHeader(string path)

@@ -18,34 +18,17 @@ internal sealed class Tiff3DIO : IImageReaderWriter
 
     public ImageVolume Read(IReadOnlyList<string> channelFiles)
     {
-        ArgumentNullException.ThrowIfNull(channelFiles);
-        if (channelFiles.Count == 0)
-        {
-            throw new ArgumentException("a case needs at least one channel file", nameof(channelFiles));
-        }
-
-        var parts = new List<VolumeBuffer<float>>(channelFiles.Count);
+        VolumeBuffer<float> voxels = ChannelChecks.ReadAndStack(channelFiles, path => (ReadVolume(path), (double[]?)null, 0)).Voxels;
         try
         {
-            foreach (string path in channelFiles)
-            {
-                parts.Add(ReadVolume(path));
-                ChannelChecks.SameShape(channelFiles[0], parts[0].Shape, path, parts[^1].Shape);
-            }
-
-            string first = channelFiles[0];
-            (double[] spacing, string[] tokens) = SpacingOf(first);
-            Shape3 shape = parts[0].Shape;
-            var geometry = new ImageGeometry(ReaderName, first, shape, is2D: false) { SpacingJson = TiffSpacingFile.Render(tokens) };
-            VolumeBuffer<float> stacked = ChannelChecks.Stack(parts, shape);
-            return new ImageVolume(stacked, spacing, geometry, channelFiles.ToArray());
+            (double[] spacing, string[] tokens) = SpacingOf(channelFiles[0]);
+            var geometry = new ImageGeometry(ReaderName, channelFiles[0], voxels.Shape, is2D: false) { SpacingJson = TiffSpacingFile.Render(tokens) };
+            return new ImageVolume(voxels, spacing, geometry, channelFiles.ToArray());
         }
-        finally
+        catch
         {
-            foreach (VolumeBuffer<float> part in parts)
-            {
-                part.Dispose();
-            }
+            voxels.Dispose();
+            throw;
         }
     }
 
