@@ -15,7 +15,7 @@ namespace SegEngine.Io;
 /// last member, ignores them and the probe alike, yielding nothing). Until armed the probe ends where the file ends, so the
 /// header and data are read exactly as from the file alone.
 /// </remarks>
-internal sealed class GzipEndProbe(Stream file) : Stream
+internal sealed class GzipEndProbe(Stream file) : ForwardReadStream(file, leaveOpen: false)
 {
     private static readonly byte[] Member = Compress(Payload);
 
@@ -26,28 +26,12 @@ internal sealed class GzipEndProbe(Stream file) : Stream
     /// <summary>What the probe's own member decompresses to.</summary>
     public static ReadOnlySpan<byte> Payload => "SegEngine gzip end probe"u8;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>From now on the file's end is followed by the probe's member.</summary>
     public void Arm() => armed = true;
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        int got = file.Read(buffer);
+        int got = Inner.Read(buffer);
         if (got > 0 || !armed || buffer.IsEmpty)
         {
             return got;
@@ -57,26 +41,6 @@ internal sealed class GzipEndProbe(Stream file) : Stream
         Member.AsSpan(served, count).CopyTo(buffer);
         served += count;
         return count;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            file.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     private static byte[] Compress(ReadOnlySpan<byte> payload)

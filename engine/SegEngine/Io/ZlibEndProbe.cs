@@ -16,29 +16,13 @@ namespace SegEngine.Io;
 /// refuses past its tolerated tail; a trailer read from them would end in 0xFFFF, which no Adler-32 low half reaches
 /// (it is below 65521), so no cut stream can end cleanly.
 /// </remarks>
-internal sealed class ZlibEndProbe(Stream compressed, Func<uint> decodedChecksum) : Stream
+internal sealed class ZlibEndProbe(Stream compressed, Func<uint> decodedChecksum) : ForwardReadStream(compressed, leaveOpen: false)
 {
     private bool started;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        int got = compressed.Read(buffer);
+        int got = Inner.Read(buffer);
         if (got > 0 || buffer.IsEmpty)
         {
             return got;
@@ -60,25 +44,5 @@ internal sealed class ZlibEndProbe(Stream compressed, Func<uint> decodedChecksum
         }
 
         return buffer.Length;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            compressed.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }
