@@ -50,12 +50,8 @@ internal sealed class NaturalImage2DIO : IImageReaderWriter
         return new ImageVolume(data, [.. PlanarSpacing], geometry, channelFiles.ToArray());
     }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
-    {
-        var wide = new ushort[labels.Length];
-        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<byte, ushort>(labels, wide);
-        WriteSegmentation(path, wide, geometry);
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
+        WriteSegmentation(path, SegmentationEncoding.Widen(labels), geometry);
 
     public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
     {

@@ -42,32 +42,14 @@ internal sealed class NibabelIOWithReorient : IImageReaderWriter
 
     public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
     {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        (ImageGeometry target, NibabelOrientation.Orientation back, int[] rasXyz) = Restored(geometry);
-        if (back.IsIdentity)
-        {
-            Writer.WriteSegmentation(path, labels, target);
-            return;
-        }
-
-        var turned = new byte[labels.Length];
-        NibabelOrientation.Apply(back, rasXyz, labels, turned);
-        Writer.WriteSegmentation(path, turned, target);
+        ReadOnlySpan<byte> original = TurnedBack(labels, geometry, out ImageGeometry target);
+        Writer.WriteSegmentation(path, original, target);
     }
 
     public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
     {
-        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
-        (ImageGeometry target, NibabelOrientation.Orientation back, int[] rasXyz) = Restored(geometry);
-        if (back.IsIdentity)
-        {
-            Writer.WriteSegmentation(path, labels, target);
-            return;
-        }
-
-        var turned = new ushort[labels.Length];
-        NibabelOrientation.Apply(back, rasXyz, labels, turned);
-        Writer.WriteSegmentation(path, turned, target);
+        ReadOnlySpan<ushort> original = TurnedBack(labels, geometry, out ImageGeometry target);
+        Writer.WriteSegmentation(path, original, target);
     }
 
     public ImageHeader ProbeHeader(string path)
@@ -75,6 +57,21 @@ internal sealed class NibabelIOWithReorient : IImageReaderWriter
         NiftiHeader header = NiftiFile.ReadHeader(path);
         Orienting orienting = Orient(header, path);
         return new ImageHeader(orienting.RasShape, orienting.Spacing);
+    }
+
+    /// <summary>RAS labels turned back to the file's orientation (as they are when it was RAS), with the geometry NibabelIO writes them in.</summary>
+    private static ReadOnlySpan<T> TurnedBack<T>(ReadOnlySpan<T> labels, ImageGeometry geometry, out ImageGeometry target)
+    {
+        SegmentationEncoding.CheckLength(labels.Length, geometry, ReaderName);
+        (target, NibabelOrientation.Orientation back, int[] rasXyz) = Restored(geometry);
+        if (back.IsIdentity)
+        {
+            return labels;
+        }
+
+        var turned = new T[labels.Length];
+        NibabelOrientation.Apply(back, rasXyz, labels, turned);
+        return turned;
     }
 
     /// <summary>One file read and reoriented, with what nnU-Net keeps of it.</summary>

@@ -158,6 +158,14 @@ internal static class SegmentationEncoding
         return MemoryMarshal.AsBytes(swapped.AsSpan());
     }
 
+    /// <summary>uint8 labels as uint16, for writers that take the stored width from the labels (<see cref="NeedsUInt16"/>).</summary>
+    public static ushort[] Widen(ReadOnlySpan<byte> labels)
+    {
+        var wide = new ushort[labels.Length];
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<byte, ushort>(labels, wide);
+        return wide;
+    }
+
     /// <summary>Narrows labels known to be below 255 to bytes, in a pooled buffer the caller disposes.</summary>
     public static CommunityToolkit.HighPerformance.Buffers.MemoryOwner<byte> Narrow(ReadOnlySpan<ushort> labels)
     {

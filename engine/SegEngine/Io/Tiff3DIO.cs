@@ -39,12 +39,8 @@ internal sealed class Tiff3DIO : IImageReaderWriter
         return new ImageHeader(Volume(path, TiffSamples.Shape(path)), spacing);
     }
 
-    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry)
-    {
-        var wide = new ushort[labels.Length];
-        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<byte, ushort>(labels, wide);
-        WriteSegmentation(path, wide, geometry);
-    }
+    public void WriteSegmentation(string path, ReadOnlySpan<byte> labels, ImageGeometry geometry) =>
+        WriteSegmentation(path, SegmentationEncoding.Widen(labels), geometry);
 
     public void WriteSegmentation(string path, ReadOnlySpan<ushort> labels, ImageGeometry geometry)
     {
