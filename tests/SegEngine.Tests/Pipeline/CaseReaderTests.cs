@@ -11,15 +11,19 @@ namespace SegEngine.Tests.Pipeline;
 /// <summary>The read and preprocess stages end to end, against nnU-Net's own preprocessed arrays of the sample cases.</summary>
 public class CaseReaderTests
 {
-    public static TheoryData<string, string> SampleCases => new()
+    public static TheoryData<string, string> SampleCases()
     {
-        { "3d_fullres", "case_000" },
-        { "3d_fullres", "case_001" },
-        { "3d_fullres", "case_003" },
-        { "2d", "case_000" },
-        { "2d", "case_001" },
-        { "2d", "case_003" },
-    };
+        var cases = new TheoryData<string, string>();
+        foreach (string configuration in SampleRuns.Configurations)
+        {
+            foreach (string caseId in SampleRuns.CaseIds)
+            {
+                cases.Add(configuration, caseId);
+            }
+        }
+
+        return cases;
+    }
 
     [Theory]
     [MemberData(nameof(SampleCases))]

@@ -19,7 +19,7 @@ public class GeometryFromPropertiesTests
         var data = new TheoryData<string, string>();
         foreach (string reader in new[] { NibabelIO.ReaderName, SimpleItkIO.ReaderName })
         {
-            foreach (string caseId in new[] { "case_000", "case_001", "case_003" })
+            foreach (string caseId in SampleRuns.CaseIds)
             {
                 data.Add(reader, caseId);
             }
@@ -60,7 +60,7 @@ public class GeometryFromPropertiesTests
     public void NnUNetsOriginalAffineIsTheAffineNibabelIOReads(string caseId)
     {
         using ImageVolume image = new NibabelIO().Read([TestPaths.SampleCase(caseId)]);
-        foreach (string configuration in new[] { "3d_fullres", "2d" })
+        foreach (string configuration in SampleRuns.Configurations)
         {
             string path = Path.Combine(TestPaths.SampleIntermediate(configuration, caseId), "properties.json");
             PreprocessingProperties properties = PreprocessingProperties.ReadJsonFile(path);

@@ -15,34 +15,19 @@ public class LogitsExportTests
     /// </summary>
     private const float ProbabilityTolerance = 1f / (1 << 22);
 
-    public static TheoryData<string, string, string> SampleRuns()
-    {
-        var runs = new TheoryData<string, string, string>();
-        foreach (string configuration in new[] { "3d_fullres", "2d" })
-        {
-            foreach (string tta in new[] { "tta", "notta" })
-            {
-                foreach (string caseId in new[] { "case_000", "case_001", "case_003" })
-                {
-                    runs.Add(configuration, tta, caseId);
-                }
-            }
-        }
-
-        return runs;
-    }
+    public static TheoryData<string, bool, string> Runs() => SampleRuns.All();
 
     [Theory]
-    [MemberData(nameof(SampleRuns))]
-    public void ExportOfNnUNetsLogitsWritesNnUNetsSegmentationExactly(string configuration, string tta, string caseId)
+    [MemberData(nameof(Runs))]
+    public void ExportOfNnUNetsLogitsWritesNnUNetsSegmentationExactly(string configuration, bool tta, string caseId)
     {
         var folder = ModelFolder.Load(TestPaths.SampleModel(configuration));
         string intermediate = TestPaths.SampleIntermediate(configuration, caseId);
         string output = Path.Combine(TestPaths.NewTempFolder(), caseId + ".nii.gz");
 
-        LogitsExport.Run(folder, Path.Combine(intermediate, $"logits_{tta}.npy"), Path.Combine(intermediate, "properties.json"), output, null);
+        LogitsExport.Run(folder, Path.Combine(intermediate, $"logits_{SampleRuns.Mirroring(tta)}.npy"), Path.Combine(intermediate, "properties.json"), output, null);
 
-        AssertSameContent(TestPaths.SampleReference($"{configuration}_{tta}", caseId), output);
+        AssertSameContent(TestPaths.SampleReference(SampleRuns.Name(configuration, tta), caseId), output);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, ".*.tmp"));
     }
 

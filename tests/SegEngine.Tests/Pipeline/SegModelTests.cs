@@ -13,22 +13,7 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
     /// <summary>NIfTI-1 header plus the 4-byte extension flag: everything but the voxels.</summary>
     private const int HeaderBytes = 352;
 
-    public static TheoryData<string, bool, string> Runs()
-    {
-        var runs = new TheoryData<string, bool, string>();
-        foreach (string configuration in new[] { "3d_fullres", "2d" })
-        {
-            foreach (bool tta in new[] { true, false })
-            {
-                foreach (string caseId in new[] { "case_000", "case_001", "case_003" })
-                {
-                    runs.Add(configuration, tta, caseId);
-                }
-            }
-        }
-
-        return runs;
-    }
+    public static TheoryData<string, bool, string> Runs() => SampleRuns.All();
 
     /// <summary>
     /// Only the network may differ (ORT vs torch, ~4e-5 on these logits), so nearly every voxel must agree, and the
@@ -43,7 +28,7 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
 
         model.PredictFile([TestPaths.SampleCase(caseId)], output);
 
-        string reference = TestPaths.SampleReference($"{configuration}_{(tta ? "tta" : "notta")}", caseId);
+        string reference = TestPaths.SampleReference(SampleRuns.Name(configuration, tta), caseId);
         byte[] ours = NiftiFixtures.Decompress(output);
         byte[] theirs = NiftiFixtures.Decompress(reference);
         Assert.Equal(theirs.Length, ours.Length);
