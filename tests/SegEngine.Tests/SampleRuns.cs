@@ -1,3 +1,5 @@
+using SegEngine.Io;
+
 namespace SegEngine.Tests;
 
 /// <summary>
@@ -33,4 +35,24 @@ internal static class SampleRuns
 
     /// <summary>The folder of nnU-Net's reference outputs for a run, e.g. <c>3d_fullres_tta</c>.</summary>
     public static string Name(string configuration, bool tta) => $"{configuration}_{Mirroring(tta)}";
+
+    /// <summary>
+    /// The largest absolute difference between the probabilities in <paramref name="npz"/> (returned in
+    /// <paramref name="ours"/>) and nnU-Net's for the same run and case; the shapes must agree.
+    /// </summary>
+    public static float MaxProbabilityDifference(string npz, string run, string caseId, out NpyArray ours)
+    {
+        ours = Npy.ReadFromNpz(npz, "probabilities");
+        NpyArray theirs = Npy.ReadFromNpz(Path.Combine(TestPaths.Sample, "reference", run, caseId + ".npz"), "probabilities");
+        Assert.Equal(theirs.Shape, ours.Shape);
+        ReadOnlySpan<float> a = ours.As<float>();
+        ReadOnlySpan<float> b = theirs.As<float>();
+        float worst = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            worst = MathF.Max(worst, MathF.Abs(a[i] - b[i]));
+        }
+
+        return worst;
+    }
 }
