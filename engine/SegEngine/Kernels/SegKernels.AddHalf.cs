@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SegEngine.Kernels;
 
@@ -19,16 +20,23 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(accumulator), addend.Length, accumulator.Length);
         }
 
-        Span<float> sum = stackalloc float[HalfChunk];
-        Span<float> term = stackalloc float[HalfChunk];
-        for (int start = 0; start < addend.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, addend.Length - start);
-            Span<Half> chunkAccumulator = accumulator.Slice(start, count);
-            TensorPrimitives.ConvertToSingle(addend.Slice(start, count), term[..count]);
-            TensorPrimitives.ConvertToSingle(chunkAccumulator, sum[..count]);
-            TensorPrimitives.Add(sum[..count], term[..count], sum[..count]);
-            TensorPrimitives.ConvertToHalf(sum[..count], chunkAccumulator);
-        }
+        InvokeHalf(accumulator, addend, default, accumulator, default(AddHalfOperator));
+    }
+
+    /// <summary>x = accumulator, y = addend: <c>x + y</c> in float32.</summary>
+    private readonly struct AddHalfOperator : IHalfOperator
+    {
+        public static bool ReadsY => true;
+
+        public static bool ReadsZ => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y, float z) => x + y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => x + y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => x + y;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,9 +7,6 @@ namespace SegEngine.Kernels;
 
 internal static partial class SegKernels
 {
-    /// <summary>Elements converted per step of the fp16 driver: small enough for the stack, a multiple of every vector width.</summary>
-    private const int HalfChunk = 256;
-
     /// <summary>
     /// An elementwise fp16 kernel computed in float32, as PyTorch computes fp16 on the CPU: effectively
     /// <c>destination[i] = (Half)Invoke((float)x[i], (float)y[i], z[i])</c>, one rounding to half per element.
@@ -32,77 +28,94 @@ internal static partial class SegKernels
     }
 
     /// <summary>
-    /// The loop of every fp16 kernel, written once. Chunks of <see cref="HalfChunk"/> are widened to float32 on the stack,
-    /// mapped by the operator with Vector512, then Vector256 (down from <see cref="Width"/>), then a scalar tail, and
-    /// narrowed back to half. Callers validate lengths; <paramref name="destination"/> may be <paramref name="x"/> or
-    /// <paramref name="y"/> (in place), because a chunk is read completely before it is written.
+    /// The loop of every fp16 kernel, written once: two vectors of halves at a time are widened in registers
+    /// (<see cref="HalfLanes"/>), mapped by the operator and narrowed back, Vector512 then Vector256 (down from
+    /// <see cref="Width"/>), then a scalar tail with the same conversions one at a time. Callers validate lengths; <paramref name="destination"/>
+    /// may be <paramref name="x"/> or <paramref name="y"/> (in place), because each step loads before it stores.
     /// </summary>
     /// <remarks>
-    /// The conversions are TensorPrimitives' at every width, as before this driver: they round exactly like the
-    /// <c>(Half)</c> cast but may drop a NaN's payload where the cast keeps it, so NaN bits do not depend on the width.
+    /// No staging arrays: on the sliding window's short rows the staging through float buffers cost more than the
+    /// arithmetic. Each width's loop is its own method because one method holding both ran out of the JIT's inlining
+    /// budget and called the conversions in the Vector256 loop.
     /// </remarks>
-    [SkipLocalsInit]
     private static void InvokeHalf<TOperator>(ReadOnlySpan<Half> x, ReadOnlySpan<Half> y, ReadOnlySpan<float> z, Span<Half> destination, TOperator op)
         where TOperator : struct, IHalfOperator
     {
         Debug.Assert(destination.Length == x.Length, "callers validate the destination");
         Debug.Assert(!TOperator.ReadsY || y.Length == x.Length, "callers validate y");
         Debug.Assert(!TOperator.ReadsZ || z.Length == x.Length, "callers validate z");
+        var operands = new HalfOperands(x, y, z, destination);
         VectorWidth width = Width;
-
-        // Every element of a chunk's buffers is written before it is read, so they need no zeroing.
-        Span<float> wideX = stackalloc float[HalfChunk];
-        Span<float> wideY = stackalloc float[HalfChunk];
-        for (int start = 0; start < x.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, x.Length - start);
-            Span<float> chunk = wideX[..count];
-            TensorPrimitives.ConvertToSingle(x.Slice(start, count), chunk);
-            if (TOperator.ReadsY)
-            {
-                TensorPrimitives.ConvertToSingle(y.Slice(start, count), wideY[..count]);
-            }
-
-            InvokeFloatChunk(chunk, wideY, TOperator.ReadsZ ? z.Slice(start, count) : default, width, op);
-            TensorPrimitives.ConvertToHalf(chunk, destination.Slice(start, count));
-        }
-    }
-
-    /// <summary><c>x[i] = op.Invoke(x[i], y[i], z[i])</c> over one widened chunk, widest vectors first; y and z only if the operator reads them.</summary>
-    private static void InvokeFloatChunk<TOperator>(Span<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z, VectorWidth width, TOperator op)
-        where TOperator : struct, IHalfOperator
-    {
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ys = ref MemoryMarshal.GetReference(y);
-        ref float zs = ref MemoryMarshal.GetReference(z);
-        nuint length = (nuint)x.Length;
         nuint i = 0;
         if (width == VectorWidth.Vector512)
         {
-            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
-            {
-                op.Invoke(
-                    Vector512.LoadUnsafe(ref xs, i),
-                    TOperator.ReadsY ? Vector512.LoadUnsafe(ref ys, i) : default,
-                    TOperator.ReadsZ ? Vector512.LoadUnsafe(ref zs, i) : default).StoreUnsafe(ref xs, i);
-            }
+            i = InvokeHalf512(operands, op);
         }
 
         if (width >= VectorWidth.Vector256)
         {
-            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
-            {
-                op.Invoke(
-                    Vector256.LoadUnsafe(ref xs, i),
-                    TOperator.ReadsY ? Vector256.LoadUnsafe(ref ys, i) : default,
-                    TOperator.ReadsZ ? Vector256.LoadUnsafe(ref zs, i) : default).StoreUnsafe(ref xs, i);
-            }
+            i = InvokeHalf256(operands, i, op);
         }
 
-        for (; i < length; i++)
+        for (; i < operands.Length; i++)
         {
-            Unsafe.Add(ref xs, i) = op.Invoke(
-                Unsafe.Add(ref xs, i), TOperator.ReadsY ? Unsafe.Add(ref ys, i) : 0f, TOperator.ReadsZ ? Unsafe.Add(ref zs, i) : 0f);
+            float value = op.Invoke(
+                HalfLanes.ToSingle(Unsafe.Add(ref operands.X, i)),
+                TOperator.ReadsY ? HalfLanes.ToSingle(Unsafe.Add(ref operands.Y, i)) : 0f,
+                TOperator.ReadsZ ? Unsafe.Add(ref operands.Z, i) : 0f);
+            Unsafe.Add(ref operands.Destination, i) = HalfLanes.ToHalfBits(value);
         }
+    }
+
+    /// <summary>The Vector512 steps from the start; returns where they stopped.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint InvokeHalf512<TOperator>(HalfOperands operands, TOperator op)
+        where TOperator : struct, IHalfOperator
+    {
+        nuint lanes = (nuint)Vector512<float>.Count;
+        nuint i = 0;
+        for (; i + (2 * lanes) <= operands.Length; i += 2 * lanes)
+        {
+            (Vector512<float> x0, Vector512<float> x1) = HalfLanes.Load512(ref operands.X, i);
+            (Vector512<float> y0, Vector512<float> y1) = TOperator.ReadsY ? HalfLanes.Load512(ref operands.Y, i) : default;
+            Vector512<float> z0 = TOperator.ReadsZ ? Vector512.LoadUnsafe(ref operands.Z, i) : default;
+            Vector512<float> z1 = TOperator.ReadsZ ? Vector512.LoadUnsafe(ref operands.Z, i + lanes) : default;
+            HalfLanes.Store512(op.Invoke(x0, y0, z0), op.Invoke(x1, y1, z1), ref operands.Destination, i);
+        }
+
+        return i;
+    }
+
+    /// <summary>The Vector256 steps from <paramref name="start"/>; returns where they stopped.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint InvokeHalf256<TOperator>(HalfOperands operands, nuint start, TOperator op)
+        where TOperator : struct, IHalfOperator
+    {
+        nuint lanes = (nuint)Vector256<float>.Count;
+        nuint i = start;
+        for (; i + (2 * lanes) <= operands.Length; i += 2 * lanes)
+        {
+            (Vector256<float> x0, Vector256<float> x1) = HalfLanes.Load256(ref operands.X, i);
+            (Vector256<float> y0, Vector256<float> y1) = TOperator.ReadsY ? HalfLanes.Load256(ref operands.Y, i) : default;
+            Vector256<float> z0 = TOperator.ReadsZ ? Vector256.LoadUnsafe(ref operands.Z, i) : default;
+            Vector256<float> z1 = TOperator.ReadsZ ? Vector256.LoadUnsafe(ref operands.Z, i + lanes) : default;
+            HalfLanes.Store256(op.Invoke(x0, y0, z0), op.Invoke(x1, y1, z1), ref operands.Destination, i);
+        }
+
+        return i;
+    }
+
+    /// <summary>The operands of one <see cref="InvokeHalf"/> call as references, halves as their bits.</summary>
+    private readonly ref struct HalfOperands(ReadOnlySpan<Half> x, ReadOnlySpan<Half> y, ReadOnlySpan<float> z, Span<Half> destination)
+    {
+        public readonly ref ushort X = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, ushort>(x));
+
+        public readonly ref ushort Y = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, ushort>(y));
+
+        public readonly ref float Z = ref MemoryMarshal.GetReference(z);
+
+        public readonly ref ushort Destination = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, ushort>(destination));
+
+        public readonly nuint Length = (nuint)x.Length;
     }
 }

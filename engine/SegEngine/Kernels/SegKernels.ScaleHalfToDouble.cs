@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -14,9 +13,8 @@ internal static partial class SegKernels
     /// <remarks>
     /// The first two factors of an order-1 tap term ((v·w_z)·w_y)·w_x (nnunet-parity.md §3.5) depend only on the input
     /// voxel and the output row, so the tap sum (<see cref="TrilinearTapSum"/>) reads them from rows scaled once.
-    /// Half → float is exact and done by TensorPrimitives; float → double is exact.
+    /// Half → float is exact and done in registers (<see cref="HalfLanes"/>); float → double is exact.
     /// </remarks>
-    [SkipLocalsInit]
     public static void ScaleHalfToDouble(ReadOnlySpan<Half> source, double first, double second, Span<double> destination)
     {
         if (destination.Length != source.Length)
@@ -24,31 +22,25 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(destination), source.Length, destination.Length);
         }
 
-        VectorWidth width = Width;
-        Span<float> wide = stackalloc float[HalfChunk];
-        for (int start = 0; start < source.Length; start += HalfChunk)
-        {
-            int count = Math.Min(HalfChunk, source.Length - start);
-            TensorPrimitives.ConvertToSingle(source.Slice(start, count), wide);
-            ScaleFloatChunk(wide[..count], first, second, destination.Slice(start, count), width);
-        }
-    }
-
-    private static void ScaleFloatChunk(ReadOnlySpan<float> source, double first, double second, Span<double> destination, VectorWidth width)
-    {
-        ref float values = ref MemoryMarshal.GetReference(source);
+        ref ushort halves = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, ushort>(source));
         ref double results = ref MemoryMarshal.GetReference(destination);
         nuint length = (nuint)source.Length;
         nuint i = 0;
+        VectorWidth width = Width;
         if (width == VectorWidth.Vector512)
         {
             Vector512<double> a = Vector512.Create(first);
             Vector512<double> b = Vector512.Create(second);
-            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
+            nuint lanes = (nuint)Vector512<double>.Count;
+            for (; i + (4 * lanes) <= length; i += 4 * lanes)
             {
-                (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(Vector512.LoadUnsafe(ref values, i));
-                ((lower * a) * b).StoreUnsafe(ref results, i);
-                ((upper * a) * b).StoreUnsafe(ref results, i + (nuint)Vector512<double>.Count);
+                (Vector512<float> lower, Vector512<float> upper) = HalfLanes.Load512(ref halves, i);
+                (Vector512<double> d0, Vector512<double> d1) = Vector512.Widen(lower);
+                (Vector512<double> d2, Vector512<double> d3) = Vector512.Widen(upper);
+                ((d0 * a) * b).StoreUnsafe(ref results, i);
+                ((d1 * a) * b).StoreUnsafe(ref results, i + lanes);
+                ((d2 * a) * b).StoreUnsafe(ref results, i + (2 * lanes));
+                ((d3 * a) * b).StoreUnsafe(ref results, i + (3 * lanes));
             }
         }
 
@@ -56,17 +48,22 @@ internal static partial class SegKernels
         {
             Vector256<double> a = Vector256.Create(first);
             Vector256<double> b = Vector256.Create(second);
-            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
+            nuint lanes = (nuint)Vector256<double>.Count;
+            for (; i + (4 * lanes) <= length; i += 4 * lanes)
             {
-                (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref values, i));
-                ((lower * a) * b).StoreUnsafe(ref results, i);
-                ((upper * a) * b).StoreUnsafe(ref results, i + (nuint)Vector256<double>.Count);
+                (Vector256<float> lower, Vector256<float> upper) = HalfLanes.Load256(ref halves, i);
+                (Vector256<double> d0, Vector256<double> d1) = Vector256.Widen(lower);
+                (Vector256<double> d2, Vector256<double> d3) = Vector256.Widen(upper);
+                ((d0 * a) * b).StoreUnsafe(ref results, i);
+                ((d1 * a) * b).StoreUnsafe(ref results, i + lanes);
+                ((d2 * a) * b).StoreUnsafe(ref results, i + (2 * lanes));
+                ((d3 * a) * b).StoreUnsafe(ref results, i + (3 * lanes));
             }
         }
 
         for (; i < length; i++)
         {
-            Unsafe.Add(ref results, i) = ((double)Unsafe.Add(ref values, i) * first) * second;
+            Unsafe.Add(ref results, i) = ((double)HalfLanes.ToSingle(Unsafe.Add(ref halves, i)) * first) * second;
         }
     }
 }
