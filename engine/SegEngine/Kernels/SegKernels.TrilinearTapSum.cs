@@ -17,8 +17,9 @@ internal static partial class SegKernels
     /// r0 … r3 are the input rows (z0, y0), (z0, y1), (z1, y0), (z1, y1), each already holding (v·w_z)·w_y
     /// (<see cref="ScaleHalfToDouble"/>), so each term is skimage's ((v·w_z)·w_y)·w_x and the terms are added in its
     /// lexicographic tap order (nnunet-parity.md §3.5). Vectorised across output voxels only: a lane computes exactly what
-    /// the scalar loop computes for its voxel, so the sum is never reordered. The taps are read with AVX2 gathers (.NET has no
-    /// AVX-512 gather, so Vector512 lanes are gathered as two halves).
+    /// the scalar loop computes for its voxel, so the sum is never reordered. Four lanes' taps at a time are read with 16-byte
+    /// loads of neighbouring pairs where the taps are neighbours, with AVX2 gathers elsewhere (<c>TapValues</c>);
+    /// Vector512 lanes are read as two such halves.
     /// </remarks>
     /// <exception cref="ArgumentException">The spans differ in length, or a tap lies outside a row.</exception>
     public static unsafe void TrilinearTapSum(
@@ -64,19 +65,19 @@ internal static partial class SegKernels
             {
                 for (; i + (nuint)Vector512<double>.Count <= length; i += (nuint)Vector512<double>.Count)
                 {
-                    Vector256<int> a = Vector256.LoadUnsafe(ref lows, i);
-                    Vector256<int> b = Vector256.LoadUnsafe(ref highs, i);
                     Vector512<double> u = Vector512.LoadUnsafe(ref us, i);
                     Vector512<double> w = Vector512.LoadUnsafe(ref ws, i);
+                    TapValues lower = TapValues.Load(rows, ref lows, ref highs, i);
+                    TapValues upper = TapValues.Load(rows, ref lows, ref highs, i + (nuint)Vector256<double>.Count);
                     Vector512<double> t = Vector512<double>.Zero;
-                    t += Gather(rows.R0, a) * u;
-                    t += Gather(rows.R0, b) * w;
-                    t += Gather(rows.R1, a) * u;
-                    t += Gather(rows.R1, b) * w;
-                    t += Gather(rows.R2, a) * u;
-                    t += Gather(rows.R2, b) * w;
-                    t += Gather(rows.R3, a) * u;
-                    t += Gather(rows.R3, b) * w;
+                    t += Vector512.Create(lower.Low0, upper.Low0) * u;
+                    t += Vector512.Create(lower.High0, upper.High0) * w;
+                    t += Vector512.Create(lower.Low1, upper.Low1) * u;
+                    t += Vector512.Create(lower.High1, upper.High1) * w;
+                    t += Vector512.Create(lower.Low2, upper.Low2) * u;
+                    t += Vector512.Create(lower.High2, upper.High2) * w;
+                    t += Vector512.Create(lower.Low3, upper.Low3) * u;
+                    t += Vector512.Create(lower.High3, upper.High3) * w;
                     t.StoreUnsafe(ref results, i);
                 }
             }
@@ -85,19 +86,18 @@ internal static partial class SegKernels
             {
                 for (; i + (nuint)Vector256<double>.Count <= length; i += (nuint)Vector256<double>.Count)
                 {
-                    Vector128<int> a = Vector128.LoadUnsafe(ref lows, i);
-                    Vector128<int> b = Vector128.LoadUnsafe(ref highs, i);
                     Vector256<double> u = Vector256.LoadUnsafe(ref us, i);
                     Vector256<double> w = Vector256.LoadUnsafe(ref ws, i);
+                    TapValues taps = TapValues.Load(rows, ref lows, ref highs, i);
                     Vector256<double> t = Vector256<double>.Zero;
-                    t += Gather(rows.R0, a) * u;
-                    t += Gather(rows.R0, b) * w;
-                    t += Gather(rows.R1, a) * u;
-                    t += Gather(rows.R1, b) * w;
-                    t += Gather(rows.R2, a) * u;
-                    t += Gather(rows.R2, b) * w;
-                    t += Gather(rows.R3, a) * u;
-                    t += Gather(rows.R3, b) * w;
+                    t += taps.Low0 * u;
+                    t += taps.High0 * w;
+                    t += taps.Low1 * u;
+                    t += taps.High1 * w;
+                    t += taps.Low2 * u;
+                    t += taps.High2 * w;
+                    t += taps.Low3 * u;
+                    t += taps.High3 * w;
                     t.StoreUnsafe(ref results, i);
                 }
             }
@@ -122,15 +122,68 @@ internal static partial class SegKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<double> Gather(double* row, Vector128<int> index) =>
-        Avx2.IsSupported
-            ? Avx2.GatherVector256(row, index, 8)
-            : Vector256.Create(row[index[0]], row[index[1]], row[index[2]], row[index[3]]);
+    /// <summary>
+    /// The tap values of 4 lanes from the 4 rows: low taps a and high taps b. Where the 4 lanes' taps are neighbours
+    /// (b = a + 1, everywhere but at a clamped edge or on an identity axis) each lane's pair is one 16-byte load, and two
+    /// lanes' pairs are split into low and high values with an unpack; otherwise the taps are gathered.
+    /// </summary>
+    private readonly struct TapValues
+    {
+        public Vector256<double> Low0 { get; init; }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<double> Gather(double* row, Vector256<int> index) =>
-        Vector512.Create(Gather(row, index.GetLower()), Gather(row, index.GetUpper()));
+        public Vector256<double> High0 { get; init; }
+
+        public Vector256<double> Low1 { get; init; }
+
+        public Vector256<double> High1 { get; init; }
+
+        public Vector256<double> Low2 { get; init; }
+
+        public Vector256<double> High2 { get; init; }
+
+        public Vector256<double> Low3 { get; init; }
+
+        public Vector256<double> High3 { get; init; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe TapValues Load(TapRows rows, ref int lows, ref int highs, nuint i)
+        {
+            Vector128<int> a = Vector128.LoadUnsafe(ref lows, i);
+            Vector128<int> b = Vector128.LoadUnsafe(ref highs, i);
+            if (Avx.IsSupported && Vector128.EqualsAll(b, a + Vector128<int>.One))
+            {
+                int a0 = a.GetElement(0), a1 = a.GetElement(1), a2 = a.GetElement(2), a3 = a.GetElement(3);
+                (Vector256<double> low0, Vector256<double> high0) = Adjacent(rows.R0, a0, a1, a2, a3);
+                (Vector256<double> low1, Vector256<double> high1) = Adjacent(rows.R1, a0, a1, a2, a3);
+                (Vector256<double> low2, Vector256<double> high2) = Adjacent(rows.R2, a0, a1, a2, a3);
+                (Vector256<double> low3, Vector256<double> high3) = Adjacent(rows.R3, a0, a1, a2, a3);
+                return new TapValues { Low0 = low0, High0 = high0, Low1 = low1, High1 = high1, Low2 = low2, High2 = high2, Low3 = low3, High3 = high3 };
+            }
+
+            return new TapValues
+            {
+                Low0 = Gather(rows.R0, a), High0 = Gather(rows.R0, b),
+                Low1 = Gather(rows.R1, a), High1 = Gather(rows.R1, b),
+                Low2 = Gather(rows.R2, a), High2 = Gather(rows.R2, b),
+                Low3 = Gather(rows.R3, a), High3 = Gather(rows.R3, b),
+            };
+        }
+
+        /// <summary>(row[a0..3], row[a0..3 + 1]) from four 16-byte loads: lanes 0 and 2, 1 and 3 share a vector, so one unpack splits each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe (Vector256<double> Low, Vector256<double> High) Adjacent(double* row, int a0, int a1, int a2, int a3)
+        {
+            Vector256<double> even = Vector256.Create(Vector128.Load(row + a0), Vector128.Load(row + a2));
+            Vector256<double> odd = Vector256.Create(Vector128.Load(row + a1), Vector128.Load(row + a3));
+            return (Avx.UnpackLow(even, odd), Avx.UnpackHigh(even, odd));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector256<double> Gather(double* row, Vector128<int> index) =>
+            Avx2.IsSupported
+                ? Avx2.GatherVector256(row, index, 8)
+                : Vector256.Create(row[index[0]], row[index[1]], row[index[2]], row[index[3]]);
+    }
 
     /// <summary>The four pinned scaled rows of one call.</summary>
     private readonly unsafe struct TapRows(double* r0, double* r1, double* r2, double* r3)

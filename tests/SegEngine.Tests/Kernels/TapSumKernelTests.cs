@@ -38,8 +38,9 @@ public sealed class TapSumKernelTests
             double[][] rows = Enumerable.Range(0, 4)
                 .Select(_ => Enumerable.Range(0, rowLength).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-30, 30))).ToArray())
                 .ToArray();
+            // Mostly neighbouring taps (b = a + 1, the 16-byte loads), some equal ones (clamped edges) and some far apart (gathers).
             int[] low = Enumerable.Range(0, length).Select(_ => random.Next(rowLength)).ToArray();
-            int[] high = low.Select(a => Math.Min(rowLength - 1, a + random.Next(2))).ToArray();
+            int[] high = low.Select(a => Math.Min(rowLength - 1, random.Next(8) switch { 0 => a, 1 => a + random.Next(5), _ => a + 1 })).ToArray();
             double[] u = Enumerable.Range(0, length).Select(_ => random.NextDouble()).ToArray();
             double[] w = u.Select(a => 1 - a).ToArray();
             double[] expected = NaiveTapSum.Sum(rows, low, high, u, w);
