@@ -19,7 +19,7 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
         Parallel.For(
             0,
             rows,
-            () => new float[4 * input.X],
+            () => new float[2 * input.X],
             (row, _, scratch) =>
             {
                 int z = zStart + (row / input.Y);
@@ -44,10 +44,10 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
     {
         int width = input.X;
         Span<float> values = scratch.AsSpan(0, width);
-        Span<float> best = scratch.AsSpan(width, width);
-        Span<float> runnerUp = scratch.AsSpan(2 * width, width);
-        Span<float> winner = scratch.AsSpan(3 * width, width);
+        Span<float> winner = scratch.AsSpan(width, width);
         int offset = y * width;
+        Span<float> best = summary.Best.AsSpan(offset, width);
+        Span<float> runnerUp = summary.RunnerUp.AsSpan(offset, width);
         Span<ulong> key = summary.Key.AsSpan(offset, width);
         Span<ushort> label = summary.Label.AsSpan(offset, width);
         if (regionsClassOrder is int[] order)
@@ -74,33 +74,23 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
                 label[x] = key[x] == 0 ? (ushort)0 : (ushort)order[63 - BitOperations.LeadingZeroCount(key[x])];
             }
 
-            summary.Best.AsSpan(offset, width).Fill(decidable ? float.PositiveInfinity : float.NegativeInfinity);
-            summary.RunnerUp.AsSpan(offset, width).Fill(decidable ? float.NegativeInfinity : float.PositiveInfinity);
+            best.Fill(decidable ? float.PositiveInfinity : float.NegativeInfinity);
+            runnerUp.Fill(decidable ? float.NegativeInfinity : float.PositiveInfinity);
             return true;
         }
 
+        // Every finite logit beats −∞, so class 0 simply wins the first update.
+        best.Fill(float.NegativeInfinity);
+        runnerUp.Fill(float.NegativeInfinity);
+        winner.Clear();
         for (int k = 0; k < classes; k++)
         {
-            TensorPrimitives.ConvertToSingle(slice.Class(k).Slice(offset, width), values);
-            if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+            if (!SegKernels.ArgmaxUpdateHalf(slice.Class(k).Slice(offset, width), k, best, runnerUp, winner))
             {
                 return false;
             }
-
-            if (k == 0)
-            {
-                values.CopyTo(best);
-                runnerUp.Fill(float.NegativeInfinity);
-                winner.Clear();
-            }
-            else
-            {
-                SegKernels.ArgmaxUpdate(values, k, best, runnerUp, winner);
-            }
         }
 
-        best.CopyTo(summary.Best.AsSpan(offset, width));
-        runnerUp.CopyTo(summary.RunnerUp.AsSpan(offset, width));
         for (int x = 0; x < width; x++)
         {
             label[x] = (ushort)winner[x];

@@ -61,8 +61,23 @@ internal static partial class SegKernels
 
         for (; i < length; i++)
         {
-            Unsafe.Add(ref results, i) = (float)(Half)Unsafe.Add(ref values, i);
+            Unsafe.Add(ref results, i) = RoundOneToHalf(Unsafe.Add(ref values, i));
         }
+    }
+
+    /// <summary>One lane of <see cref="RoundLanesToHalf(Vector256{double})"/>: <c>(float)(Half)value</c> without the cast's slow software path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float RoundOneToHalf(double value)
+    {
+        ulong sign = BitConverter.DoubleToUInt64Bits(value) & 0x8000_0000_0000_0000UL;
+        double magnitude = Math.Abs(value);
+        ulong bits = BitConverter.DoubleToUInt64Bits(magnitude);
+        ulong odd = (bits >> HalfDroppedBits) & 1;
+        ulong rounded = (bits + ((1UL << (HalfDroppedBits - 1)) - 1) + odd) & ~((1UL << HalfDroppedBits) - 1);
+        double result = magnitude >= HalfOverflow ? double.PositiveInfinity
+            : magnitude < SmallestNormalHalf ? (magnitude + SubnormalHalfRounder) - SubnormalHalfRounder
+            : BitConverter.UInt64BitsToDouble(rounded);
+        return (float)BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(result) | sign);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
