@@ -1,11 +1,12 @@
+using System.Numerics.Tensors;
 using SegEngine.Kernels;
 
 namespace SegEngine.Inference;
 
 /// <summary>
 /// Adds one tile's fp32 prediction, times the Gaussian, into the held slices of a <see cref="SliceAccumulator"/>
-/// (nnunet-parity.md §4.4: acc = half(acc + p·G), weights = half(weights + G)), one (class, tile plane) per work item
-/// spread over the cores. Items touch disjoint memory, and each voxel still sees the tiles in nnU-Net's order because
+/// (nnunet-parity.md §4.4: acc = half(acc + p·G), weights = half(weights + G)), one tile plane (every class, then the
+/// weights) per work item spread over the cores. Items touch disjoint memory, and each voxel still sees the tiles in nnU-Net's order because
 /// tiles are added one after the other. The sliding window and its benchmark both call this.
 /// </summary>
 internal sealed unsafe class TileAggregation
@@ -26,7 +27,12 @@ internal sealed unsafe class TileAggregation
     private int tileZ;
     private int tileStart;
     private int firstPlane;
+    private bool addWeights;
     private float* prediction;
+
+    /// <summary>This thread's Gaussian plane widened to float32, kept from tile to tile.</summary>
+    [ThreadStatic]
+    private static float[]? wideGaussian;
 
     /// <summary>Aggregation into <paramref name="accumulator"/>'s slices, <paramref name="paddedX"/> wide, of <paramref name="headCount"/>-class tiles of <paramref name="patch"/>.</summary>
     /// <param name="accumulator">The held slices.</param>
@@ -59,43 +65,70 @@ internal sealed unsafe class TileAggregation
             throw new ArgumentException($"a tile of {headCount} classes needs {headCount * tileVoxels} values, got {values.Length}", nameof(values));
         }
 
-        int planes = withWeights ? headCount + 1 : headCount;
         fixed (float* first = values)
         {
-            (tileZ, tileStart, firstPlane) = (z0, (y0 * paddedX) + x0, classPlane);
+            (tileZ, tileStart, firstPlane, addWeights) = (z0, (y0 * paddedX) + x0, classPlane, withWeights);
             prediction = first;
-            Parallel.For(0, planes * patch.Z, addPlane);
+            Parallel.For(0, patch.Z, addPlane);
             prediction = null;
         }
     }
 
-    /// <summary>Work item <paramref name="item"/>: class <c>item / patch.Z</c> (the weights after the last class), tile plane <c>item % patch.Z</c>.</summary>
-    private void AddPlane(int item)
+    /// <summary>
+    /// Work item <paramref name="dz"/>: tile plane dz of every class, then of the weights. The plane's Gaussian is widened
+    /// to float32 once (exact) and serves all K classes, and the next class's first rows are prefetched while this one ends.
+    /// </summary>
+    private void AddPlane(int dz)
     {
-        int k = item / patch.Z;
-        int dz = item % patch.Z;
-        bool weights = k == headCount;
-        Span<Half> plane = accumulator.Plane(tileZ + dz, weights ? weightPlane : firstPlane + k)[tileStart..];
-        var values = new ReadOnlySpan<float>(prediction + ((long)k * tileVoxels), tileVoxels);
-        for (int dy = 0; dy < patch.Y; dy++)
+        int planeVoxels = patch.Y * patch.X;
+        ReadOnlySpan<Half> planeGaussian = gaussian.AsSpan(dz * planeVoxels, planeVoxels);
+        if (wideGaussian is null || wideGaussian.Length < planeVoxels)
         {
-            // Accumulator rows are a padded width apart, a stride the hardware prefetchers miss; ask for a few rows ahead.
-            int ahead = dy + PrefetchRowsAhead;
-            if (ahead < patch.Y)
-            {
-                SegKernels.Prefetch<Half>(plane.Slice(ahead * paddedX, patch.X));
-            }
+            wideGaussian = new float[planeVoxels];
+        }
 
-            int tileRow = ((dz * patch.Y) + dy) * patch.X;
-            Span<Half> row = plane.Slice(dy * paddedX, patch.X);
-            if (weights)
+        Span<float> wide = wideGaussian.AsSpan(0, planeVoxels);
+        TensorPrimitives.ConvertToSingle(planeGaussian, wide);
+        Span<Half> next = ClassPlane(dz, 0);
+        for (int k = 0; k < headCount; k++)
+        {
+            Span<Half> plane = next;
+            next = k + 1 < headCount ? ClassPlane(dz, k + 1) : addWeights ? accumulator.Plane(tileZ + dz, weightPlane)[tileStart..] : default;
+            var values = new ReadOnlySpan<float>(prediction + ((long)k * tileVoxels) + ((long)dz * planeVoxels), planeVoxels);
+            for (int dy = 0; dy < patch.Y; dy++)
             {
-                SegKernels.AddHalf(gaussian.AsSpan(tileRow, patch.X), row);
+                PrefetchAhead(plane, next, dy);
+                int tileRow = dy * patch.X;
+                SegKernels.AccumulateWeighted(values.Slice(tileRow, patch.X), wide.Slice(tileRow, patch.X), plane.Slice(dy * paddedX, patch.X));
             }
-            else
+        }
+
+        if (addWeights)
+        {
+            for (int dy = 0; dy < patch.Y; dy++)
             {
-                SegKernels.AccumulateWeighted(values.Slice(tileRow, patch.X), gaussian.AsSpan(tileRow, patch.X), row);
+                PrefetchAhead(next, default, dy);
+                SegKernels.AddHalf(planeGaussian.Slice(dy * patch.X, patch.X), next.Slice(dy * paddedX, patch.X));
             }
+        }
+    }
+
+    private Span<Half> ClassPlane(int dz, int k) => accumulator.Plane(tileZ + dz, firstPlane + k)[tileStart..];
+
+    /// <summary>
+    /// Accumulator rows are a padded width apart, a stride the hardware prefetchers miss: asks for the row a few rows
+    /// ahead of <paramref name="dy"/>, running on into <paramref name="next"/> (if any) near the end of <paramref name="plane"/>.
+    /// </summary>
+    private void PrefetchAhead(Span<Half> plane, Span<Half> next, int dy)
+    {
+        int ahead = dy + PrefetchRowsAhead;
+        if (ahead < patch.Y)
+        {
+            SegKernels.Prefetch<Half>(plane.Slice(ahead * paddedX, patch.X));
+        }
+        else if (!next.IsEmpty && ahead - patch.Y < patch.Y)
+        {
+            SegKernels.Prefetch<Half>(next.Slice((ahead - patch.Y) * paddedX, patch.X));
         }
     }
 }

@@ -31,6 +31,25 @@ internal static partial class SegKernels
     }
 
     /// <summary>
+    /// <see cref="AccumulateWeighted(ReadOnlySpan{float}, ReadOnlySpan{Half}, Span{Half})"/> with the fp16 weights already
+    /// widened to float32 (exact): the sliding window widens a Gaussian plane once and adds every class with it.
+    /// </summary>
+    public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<float> weights, Span<Half> accumulator)
+    {
+        if (weights.Length != prediction.Length)
+        {
+            ThrowLengthMismatch(nameof(weights), prediction.Length, weights.Length);
+        }
+
+        if (accumulator.Length != prediction.Length)
+        {
+            ThrowLengthMismatch(nameof(accumulator), prediction.Length, accumulator.Length);
+        }
+
+        InvokeHalf(accumulator, weights, prediction, accumulator, default(AccumulateWeightedOperator));
+    }
+
+    /// <summary>
     /// x = accumulator, y = weight, z = prediction: <c>x + (z · y)</c>, the product rounded to float32 before the add.
     /// Written as a separate multiply and add, which .NET never contracts into a fused multiply-add.
     /// </summary>

@@ -39,7 +39,7 @@ internal static partial class SegKernels
             ThrowLengthMismatch(nameof(destination), x.Length, destination.Length);
         }
 
-        InvokeHalf(x, default, default, destination, new DivideHalfByScalarOperator((float)divisor));
+        InvokeHalf(x, ReadOnlySpan<Half>.Empty, default, destination, new DivideHalfByScalarOperator((float)divisor));
     }
 
     /// <summary>x = numerator, y = denominator: <c>x / y</c> in float32.</summary>

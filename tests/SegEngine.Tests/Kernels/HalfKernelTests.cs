@@ -34,6 +34,28 @@ public class HalfKernelTests
         }
     }
 
+    /// <summary>The overload with the weights already widened to float32 gives the fp16-weight twin's bits.</summary>
+    [Theory]
+    [MemberData(nameof(KernelWidths.AllWithOffsets), MemberType = typeof(KernelWidths))]
+    public void AccumulateWeightedWithWideWeightsMatchesTwin(int width, int offset)
+    {
+        var random = new Random(Seed + 5 + offset);
+        using var forced = KernelWidths.Force(width);
+        for (int length = 0; length <= MaxLength; length++)
+        {
+            float[] prediction = RandomSingles(random, length + offset);
+            Half[] weights = RandomHalves(random, length + offset);
+            float[] wideWeights = weights.Select(w => (float)w).ToArray();
+            Half[] accumulator = RandomHalves(random, length + offset);
+            Half[] expected = (Half[])accumulator.Clone();
+
+            SegKernels.AccumulateWeighted(prediction.AsSpan(offset), wideWeights.AsSpan(offset), accumulator.AsSpan(offset));
+            NaiveKernels.AccumulateWeighted(prediction.AsSpan(offset), weights.AsSpan(offset), expected.AsSpan(offset));
+
+            AssertBits(expected, accumulator, offset, length, Context(width, length, offset));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(KernelWidths.AllWithOffsets), MemberType = typeof(KernelWidths))]
     public void AddHalfMatchesTwin(int width, int offset)
@@ -119,6 +141,10 @@ public class HalfKernelTests
             NaiveKernels.AccumulateWeighted(prediction, y, expected);
             AssertBits(expected, actual, 0, every.Length, $"AccumulateWeighted, width {width}");
 
+            actual = (Half[])x.Clone();
+            SegKernels.AccumulateWeighted(prediction, y.Select(w => (float)w).ToArray(), actual);
+            AssertBits(expected, actual, 0, every.Length, $"AccumulateWeighted with float32 weights, width {width}");
+
             SegKernels.DivideHalf(x, y, actual);
             NaiveKernels.DivideHalf(x, y, expected);
             AssertBits(expected, actual, 0, every.Length, $"DivideHalf, width {width}");
@@ -162,6 +188,7 @@ public class HalfKernelTests
     {
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => SegKernels.AccumulateWeighted(new float[3], new Half[2], new Half[3])).ParamName);
         Assert.Equal("accumulator", Assert.Throws<ArgumentException>(() => SegKernels.AccumulateWeighted(new float[3], new Half[3], new Half[4])).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => SegKernels.AccumulateWeighted(new float[3], new float[2], new Half[3])).ParamName);
         Assert.Equal("accumulator", Assert.Throws<ArgumentException>(() => SegKernels.AddHalf(new Half[3], new Half[2])).ParamName);
         Assert.Equal("denominator", Assert.Throws<ArgumentException>(() => SegKernels.DivideHalf(new Half[3], new Half[2], new Half[3])).ParamName);
         Assert.Equal("destination", Assert.Throws<ArgumentException>(() => SegKernels.DivideHalf(new Half[3], new Half[3], new Half[2])).ParamName);
