@@ -17,16 +17,7 @@ internal static partial class SegKernels
     /// </remarks>
     public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<Half> weights, Span<Half> accumulator)
     {
-        if (weights.Length != prediction.Length)
-        {
-            ThrowLengthMismatch(nameof(weights), prediction.Length, weights.Length);
-        }
-
-        if (accumulator.Length != prediction.Length)
-        {
-            ThrowLengthMismatch(nameof(accumulator), prediction.Length, accumulator.Length);
-        }
-
+        ValidateAccumulateLengths(prediction.Length, weights.Length, accumulator.Length);
         InvokeHalf(accumulator, weights, prediction, accumulator, default(AccumulateWeightedOperator));
     }
 
@@ -36,17 +27,21 @@ internal static partial class SegKernels
     /// </summary>
     public static void AccumulateWeighted(ReadOnlySpan<float> prediction, ReadOnlySpan<float> weights, Span<Half> accumulator)
     {
-        if (weights.Length != prediction.Length)
-        {
-            ThrowLengthMismatch(nameof(weights), prediction.Length, weights.Length);
-        }
-
-        if (accumulator.Length != prediction.Length)
-        {
-            ThrowLengthMismatch(nameof(accumulator), prediction.Length, accumulator.Length);
-        }
-
+        ValidateAccumulateLengths(prediction.Length, weights.Length, accumulator.Length);
         InvokeHalf(accumulator, weights, prediction, accumulator, default(AccumulateWeightedOperator));
+    }
+
+    private static void ValidateAccumulateLengths(int prediction, int weights, int accumulator)
+    {
+        if (weights != prediction)
+        {
+            ThrowLengthMismatch(nameof(weights), prediction, weights);
+        }
+
+        if (accumulator != prediction)
+        {
+            ThrowLengthMismatch(nameof(accumulator), prediction, accumulator);
+        }
     }
 
     /// <summary>
