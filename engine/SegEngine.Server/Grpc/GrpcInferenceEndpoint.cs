@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Grpc.Core;
-using SegEngine.Export;
 using SegEngine.Server.Hosting;
 using SegEngine.Server.Observability;
 using SegEngine.Server.Oip;
@@ -41,7 +41,11 @@ internal sealed class GrpcInferenceEndpoint(ServingState state) : GRPCInferenceS
                 Versions = { ServedModel.Version },
                 Platform = ServedModel.Platform,
                 Inputs = { new ModelMetadataResponse.Types.TensorMetadata { Name = InferCall.ImageInput, Datatype = "FP32", Shape = { model.Channels, -1, -1, -1 } } },
-                Outputs = { new ModelMetadataResponse.Types.TensorMetadata { Name = InferCall.LabelsOutput, Datatype = model.LabelDatatype, Shape = { -1, -1, -1 } } },
+                Outputs =
+                {
+                    new ModelMetadataResponse.Types.TensorMetadata { Name = InferCall.LabelsOutput, Datatype = model.LabelDatatype, Shape = { -1, -1, -1 } },
+                    new ModelMetadataResponse.Types.TensorMetadata { Name = InferCall.ProbabilitiesOutput, Datatype = InferCall.Fp32, Shape = { model.ProbabilityChannels, -1, -1, -1 } },
+                },
             });
         });
 
@@ -61,13 +65,13 @@ internal sealed class GrpcInferenceEndpoint(ServingState state) : GRPCInferenceS
                 InputName = input.Name,
                 Datatype = input.Datatype,
                 Shape = [.. input.Shape],
-                Spacing = GeometryParameters.ParseSpacing(StringParameter(request, GeometryParameters.Spacing)),
-                Affine = GeometryParameters.ParseAffine(StringParameter(request, GeometryParameters.Affine)),
-                RequestedOutputs = [.. request.Outputs.Select(o => o.Name)],
+                Spacing = GeometryParameters.ParseSpacing(StringParameter(request.Parameters, GeometryParameters.Spacing)),
+                Affine = GeometryParameters.ParseAffine(StringParameter(request.Parameters, GeometryParameters.Affine)),
+                RequestedOutputs = [.. request.Outputs.Select(o => new RequestedOutput(o.Name, StringParameter(o.Parameters, InferCall.DatatypeParameter)))],
             };
             call.Check(model);
             ReadOnlyMemory<byte> raw = RawInput(request, input, call);
-            using LabelMap labels = await InferenceRunner.PredictAsync(state, model, call, (buffer, _) =>
+            InferenceResult result = await InferenceRunner.PredictAsync(state, model, call, (buffer, _) =>
             {
                 if (raw.IsEmpty)
                 {
@@ -85,19 +89,30 @@ internal sealed class GrpcInferenceEndpoint(ServingState state) : GRPCInferenceS
                 return Task.CompletedTask;
             }, trace, token).ConfigureAwait(false);
 
-            var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = ServedModel.Version, Id = request.Id };
-            await trace.TimeAsync("encode", () =>
+            try
             {
-                response.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor
+                var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = ServedModel.Version, Id = request.Id };
+                await trace.TimeAsync("encode", () =>
                 {
-                    Name = InferCall.LabelsOutput,
-                    Datatype = LabelBytes.Datatype(labels),
-                    Shape = { LabelBytes.Shape(labels) },
-                });
-                response.RawOutputContents.Add(ByteString.CopyFrom(LabelBytes.Of(labels)));
-                return Task.CompletedTask;
-            }).ConfigureAwait(false);
-            return response;
+                    foreach (OutputTensor output in result.Outputs(call))
+                    {
+                        response.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = output.Name, Datatype = output.Datatype, Shape = { output.Shape } });
+
+                        // The engine's buffers themselves, not a copy: the result (and its admission) is released once
+                        // the response has been written, after this method returns.
+                        response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(output.Bytes));
+                    }
+
+                    return Task.CompletedTask;
+                }).ConfigureAwait(false);
+                context.GetHttpContext().Response.RegisterForDispose(result);
+                return response;
+            }
+            catch
+            {
+                result.Dispose();
+                throw;
+            }
         });
 
     /// <summary>The input's bytes from <c>raw_input_contents</c>, checked against its declared shape; empty when it came as <c>fp32_contents</c>.</summary>
@@ -122,11 +137,11 @@ internal sealed class GrpcInferenceEndpoint(ServingState state) : GRPCInferenceS
             : throw RequestFailure.BadRequest($"input '{call.InputName}' of shape [{string.Join(", ", call.Shape)}] FP32 needs {call.InputBytes} bytes, but raw_input_contents holds {raw.Length}");
     }
 
-    private static string? StringParameter(ModelInferRequest request, string name) =>
-        request.Parameters.TryGetValue(name, out InferParameter? parameter)
+    private static string? StringParameter(MapField<string, InferParameter> parameters, string name) =>
+        parameters.TryGetValue(name, out InferParameter? parameter)
             ? parameter.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.StringParam
                 ? parameter.StringParam
-                : throw RequestFailure.BadRequest($"the request parameter '{name}' must be a string of comma-separated numbers")
+                : throw RequestFailure.BadRequest($"the parameter '{name}' must be a string_param")
             : null;
 
     /// <summary>The gRPC twin of <see cref="HttpRequestScope"/>: deadline, cancellation by the client, status codes, metrics and log.</summary>

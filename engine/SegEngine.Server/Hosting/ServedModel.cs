@@ -1,4 +1,5 @@
 using SegEngine.Pipeline;
+using SegEngine.Server.Oip;
 
 namespace SegEngine.Server.Hosting;
 
@@ -16,7 +17,10 @@ internal sealed class ServedModel(string name, SegModel model)
     public SegModel Model { get; } = model;
 
     /// <summary>The labels' datatype: UINT8, or UINT16 when a label is 255 or more.</summary>
-    public string LabelDatatype => Model.LabelBytesPerVoxel == 1 ? "UINT8" : "UINT16";
+    public string LabelDatatype => OutputTensor.LabelDatatype(Model.LabelBytesPerVoxel);
+
+    /// <summary>K of the <c>probabilities</c> output [K, Z, Y, X]: the model's heads (classes, or regions).</summary>
+    public int ProbabilityChannels => Model.Folder.Labels.HeadCount;
 
     public int Channels => Model.ChannelNames.Count;
 }

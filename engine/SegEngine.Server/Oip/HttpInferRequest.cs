@@ -21,19 +21,22 @@ internal sealed class HttpInferRequest : IDisposable
     private readonly JsonElement? data;
     private readonly Stream body;
 
-    private HttpInferRequest(JsonDocument document, InferCall call, bool labelsBinary, JsonElement? data, Stream body)
+    private HttpInferRequest(JsonDocument document, InferCall call, bool binaryOutputs, JsonElement? data, Stream body)
     {
         this.document = document;
         Call = call;
-        LabelsBinary = labelsBinary;
+        BinaryOutputs = binaryOutputs;
         this.data = data;
         this.body = body;
     }
 
     public InferCall Call { get; }
 
-    /// <summary>Whether the client asked for <c>labels</c> as binary data (<c>binary_data</c> on the output, or <c>binary_data_output</c>).</summary>
-    public bool LabelsBinary { get; }
+    /// <summary>
+    /// Whether the client asked for the outputs as binary data (<c>binary_data</c> on each output it names, or the request
+    /// parameter <c>binary_data_output</c>); they are all binary or all JSON.
+    /// </summary>
+    public bool BinaryOutputs { get; }
 
     /// <summary>Reads and checks the JSON part of <paramref name="request"/>; every size it declares is checked against the body's.</summary>
     public static async Task<HttpInferRequest> ReadAsync(HttpRequest request, ServeOptions options, CancellationToken cancellationToken)
@@ -142,10 +145,14 @@ internal sealed class HttpInferRequest : IDisposable
             Shape = shape,
             Spacing = GeometryParameters.ParseSpacing(parameters is { } sp ? ListParameter(sp, GeometryParameters.Spacing) : null),
             Affine = GeometryParameters.ParseAffine(parameters is { } ap ? ListParameter(ap, GeometryParameters.Affine) : null),
-            RequestedOutputs = Outputs(root).Select(o => o.Name).ToArray(),
+            RequestedOutputs = [.. Outputs(root)],
         };
-        bool binaryOutput = parameters is { } bp && Bool(bp, "binary_data_output");
-        bool labelsBinary = binaryOutput || Outputs(root).Any(o => o.Name == InferCall.LabelsOutput && o.Binary);
+        bool allBinary = parameters is { } bp && Bool(bp, "binary_data_output");
+        int binaryNamed = call.RequestedOutputs.Count(o => o.Binary);
+        Require(
+            allBinary || binaryNamed == 0 || binaryNamed == call.RequestedOutputs.Count,
+            "the outputs must be all binary data or all JSON: this server streams JSON data and puts binary data after the JSON header");
+        bool binaryOutputs = allBinary || binaryNamed > 0;
 
         long? binarySize = input.TryGetProperty("parameters", out JsonElement inputParameters) && inputParameters.ValueKind == JsonValueKind.Object
             && inputParameters.TryGetProperty("binary_data_size", out JsonElement size)
@@ -164,7 +171,7 @@ internal sealed class HttpInferRequest : IDisposable
             Require(hasData && data.ValueKind == JsonValueKind.Array, $"input '{name}' has no 'data' array (or send it as binary data with {HeaderLengthHeader})");
         }
 
-        return new HttpInferRequest(document, call, labelsBinary, hasData ? data : null, body).Checked(binarySize, hasData ? data : null);
+        return new HttpInferRequest(document, call, binaryOutputs, hasData ? data : null, body).Checked(binarySize, hasData ? data : null);
     }
 
     /// <summary>The declared data size against the declared shape, before anything is allocated for it.</summary>
@@ -216,7 +223,8 @@ internal sealed class HttpInferRequest : IDisposable
         target[written++] = value;
     }
 
-    private static IEnumerable<(string Name, bool Binary)> Outputs(JsonElement root)
+    /// <summary>The outputs the request names, each with its parameters <c>datatype</c> and <c>binary_data</c>.</summary>
+    private static IEnumerable<RequestedOutput> Outputs(JsonElement root)
     {
         if (!root.TryGetProperty("outputs", out JsonElement outputs) || outputs.ValueKind != JsonValueKind.Array)
         {
@@ -226,9 +234,12 @@ internal sealed class HttpInferRequest : IDisposable
         foreach (JsonElement output in outputs.EnumerateArray())
         {
             string name = output.ValueKind == JsonValueKind.Object ? String(output, "name") ?? "" : "";
-            bool binary = output.ValueKind == JsonValueKind.Object && output.TryGetProperty("parameters", out JsonElement p)
-                && p.ValueKind == JsonValueKind.Object && Bool(p, "binary_data");
-            yield return (name, binary);
+            JsonElement? parameters = output.ValueKind == JsonValueKind.Object && output.TryGetProperty("parameters", out JsonElement p)
+                && p.ValueKind == JsonValueKind.Object ? p : null;
+            yield return new RequestedOutput(
+                name,
+                parameters is { } datatype ? String(datatype, InferCall.DatatypeParameter) : null,
+                parameters is { } binary && Bool(binary, "binary_data"));
         }
     }
 

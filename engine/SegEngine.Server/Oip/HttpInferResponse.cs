@@ -2,74 +2,85 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using SegEngine.Export;
 using SegEngine.Server.Hosting;
 
 namespace SegEngine.Server.Oip;
 
 /// <summary>
-/// Writes an OIP v2 inference response: <c>labels</c> as a JSON array of numbers, or, when asked, as binary data after
-/// the JSON header (<c>Inference-Header-Content-Length</c> says where the header ends).
+/// Writes an OIP v2 inference response: the outputs as JSON arrays of numbers, or, when asked, as binary data after the
+/// JSON header (<c>Inference-Header-Content-Length</c> says where the header ends), in the order the header lists them.
+/// Either way the values are streamed from the engine's buffers a chunk at a time.
 /// </summary>
 internal static class HttpInferResponse
 {
     private const int Chunk = 1 << 16;
 
-    public static async Task WriteAsync(HttpResponse response, ServedModel model, InferCall call, LabelMap labels, bool binary, CancellationToken cancellationToken)
+    public static async Task WriteAsync(
+        HttpResponse response, ServedModel model, InferCall call, IReadOnlyList<OutputTensor> outputs, bool binary, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
-        ArgumentNullException.ThrowIfNull(labels);
-        long labelBytes = LabelBytes.Of(labels).Length;
+        ArgumentNullException.ThrowIfNull(outputs);
         if (binary)
         {
-            byte[] header = Header(model, call, labels, json => json.WriteNumber("binary_data_size", labelBytes));
+            byte[] header = Header(model, call, outputs);
             response.ContentType = "application/octet-stream";
             response.Headers[HttpInferRequest.HeaderLengthHeader] = header.Length.ToString(CultureInfo.InvariantCulture);
-            response.ContentLength = header.Length + labelBytes;
+            response.ContentLength = header.Length + outputs.Sum(o => (long)o.Bytes.Length);
             await response.Body.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-            await WriteBytesAsync(response.BodyWriter, labels, cancellationToken).ConfigureAwait(false);
+            foreach (OutputTensor output in outputs)
+            {
+                await WriteBytesAsync(response.BodyWriter, output.Bytes, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
         response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(response.Body);
-        WriteHeaderStart(json, model, call, labels);
-        json.WritePropertyName("data");
-        json.WriteStartArray();
-        int voxels = (int)labels.Shape.Voxels;
-        for (int start = 0; start < voxels; start += Chunk)
+        WriteStart(json, model, call);
+        foreach (OutputTensor output in outputs)
         {
-            int end = Math.Min(voxels, start + Chunk);
-            for (int i = start; i < end; i++)
+            WriteOutputStart(json, output);
+            json.WritePropertyName("data");
+            json.WriteStartArray();
+            for (long start = 0; start < output.Count; start += Chunk)
             {
-                json.WriteNumberValue(labels.IsUInt16 ? labels.UInt16[i] : labels.Bytes[i]);
+                output.WriteJsonValues(json, start, Math.Min(output.Count, start + Chunk));
+                await json.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await json.FlushAsync(cancellationToken).ConfigureAwait(false);
+            json.WriteEndArray();
+            json.WriteEndObject();
         }
 
-        json.WriteEndArray();
-        WriteHeaderEnd(json);
+        WriteEnd(json);
         await json.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static byte[] Header(ServedModel model, InferCall call, LabelMap labels, Action<Utf8JsonWriter> outputParameters)
+    /// <summary>The JSON header of a binary answer: each output's <c>binary_data_size</c> in place of its data.</summary>
+    private static byte[] Header(ServedModel model, InferCall call, IReadOnlyList<OutputTensor> outputs)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
-            WriteHeaderStart(json, model, call, labels);
-            json.WriteStartObject("parameters");
-            outputParameters(json);
-            json.WriteEndObject();
-            WriteHeaderEnd(json);
+            WriteStart(json, model, call);
+            foreach (OutputTensor output in outputs)
+            {
+                WriteOutputStart(json, output);
+                json.WriteStartObject("parameters");
+                json.WriteNumber("binary_data_size", output.Bytes.Length);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            WriteEnd(json);
         }
 
         return buffer.ToArray();
     }
 
-    /// <summary>The response up to the labels output's contents: model, id, and the output's name, datatype and shape.</summary>
-    private static void WriteHeaderStart(Utf8JsonWriter json, ServedModel model, InferCall call, LabelMap labels)
+    /// <summary>The response up to its first output: model, version, id, and the start of <c>outputs</c>.</summary>
+    private static void WriteStart(Utf8JsonWriter json, ServedModel model, InferCall call)
     {
         json.WriteStartObject();
         json.WriteString("model_name", model.Name);
@@ -80,11 +91,16 @@ internal static class HttpInferResponse
         }
 
         json.WriteStartArray("outputs");
+    }
+
+    /// <summary>An output's object up to its contents: name, datatype and shape.</summary>
+    private static void WriteOutputStart(Utf8JsonWriter json, OutputTensor output)
+    {
         json.WriteStartObject();
-        json.WriteString("name", InferCall.LabelsOutput);
-        json.WriteString("datatype", LabelBytes.Datatype(labels));
+        json.WriteString("name", output.Name);
+        json.WriteString("datatype", output.Datatype);
         json.WriteStartArray("shape");
-        foreach (long axis in LabelBytes.Shape(labels))
+        foreach (long axis in output.Shape)
         {
             json.WriteNumberValue(axis);
         }
@@ -92,20 +108,18 @@ internal static class HttpInferResponse
         json.WriteEndArray();
     }
 
-    private static void WriteHeaderEnd(Utf8JsonWriter json)
+    private static void WriteEnd(Utf8JsonWriter json)
     {
-        json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
     }
 
-    private static async Task WriteBytesAsync(PipeWriter writer, LabelMap labels, CancellationToken cancellationToken)
+    private static async Task WriteBytesAsync(PipeWriter writer, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        int total = LabelBytes.Of(labels).Length;
-        for (int start = 0; start < total; start += Chunk)
+        for (int start = 0; start < bytes.Length; start += Chunk)
         {
-            int count = Math.Min(Chunk, total - start);
-            LabelBytes.Of(labels).Slice(start, count).CopyTo(writer.GetSpan(count));
+            int count = Math.Min(Chunk, bytes.Length - start);
+            bytes.Span.Slice(start, count).CopyTo(writer.GetSpan(count));
             writer.Advance(count);
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -15,6 +15,16 @@ internal sealed class InferCall
     /// <summary>The label map, [Z, Y, X] in the image's array order.</summary>
     public const string LabelsOutput = "labels";
 
+    /// <summary>nnU-Net's probabilities, [K, Z, Y, X] in the image's array order; only when named in the request's outputs.</summary>
+    public const string ProbabilitiesOutput = "probabilities";
+
+    /// <summary>The output parameter that picks the probabilities' datatype.</summary>
+    public const string DatatypeParameter = "datatype";
+
+    public const string Fp32 = "FP32";
+
+    public const string Fp16 = "FP16";
+
     public string? Id { get; init; }
 
     public required string InputName { get; init; }
@@ -29,8 +39,14 @@ internal sealed class InferCall
     /// <summary>The NIfTI-style 4x4 affine (row-major) from the request parameter <c>affine</c>, or null.</summary>
     public double[]? Affine { get; init; }
 
-    /// <summary>Outputs the client named; empty means every output (only <c>labels</c>).</summary>
-    public IReadOnlyList<string> RequestedOutputs { get; init; } = [];
+    /// <summary>Outputs the client named, in its order; empty means <c>labels</c> alone.</summary>
+    public IReadOnlyList<RequestedOutput> RequestedOutputs { get; init; } = [];
+
+    /// <summary>Whether the answer carries <c>labels</c>: named, or no output named.</summary>
+    public bool WantsLabels => RequestedOutputs.Count == 0 || RequestedOutputs.Any(o => o.Name == LabelsOutput);
+
+    /// <summary>The probabilities' datatype when they were asked for (FP32 unless the output's <c>datatype</c> parameter says FP16), else null.</summary>
+    public string? ProbabilitiesDatatype => RequestedOutputs.FirstOrDefault(o => o.Name == ProbabilitiesOutput) is { } output ? output.Datatype ?? Fp32 : null;
 
     /// <summary>The labels' channels and shape by the declaration, checked against the model; nothing is allocated yet.</summary>
     public (int Channels, Shape3 Shape) Check(ServedModel model)
@@ -45,12 +61,14 @@ internal sealed class InferCall
             throw RequestFailure.BadRequest($"input '{ImageInput}' has datatype {RequestFailure.Quote(Datatype)}; it must be FP32");
         }
 
-        foreach (string output in RequestedOutputs)
+        foreach (RequestedOutput output in RequestedOutputs)
         {
-            if (output != LabelsOutput)
-            {
-                throw RequestFailure.BadRequest($"output '{RequestFailure.Quote(output)}' is unknown: this server answers '{LabelsOutput}'");
-            }
+            CheckOutput(output, model);
+        }
+
+        if (RequestedOutputs.DistinctBy(o => o.Name).Count() != RequestedOutputs.Count)
+        {
+            throw RequestFailure.BadRequest("the request names an output twice");
         }
 
         if (Shape.Length != 4 || Shape.Any(d => d < 1 || d > int.MaxValue))
@@ -73,6 +91,22 @@ internal sealed class InferCall
         }
 
         return ((int)Shape[0], new Shape3((int)Shape[1], (int)Shape[2], (int)Shape[3]));
+    }
+
+    private static void CheckOutput(RequestedOutput output, ServedModel model)
+    {
+        string[] datatypes = output.Name switch
+        {
+            LabelsOutput => [model.LabelDatatype],
+            ProbabilitiesOutput => [Fp32, Fp16],
+            _ => throw RequestFailure.BadRequest(
+                $"output '{RequestFailure.Quote(output.Name)}' is unknown: this server answers '{LabelsOutput}' and '{ProbabilitiesOutput}'"),
+        };
+        if (output.Datatype is { } datatype && !datatypes.Contains(datatype))
+        {
+            throw RequestFailure.BadRequest(
+                $"output '{output.Name}' cannot have {DatatypeParameter} '{RequestFailure.Quote(datatype)}': it is {string.Join(" or ", datatypes)}");
+        }
     }
 
     /// <summary>Bytes of the input's FP32 data by its declared shape (after <see cref="Check"/>).</summary>

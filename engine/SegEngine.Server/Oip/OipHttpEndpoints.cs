@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using SegEngine.Export;
 using SegEngine.Server.Hosting;
 
 namespace SegEngine.Server.Oip;
@@ -62,6 +61,7 @@ internal static class OipHttpEndpoints
         json.WriteEndArray();
         json.WriteStartArray("outputs");
         WriteTensor(json, InferCall.LabelsOutput, model.LabelDatatype, [-1, -1, -1]);
+        WriteTensor(json, InferCall.ProbabilitiesOutput, InferCall.Fp32, [model.ProbabilityChannels, -1, -1, -1]);
         json.WriteEndArray();
     }
 
@@ -83,8 +83,9 @@ internal static class OipHttpEndpoints
     private static async Task InferAsync(HttpContext context, ServingState state, ServedModel model, Observability.RequestTrace trace, CancellationToken token)
     {
         using HttpInferRequest request = await HttpInferRequest.ReadAsync(context.Request, state.Options, token).ConfigureAwait(false);
-        using LabelMap labels = await InferenceRunner.PredictAsync(state, model, request.Call, request.FillAsync, trace, token).ConfigureAwait(false);
-        await trace.TimeAsync("encode", () => HttpInferResponse.WriteAsync(context.Response, model, request.Call, labels, request.LabelsBinary, token)).ConfigureAwait(false);
+        using InferenceResult result = await InferenceRunner.PredictAsync(state, model, request.Call, request.FillAsync, trace, token).ConfigureAwait(false);
+        await trace.TimeAsync(
+            "encode", () => HttpInferResponse.WriteAsync(context.Response, model, request.Call, result.Outputs(request.Call), request.BinaryOutputs, token)).ConfigureAwait(false);
     }
 
     internal static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> body)

@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance;
 using CommunityToolkit.HighPerformance.Buffers;
 
 namespace SegEngine.Export;
@@ -39,6 +40,11 @@ public sealed class LabelMap : IDisposable
     public Span<ushort> UInt16 => IsUInt16
         ? (words ?? throw new ObjectDisposedException(nameof(LabelMap))).Span
         : throw new InvalidOperationException("this label map holds uint8 labels");
+
+    /// <summary>The labels' storage as bytes (uint16 little-endian when wide). Borrowed: valid until this map is disposed.</summary>
+    internal Memory<byte> StorageBytes => IsUInt16
+        ? (words ?? throw new ObjectDisposedException(nameof(LabelMap))).Memory.AsBytes()
+        : (bytes ?? throw new ObjectDisposedException(nameof(LabelMap))).Memory;
 
     /// <summary>The label at a voxel, whatever the storage width.</summary>
     public int this[int z, int y, int x]

@@ -9,17 +9,20 @@ using SegEngine.Resampling;
 namespace SegEngine.Export;
 
 /// <summary>
-/// <c>--save_probabilities</c>: writes nnU-Net's <c>.npz</c> (one float32 array <c>probabilities</c>, (K, z, y, x) in the
-/// original array order) class by class into a deflated zip entry, and the case properties as JSON beside it.
+/// nnU-Net's probabilities of a case: float32, (K, z, y, x) in the original array order. <see cref="Write"/> puts them in
+/// nnU-Net's <c>.npz</c> (one array <c>probabilities</c>, written class by class into a deflated zip entry) with the case
+/// properties as JSON beside it (<c>--save_probabilities</c>); <see cref="Compute"/> hands them over in memory (a server's
+/// <c>probabilities</c> output). Both come from the one slice loop, so they hold the same values bit for bit.
 /// </summary>
 /// <remarks>
 /// nnU-Net <c>export_prediction_from_logits</c> / <c>revert_cropping_on_probabilities</c>, nnunet-parity.md §5 steps 2 and 6:
 /// float32 softmax over the resampled logits (fp16 for SciPy-style resampling, torch's float32 for the torchres
 /// functions) (max-subtract, exp, sum in class order, divide), or the sigmoid for
 /// regions; outside the bounding box channel 0 is 1 for labels and every channel is 0 for regions.
-/// Memory: three float32 values per cropped voxel (max, sum and the class being written) and one original-order slice,
-/// whatever K is. The resampled logits come from the export's vectorised tap sum (<see cref="TrilinearStencil"/>, a row at
-/// a time) or torch's interpolation (<see cref="TorchStencil"/>), so they are the very values the label export compares.
+/// Working memory (<see cref="PlannedWorkingBytes"/>): three float32 values per cropped voxel (max, sum and the class being
+/// written) and one original-order slice, whatever K is. The resampled logits come from the export's vectorised tap sum
+/// (<see cref="TrilinearStencil"/>, a row at a time) or torch's interpolation (<see cref="TorchStencil"/>), so they are the
+/// very values the label export compares.
 /// The exponential is .NET's <see cref="MathF.Exp"/>; torch uses SLEEF's vectorised expf, which differs in the last bit for
 /// some inputs, so probabilities agree to about one float32 ulp rather than bit for bit.
 /// </remarks>
@@ -28,26 +31,7 @@ internal static class ProbabilityWriter
     /// <summary>Writes <paramref name="npzPath"/> and <paramref name="propertiesJson"/> to <paramref name="propertiesPath"/> (<see cref="PropertiesFile.Beside"/>); both atomically.</summary>
     public static void Write(string npzPath, VolumeBuffer<Half> logits, ExportPlan plan, string propertiesJson, string propertiesPath)
     {
-        ArgumentNullException.ThrowIfNull(logits);
-        ArgumentNullException.ThrowIfNull(plan);
-        plan.Validate();
-        if (logits.Channels != plan.HeadCount || logits.Shape != plan.PreprocessedShape)
-        {
-            throw new SegEngineException(
-                SegErrorCode.InvalidInput,
-                $"{npzPath}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.HeadCount} x {plan.PreprocessedShape}");
-        }
-
-        var grid = plan.CreateResamplingGrid();
-        Shape3 crop = plan.ShapeAfterCropping;
-        using var max = MemoryOwnerOf(crop.Voxels);
-        using var sum = MemoryOwnerOf(crop.Voxels);
-        if (!plan.IsRegions)
-        {
-            Normalizers(logits, grid, plan, max.Memory, sum.Memory);
-        }
-
-        using var resampled = MemoryOwnerOf(crop.Voxels);
+        Check(logits, plan, npzPath);
         Shape3 original = plan.OriginalShape;
         float[] slice = ArrayPool<float>.Shared.Rent(original.Y * original.X);
         try
@@ -61,15 +45,8 @@ internal static class ProbabilityWriter
                 npy.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
                 using Stream entry = npy.Open();
                 Npy.WriteHeader(entry, NpyType.Float32, [plan.HeadCount, original.Z, original.Y, original.X]);
-                for (int k = 0; k < plan.HeadCount; k++)
-                {
-                    ResampleClass(logits, k, grid, resampled.Memory);
-                    for (int z = 0; z < original.Z; z++)
-                    {
-                        FillSlice(resampled.Memory, plan, k, z, max.Memory, sum.Memory, slice);
-                        entry.Write(MemoryMarshal.AsBytes(slice.AsSpan(0, original.Y * original.X)));
-                    }
-                }
+                Memory<float> target = slice.AsMemory(0, original.Y * original.X);
+                Slices(logits, plan, (_, _) => target, () => entry.Write(MemoryMarshal.AsBytes(target.Span)));
             });
         }
         finally
@@ -79,6 +56,28 @@ internal static class ProbabilityWriter
 
         AtomicFile.WriteAllText(propertiesPath, propertiesJson);
     }
+
+    /// <summary>The probabilities in memory, (K, z, y, x) as the <c>.npz</c> holds them; the caller disposes them.</summary>
+    public static VolumeBuffer<float> Compute(VolumeBuffer<Half> logits, ExportPlan plan)
+    {
+        Check(logits, plan, "probabilities");
+        Shape3 original = plan.OriginalShape;
+        int sliceLength = original.Y * original.X;
+        VolumeBuffer<float> probabilities = VolumeBuffer<float>.Allocate(plan.HeadCount, original);
+        try
+        {
+            Slices(logits, plan, (k, z) => probabilities.Memory.Slice(((k * original.Z) + z) * sliceLength, sliceLength));
+            return probabilities;
+        }
+        catch
+        {
+            probabilities.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Bytes <see cref="Write"/> and <see cref="Compute"/> hold besides their output for a case of <paramref name="original"/> (its cropped grid is at most that).</summary>
+    public static long PlannedWorkingBytes(Shape3 original) => ((3 * original.Voxels) + ((long)original.Y * original.X)) * sizeof(float);
 
     /// <summary>
     /// The resampled fp16 logits of one class (<paramref name="channel"/>) along cropped output row
@@ -115,6 +114,46 @@ internal static class ProbabilityWriter
         {
             var stencil = new TorchStencil(grid, layout, oz, oy, ox, weights);
             destination[ox] = stencil.Value(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+        }
+    }
+
+    private static void Check(VolumeBuffer<Half> logits, ExportPlan plan, string target)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Validate();
+        if (logits.Channels != plan.HeadCount || logits.Shape != plan.PreprocessedShape)
+        {
+            throw new SegEngineException(
+                SegErrorCode.InvalidInput,
+                $"{target}: the logits are {logits.Channels} x {logits.Shape}, the export plan expects {plan.HeadCount} x {plan.PreprocessedShape}");
+        }
+    }
+
+    /// <summary>
+    /// Every original-order slice of every class, class by class: each into <paramref name="sliceOf"/>(k, z), then
+    /// <paramref name="written"/>.
+    /// </summary>
+    private static void Slices(VolumeBuffer<Half> logits, ExportPlan plan, Func<int, int, Memory<float>> sliceOf, Action? written = null)
+    {
+        var grid = plan.CreateResamplingGrid();
+        Shape3 crop = plan.ShapeAfterCropping;
+        using var max = MemoryOwnerOf(crop.Voxels);
+        using var sum = MemoryOwnerOf(crop.Voxels);
+        if (!plan.IsRegions)
+        {
+            Normalizers(logits, grid, plan, max.Memory, sum.Memory);
+        }
+
+        using var resampled = MemoryOwnerOf(crop.Voxels);
+        for (int k = 0; k < plan.HeadCount; k++)
+        {
+            ResampleClass(logits, k, grid, resampled.Memory);
+            for (int z = 0; z < plan.OriginalShape.Z; z++)
+            {
+                FillSlice(resampled.Memory, plan, k, z, max.Memory, sum.Memory, sliceOf(k, z));
+                written?.Invoke();
+            }
         }
     }
 
@@ -186,7 +225,7 @@ internal static class ProbabilityWriter
     }
 
     /// <summary>One original-order slice of class <paramref name="k"/>'s probabilities.</summary>
-    private static void FillSlice(Memory<float> resampled, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, float[] slice)
+    private static void FillSlice(Memory<float> resampled, ExportPlan plan, int k, int z, Memory<float> max, Memory<float> sum, Memory<float> slice)
     {
         Shape3 original = plan.OriginalShape;
         Shape3 crop = plan.ShapeAfterCropping;
@@ -195,6 +234,7 @@ internal static class ProbabilityWriter
         {
             Span<int> b = stackalloc int[3];
             Span<int> t = stackalloc int[3];
+            Span<float> row = slice.Span.Slice(y * original.X, original.X);
             for (int x = 0; x < original.X; x++)
             {
                 b[0] = z;
@@ -223,7 +263,7 @@ internal static class ProbabilityWriter
                     }
                 }
 
-                slice[(y * original.X) + x] = value;
+                row[x] = value;
             }
         });
     }

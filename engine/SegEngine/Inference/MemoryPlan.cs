@@ -61,7 +61,8 @@ public sealed class MemoryPlan
     /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
-    /// memory (0 when planned elsewhere). <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
+    /// memory (0 when planned elsewhere); <paramref name="probabilityBytes"/> the probabilities handed over in memory.
+    /// <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
     /// <paramref name="networksWarmedUp"/> says every fold's session has run a tile, so <see cref="WarmedUpBytes"/> is resident already.
     /// </summary>
     public static MemoryPlan Compute(
@@ -78,7 +79,8 @@ public sealed class MemoryPlan
         bool collectsWholeVolume = false,
         long labelMapBytes = 0,
         long exportWorkingBytes = 0,
-        bool networksWarmedUp = true)
+        bool networksWarmedUp = true,
+        long probabilityBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -98,17 +100,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
+            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
+        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp);
+            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
             if (!candidate.Fits)
             {
                 break;
@@ -150,7 +152,7 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp)
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes)
     {
         long patchVoxels = grid.Patch.Voxels;
         long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
@@ -177,8 +179,9 @@ public sealed class MemoryPlan
             ("output (f16 logits)", logitBytes),
             ("label map", labelMapBytes),
             ("export working memory", exportWorkingBytes),
+            ("probabilities (f32)", probabilityBytes),
         };
-        long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes;
+        long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
         return new MemoryPlan(items, perCase, networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb);
     }
 }

@@ -9,11 +9,12 @@ namespace SegEngine.Pipeline;
 internal static class CaseMemoryPlanner
 {
     /// <summary>
-    /// The image, its preprocessed volume on the target grid (uncropped, so an upper bound), the inference buffers and the
-    /// label map, for an image of <paramref name="imageShape"/> with <paramref name="spacing"/> (both in the reader's z, y, x order).
+    /// The image, its preprocessed volume on the target grid (uncropped, so an upper bound), the inference buffers, the
+    /// label map and what <paramref name="probabilities"/> holds, for an image of <paramref name="imageShape"/> with
+    /// <paramref name="spacing"/> (both in the reader's z, y, x order).
     /// </summary>
     /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
-    public static MemoryPlan Plan(LoadedModel model, Shape3 imageShape, IReadOnlyList<double> spacing, bool withProbabilities)
+    public static MemoryPlan Plan(LoadedModel model, Shape3 imageShape, IReadOnlyList<double> spacing, ProbabilityOutput probabilities)
     {
         ArgumentNullException.ThrowIfNull(spacing);
         int[] transposeForward = model.Folder.Plans.TransposeForward;
@@ -26,12 +27,17 @@ internal static class CaseMemoryPlanner
         OrtTileNetwork first = model.Folds[0];
         // The sliding window hands the export at most ExportSlabSlices finished slices at a time (one for a 2-D configuration).
         int slabSlices = first.PatchSize.Count == 3 ? Math.Min(first.PatchSize[0], model.Predictor.ExportSlabSlices) : 1;
-        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: withProbabilities);
-        return model.Predictor.Plan(network, model.Folds, withProbabilities, imageBytes, labelBytes, exportBytes);
+        bool keepsLogits = probabilities != ProbabilityOutput.None;
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: keepsLogits);
+
+        // The probabilities follow the label export, once its working memory is released.
+        exportBytes = keepsLogits ? Math.Max(exportBytes, ProbabilityWriter.PlannedWorkingBytes(imageShape)) : exportBytes;
+        long probabilityBytes = probabilities == ProbabilityOutput.Memory ? first.HeadCount * imageShape.Voxels * sizeof(float) : 0;
+        return model.Predictor.Plan(network, model.Folds, keepsLogits, imageBytes, labelBytes, exportBytes, probabilityBytes);
     }
 
     /// <summary>Refuses a case before preprocessing when its plan cannot fit the budget, releasing <paramref name="data"/> then.</summary>
-    public static void CheckBudget(LoadedModel model, VolumeBuffer<float> data, IReadOnlyList<double> spacing, bool withProbabilities)
+    public static void CheckBudget(LoadedModel model, VolumeBuffer<float> data, IReadOnlyList<double> spacing, ProbabilityOutput probabilities)
     {
         if (model.Inference.MemoryBudgetGb == 0)
         {
@@ -40,7 +46,7 @@ internal static class CaseMemoryPlanner
 
         try
         {
-            Plan(model, data.Shape, spacing, withProbabilities);
+            Plan(model, data.Shape, spacing, probabilities);
         }
         catch
         {

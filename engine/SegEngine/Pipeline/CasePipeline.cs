@@ -24,7 +24,7 @@ internal sealed class CasePipeline(LoadedModel model)
     public void PredictFile(
         IReadOnlyList<string> channelFiles, string outputFile, string? probabilitiesFile, string? previousStageFile, CaseContext context)
     {
-        PreparedCase prepared = Prepare(channelFiles, previousStageFile, withProbabilities: probabilitiesFile is not null, context);
+        PreparedCase prepared = Prepare(channelFiles, previousStageFile, probabilitiesFile is null ? ProbabilityOutput.None : ProbabilityOutput.File, context);
         PredictedCase predicted = RunNetwork(prepared, context);
         Finish(predicted, outputFile, probabilitiesFile, context);
     }
@@ -32,13 +32,26 @@ internal sealed class CasePipeline(LoadedModel model)
     /// <summary>An image in memory (taken over) to a label map in memory: the sequence without the read and write stages.</summary>
     public LabelMap PredictImage(ImageVolume image, CaseContext context)
     {
-        PreparedCase prepared = Preprocess(image, previousStage: null, withProbabilities: false, context);
+        PreparedCase prepared = Preprocess(image, previousStage: null, ProbabilityOutput.None, context);
         PredictedCase predicted = RunNetwork(prepared, context);
         return TakeLabels(predicted, context);
     }
 
+    /// <summary>As <see cref="PredictImage"/>, with nnU-Net's probabilities in memory beside the label map.</summary>
+    public PredictionWithProbabilities PredictImageWithProbabilities(ImageVolume image, CaseContext context)
+    {
+        PreparedCase prepared = Preprocess(image, previousStage: null, ProbabilityOutput.Memory, context);
+        PredictedCase predicted = RunNetwork(prepared, context);
+        using (predicted)
+        {
+            VolumeBuffer<float>? probabilities = null;
+            LabelMap labels = Export(predicted, context, p => probabilities = ProbabilityWriter.Compute(p.Logits!, p.Plan));
+            return new PredictionWithProbabilities(labels, probabilities!);
+        }
+    }
+
     /// <summary>The read stage, then <see cref="Preprocess"/>.</summary>
-    public PreparedCase Prepare(IReadOnlyList<string> channelFiles, string? previousStageFile, bool withProbabilities, CaseContext context)
+    public PreparedCase Prepare(IReadOnlyList<string> channelFiles, string? previousStageFile, ProbabilityOutput probabilities, CaseContext context)
     {
         context.StartStage(SegStage.Read);
         long start = Stopwatch.GetTimestamp();
@@ -62,7 +75,7 @@ internal sealed class CasePipeline(LoadedModel model)
             context.EndStage(SegStage.Read);
             try
             {
-                return Preprocess(image, previous, withProbabilities, context);
+                return Preprocess(image, previous, probabilities, context);
             }
             catch (SegEngineException e) when (!e.Message.Contains(channelFiles[0], StringComparison.Ordinal))
             {
@@ -76,14 +89,14 @@ internal sealed class CasePipeline(LoadedModel model)
     /// The preprocess stage: takes over <paramref name="image"/>'s voxels (it keeps its metadata) and refuses the case
     /// first when its memory plan cannot fit the budget.
     /// </summary>
-    public PreparedCase Preprocess(ImageVolume image, VolumeBuffer<short>? previousStage, bool withProbabilities, CaseContext context)
+    public PreparedCase Preprocess(ImageVolume image, VolumeBuffer<short>? previousStage, ProbabilityOutput probabilities, CaseContext context)
     {
         try
         {
             context.StartStage(SegStage.Preprocess);
             long start = Stopwatch.GetTimestamp();
             VolumeBuffer<float> data = image.DetachData();
-            CaseMemoryPlanner.CheckBudget(model, data, image.Spacing, withProbabilities);
+            CaseMemoryPlanner.CheckBudget(model, data, image.Spacing, probabilities);
             PreprocessedCase preprocessed = model.Reader.Preprocess(data, image, previousStage);
             try
             {
@@ -95,7 +108,7 @@ internal sealed class CasePipeline(LoadedModel model)
                 ExportPlan plan = CaseExportPlan.Create(model.Folder, preprocessed.Properties, preprocessed.Data.Shape);
                 context.Timings.Preprocess = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 context.EndStage(SegStage.Preprocess);
-                return new PreparedCase(image, preprocessed, plan, withProbabilities);
+                return new PreparedCase(image, preprocessed, plan, keepLogits: probabilities != ProbabilityOutput.None);
             }
             catch
             {
@@ -162,7 +175,8 @@ internal sealed class CasePipeline(LoadedModel model)
     {
         using (predicted)
         {
-            using LabelMap labels = Export(predicted, probabilitiesFile, context);
+            using LabelMap labels = Export(predicted, context, probabilitiesFile is null ? null : p => ProbabilityWriter.Write(
+                probabilitiesFile, p.Logits!, p.Plan, p.PropertiesJson!, PropertiesFile.Beside(probabilitiesFile, p.Image.Geometry.ReaderName)));
             context.StartStage(SegStage.Write);
             long start = Stopwatch.GetTimestamp();
             model.Reader.ReaderWriter.WriteSegmentation(outputFile, labels, predicted.Image.Geometry);
@@ -176,12 +190,15 @@ internal sealed class CasePipeline(LoadedModel model)
     {
         using (predicted)
         {
-            return Export(predicted, probabilitiesFile: null, context);
+            return Export(predicted, context);
         }
     }
 
-    /// <summary>The label map, exported here from the logits unless the network stage already fused it; the probabilities when asked.</summary>
-    private static LabelMap Export(PredictedCase predicted, string? probabilitiesFile, CaseContext context)
+    /// <summary>
+    /// The label map, exported here from the logits unless the network stage already fused it; then
+    /// <paramref name="probabilities"/> (the <c>.npz</c> or the in-memory volume) from the logits, when asked.
+    /// </summary>
+    private static LabelMap Export(PredictedCase predicted, CaseContext context, Action<PredictedCase>? probabilities = null)
     {
         long start = Stopwatch.GetTimestamp();
         LabelMap? fused = predicted.TakeLabels();
@@ -198,11 +215,7 @@ internal sealed class CasePipeline(LoadedModel model)
                 CaseWarnings.CheckNotEmpty(labels, context);
             }
 
-            if (probabilitiesFile is not null)
-            {
-                ProbabilityWriter.Write(
-                    probabilitiesFile, predicted.Logits!, predicted.Plan, predicted.PropertiesJson!, PropertiesFile.Beside(probabilitiesFile, predicted.Image.Geometry.ReaderName));
-            }
+            probabilities?.Invoke(predicted);
         }
         catch
         {

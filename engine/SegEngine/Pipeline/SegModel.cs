@@ -88,14 +88,16 @@ public sealed class SegModel : IDisposable
     /// As <see cref="Predict(ImageVolume, CancellationToken)"/>, reporting each stage to <paramref name="progress"/>.
     /// Cancellation is honoured at every stage start and between batches of tiles.
     /// </summary>
-    public LabelMap Predict(ImageVolume image, IProgress<SegProgress>? progress, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        VolumeBuffer<float> copy = VolumeBuffer<float>.Allocate(image.Data.Channels, image.Data.Shape);
-        image.Data.Span.CopyTo(copy.Span);
-        var owned = new ImageVolume(copy, image.Spacing, image.Geometry, image.SourcePaths);
-        return Pipeline.PredictImage(owned, new CaseContext(progress, cancellationToken));
-    }
+    public LabelMap Predict(ImageVolume image, IProgress<SegProgress>? progress, CancellationToken cancellationToken = default) =>
+        Pipeline.PredictImage(Copy(image), new CaseContext(progress, cancellationToken));
+
+    /// <summary>
+    /// As <see cref="Predict(ImageVolume, CancellationToken)"/>, with nnU-Net's probabilities beside the labels: float32
+    /// (K, z, y, x) in the image's array order, equal bit for bit to what <see cref="PredictFile(IReadOnlyList{string}, string, string?, string?, CancellationToken)"/>
+    /// writes to its <c>.npz</c>. The plan counts them (<see cref="ProbabilityOutput.Memory"/>); the caller disposes the result.
+    /// </summary>
+    public PredictionWithProbabilities PredictWithProbabilities(ImageVolume image, CancellationToken cancellationToken = default) =>
+        Pipeline.PredictImageWithProbabilities(Copy(image), new CaseContext(progress: null, cancellationToken));
 
     /// <summary>
     /// Reads a case, segments it and writes <paramref name="outputFile"/> atomically with the input's geometry.
@@ -133,11 +135,12 @@ public sealed class SegModel : IDisposable
     /// <summary>
     /// The memory plan of one case before any work starts, for an image of <paramref name="imageShape"/> (z, y, x in
     /// the reader's array order) and <paramref name="spacing"/> (same order): the image, its preprocessed volume on the
-    /// target grid (uncropped, so an upper bound), the inference buffers and the label map.
+    /// target grid (uncropped, so an upper bound), the inference buffers, the label map, and what the
+    /// <paramref name="probabilities"/> need.
     /// </summary>
     /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
-    public MemoryPlan PlanMemory(Shape3 imageShape, IReadOnlyList<double> spacing, bool withProbabilities = false) =>
-        CaseMemoryPlanner.Plan(loaded, imageShape, spacing, withProbabilities);
+    public MemoryPlan PlanMemory(Shape3 imageShape, IReadOnlyList<double> spacing, ProbabilityOutput probabilities = ProbabilityOutput.None) =>
+        CaseMemoryPlanner.Plan(loaded, imageShape, spacing, probabilities);
 
     public void Dispose() => loaded.Dispose();
 
@@ -169,7 +172,16 @@ public sealed class SegModel : IDisposable
     /// As <see cref="PredictVoxels"/> for voxels already in an engine buffer, which it takes over (a server decodes a
     /// request straight into one); <paramref name="context"/> collects the stage timings.
     /// </summary>
-    internal LabelMap PredictBuffer(VolumeBuffer<float> data, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, CaseContext context)
+    internal LabelMap PredictBuffer(VolumeBuffer<float> data, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, CaseContext context) =>
+        Pipeline.PredictImage(ImageInMemory(data, spacing, affine), context);
+
+    /// <summary>As <see cref="PredictBuffer"/>, with the probabilities of <see cref="PredictWithProbabilities"/>.</summary>
+    internal PredictionWithProbabilities PredictBufferWithProbabilities(
+        VolumeBuffer<float> data, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine, CaseContext context) =>
+        Pipeline.PredictImageWithProbabilities(ImageInMemory(data, spacing, affine), context);
+
+    /// <summary>An image around <paramref name="data"/> (taken over, released if refused) with the geometry the spacing and affine give.</summary>
+    private ImageVolume ImageInMemory(VolumeBuffer<float> data, IReadOnlyList<double> spacing, IReadOnlyList<double>? affine)
     {
         const string Source = "(image in memory)";
         ImageGeometry geometry;
@@ -184,7 +196,15 @@ public sealed class SegModel : IDisposable
             throw;
         }
 
-        var image = new ImageVolume(data, [.. spacing], geometry, [Source]);
-        return Pipeline.PredictImage(image, context);
+        return new ImageVolume(data, [.. spacing], geometry, [Source]);
+    }
+
+    /// <summary>A copy the pipeline may take over; the caller keeps <paramref name="image"/>.</summary>
+    private static ImageVolume Copy(ImageVolume image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        VolumeBuffer<float> copy = VolumeBuffer<float>.Allocate(image.Data.Channels, image.Data.Shape);
+        image.Data.Span.CopyTo(copy.Span);
+        return new ImageVolume(copy, image.Spacing, image.Geometry, image.SourcePaths);
     }
 }

@@ -6,4 +6,8 @@ namespace SegEngine.Pipeline.Batch;
 /// <param name="OutputFile">The segmentation to write.</param>
 /// <param name="ProbabilitiesFile">The <c>.npz</c> to write, or null.</param>
 /// <param name="PreviousStageFile">The previous stage's segmentation (cascade), or null.</param>
-internal sealed record BatchCase(string CaseId, IReadOnlyList<string> ChannelFiles, string OutputFile, string? ProbabilitiesFile, string? PreviousStageFile);
+internal sealed record BatchCase(string CaseId, IReadOnlyList<string> ChannelFiles, string OutputFile, string? ProbabilitiesFile, string? PreviousStageFile)
+{
+    /// <summary>Where the case's probabilities go: its <c>.npz</c>, or nowhere.</summary>
+    public ProbabilityOutput Probabilities => ProbabilitiesFile is null ? ProbabilityOutput.None : ProbabilityOutput.File;
+}

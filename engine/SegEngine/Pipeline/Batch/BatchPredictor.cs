@@ -138,7 +138,7 @@ internal sealed class BatchPredictor(SegModel model, BatchOptions options, IRead
         }
 
         ChannelChecks.FilesPresent(new CaseInput(item.CaseId, item.ChannelFiles), model.ChannelNames.Count, model.FileEnding);
-        PreparedCase prepared = model.Pipeline.Prepare(item.ChannelFiles, item.PreviousStageFile, item.ProbabilitiesFile is not null, work.Context);
+        PreparedCase prepared = model.Pipeline.Prepare(item.ChannelFiles, item.PreviousStageFile, item.Probabilities, work.Context);
         work.Prepared = prepared;
         work.Report.InputShape = prepared.Image.Geometry.OriginalShape;
         work.Report.NetworkShape = prepared.Preprocessed.Data.Shape;

@@ -54,7 +54,7 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         MemoryPlan plan;
         try
         {
-            plan = model.PlanMemory(shape, spacing, item.ProbabilitiesFile is not null);
+            plan = model.PlanMemory(shape, spacing, item.Probabilities);
         }
         catch (SegEngineException e)
         {
