@@ -1,8 +1,10 @@
 // The checks of tests/serve/run.sh that need more than curl: builds an OIP binary tensor request from a NIfTI case,
 // compares an inference answer (HTTP binary, or gRPC through @grpc/grpc-js loading our .proto) with the labels of the
-// segmentation `segengine predict` wrote for the same case.
-//   node client.js http-body CASE.nii.gz BODY        writes the request body, prints the JSON header's length
+// segmentation `segengine predict` wrote for the same case, or its probabilities with the .npz of --save_probabilities.
+//   node client.js http-body CASE.nii.gz BODY [OUTPUT]   writes the request body asking for OUTPUT (labels) as binary
+//                                                        data, prints the JSON header's length
 //   node client.js http-check RESPONSE HEADER_LEN EXPECTED_SEG.nii.gz
+//   node client.js http-probabilities-check RESPONSE HEADER_LEN EXPECTED.npz
 //   node client.js grpc ADDRESS MODEL CASE.nii.gz EXPECTED_SEG.nii.gz
 'use strict';
 const fs = require('fs');
@@ -10,6 +12,7 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const nifti = require('./nifti');
+const npz = require('./npz');
 
 function fail(message) {
   console.error(`FAIL: ${message}`);
@@ -30,14 +33,14 @@ function compare(what, shape, bytes, expected) {
   console.log(`ok: ${what} labels equal segengine predict's (${bytes.length} voxels)`);
 }
 
-function httpBody(casePath, bodyPath) {
+function httpBody(casePath, bodyPath, outputName) {
   const image = nifti.read(casePath);
   const data = Buffer.from(image.voxels.buffer);
   const header = Buffer.from(JSON.stringify({
     id: 'curl',
     parameters: { spacing: image.spacing.join(',') },
     inputs: [{ name: 'image', datatype: 'FP32', shape: [1, ...image.shape], parameters: { binary_data_size: data.length } }],
-    outputs: [{ name: 'labels', parameters: { binary_data: true } }],
+    outputs: [{ name: outputName || 'labels', parameters: { binary_data: true } }],
   }));
   fs.writeFileSync(bodyPath, Buffer.concat([header, data]));
   console.log(header.length);
@@ -49,6 +52,16 @@ function httpCheck(responsePath, headerLength, segmentation) {
   const output = header.outputs[0];
   if (output.name !== 'labels' || output.datatype !== 'UINT8') fail(`HTTP: unexpected output ${JSON.stringify(output)}`);
   compare('HTTP binary infer', output.shape, body.subarray(headerLength), expectedLabels(segmentation));
+}
+
+function httpProbabilitiesCheck(responsePath, headerLength, npzPath) {
+  const body = fs.readFileSync(responsePath);
+  const output = JSON.parse(body.subarray(0, headerLength).toString('utf8')).outputs[0];
+  const expected = npz.read(npzPath, 'probabilities');
+  if (output.name !== 'probabilities' || output.datatype !== 'FP32' || expected.descr !== '<f4') fail(`HTTP: unexpected output ${JSON.stringify(output)} for ${expected.descr}`);
+  if (JSON.stringify(output.shape) !== JSON.stringify(expected.shape)) fail(`HTTP probabilities: shape ${output.shape} != the npz's ${expected.shape}`);
+  if (!body.subarray(headerLength).equals(expected.data)) fail('HTTP probabilities: the bytes differ from the npz');
+  console.log(`ok: HTTP binary probabilities equal the .npz of predict --save_probabilities (${expected.data.length} bytes)`);
 }
 
 function call(client, method, request) {
@@ -91,7 +104,8 @@ async function grpcCheck(address, model, casePath, segmentation) {
 
 const [command, ...args] = process.argv.slice(2);
 const commands = {
-  'http-body': () => httpBody(args[0], args[1]),
+  'http-body': () => httpBody(args[0], args[1], args[2]),
+  'http-probabilities-check': () => httpProbabilitiesCheck(args[0], Number(args[1]), args[2]),
   'http-check': () => httpCheck(args[0], Number(args[1]), args[2]),
   grpc: () => grpcCheck(args[0], args[1], args[2], args[3]),
 };

@@ -55,7 +55,7 @@ fi
 mkdir -p "$work/in" "$work/expected"
 cp "$case_file" "$work/in/case_003_0000.nii.gz"
 check "segengine predict writes the expected segmentation" \
-  "$segengine" predict -i "$work/in" -o "$work/expected" -m "$model" --disable_tta -device cpu
+  "$segengine" predict -i "$work/in" -o "$work/expected" -m "$model" --disable_tta -device cpu --save_probabilities
 expected="$work/expected/case_003.nii.gz"
 
 "$segengine" serve -m "sample=$model" --disable_tta -device cpu --port 0 --grpc-port 0 >"$work/server.log" 2>"$work/server.err" &
@@ -86,6 +86,10 @@ header_length=$(node client.js http-body "$case_file" "$work/body.bin")
 check "POST /v2/models/sample/infer (binary tensors) equals predict's labels" bash -c \
   "curl -fsS -D '$work/headers' -H 'Content-Type: application/octet-stream' -H 'Inference-Header-Content-Length: $header_length' --data-binary '@$work/body.bin' '$http/v2/models/sample/infer' -o '$work/response.bin' \
    && node client.js http-check '$work/response.bin' \$(grep -i '^inference-header-content-length:' '$work/headers' | tr -dc 0-9) '$expected'"
+header_length=$(node client.js http-body "$case_file" "$work/probabilities-body.bin" probabilities)
+check "POST /v2/models/sample/infer probabilities equal predict's .npz bit for bit" bash -c \
+  "curl -fsS -D '$work/probabilities-headers' -H 'Content-Type: application/octet-stream' -H 'Inference-Header-Content-Length: $header_length' --data-binary '@$work/probabilities-body.bin' '$http/v2/models/sample/infer' -o '$work/probabilities.bin' \
+   && node client.js http-probabilities-check '$work/probabilities.bin' \$(grep -i '^inference-header-content-length:' '$work/probabilities-headers' | tr -dc 0-9) '$work/expected/case_003.npz'"
 check "a bad request is a 400 with a JSON error naming the problem" bash -c \
   "[ \"\$(curl -s -o '$work/error.json' -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"inputs\":[]}' '$http/v2/models/sample/infer')\" = 400 ] && grep -q '\"error\":\".*inputs' '$work/error.json'"
 check "gRPC through @grpc/grpc-js equals predict's labels" node client.js grpc "$grpc_address" sample "$case_file" "$expected"
