@@ -85,7 +85,7 @@ internal static class SegmentEndpoint
 
             long needed = admission.Plan is { } plan ? state.Budget.Needed(plan) : 0;
             using IDisposable lease = await state.Gate.EnterAsync(needed, token).ConfigureAwait(false);
-            CaseTimings timings = await Task.Run(() => model.Model.PredictFile(files, output, null, null, progress: null, token), CancellationToken.None).ConfigureAwait(false);
+            CaseTimings timings = await PredictionThread.RunAsync(() => model.Model.PredictFile(files, output, null, null, progress: null, token)).ConfigureAwait(false);
             trace.AddEngineTimings(timings);
         }
         catch (SegEngineException e)

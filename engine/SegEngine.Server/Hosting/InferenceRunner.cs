@@ -36,11 +36,10 @@ internal static class InferenceRunner
             var context = new CaseContext(progress: null, cancellationToken);
 
             // Off the request thread: a prediction is seconds of CPU, and the network stage waits for the model's turn.
-            InferenceResult result = await Task.Run(
+            InferenceResult result = await PredictionThread.RunAsync(
                 () => withProbabilities
                     ? WithProbabilities(lease, model.Model.PredictBufferWithProbabilities(buffer, call.Spacing, call.Affine, context))
-                    : new InferenceResult(lease, model.Model.PredictBuffer(buffer, call.Spacing, call.Affine, context), probabilities: null),
-                CancellationToken.None).ConfigureAwait(false);
+                    : new InferenceResult(lease, model.Model.PredictBuffer(buffer, call.Spacing, call.Affine, context), probabilities: null)).ConfigureAwait(false);
             trace.AddEngineTimings(context.Timings);
             return result;
         }

@@ -53,6 +53,7 @@ public sealed class SegServer : IAsyncDisposable
     public static async Task<SegServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        NativeHeaps.LimitArenas();
         var log = new RequestLog(options.Log ?? Console.Out);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
@@ -91,8 +92,9 @@ public sealed class SegServer : IAsyncDisposable
         var registry = new ModelRegistry(options.Models, options.ModelOptions);
         var budget = BatchMemoryBudget.Resolve(options.ModelOptions.Inference, options.UnlimitedMemory);
         var gate = new MemoryGate(budget.Bytes, options.MaxConcurrent, options.MaxQueue);
-        var metrics = new ServerMetrics(() => gate.Queued, () => gate.Running);
-        var state = new ServingState(options, registry, gate, budget, metrics, log);
+        var memoryRelease = new IdleMemoryRelease(gate);
+        var metrics = new ServerMetrics(() => gate.Queued, () => gate.Running, () => memoryRelease.Releases);
+        var state = new ServingState(options, registry, gate, memoryRelease, budget, metrics, log);
         builder.Services.AddSingleton(state);
         WebApplication app = builder.Build();
         app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(registry.StopServing);

@@ -4,8 +4,9 @@ using SegEngine.Server.Observability;
 
 namespace SegEngine.Server.Hosting;
 
-/// <summary>What every endpoint of one server shares: its options, models, admission gate, budget, metrics and log.</summary>
-internal sealed class ServingState(ServeOptions options, ModelRegistry models, MemoryGate gate, BatchMemoryBudget budget, ServerMetrics metrics, RequestLog log)
+/// <summary>What every endpoint of one server shares: its options, models, admission gate (and the release of memory when it idles), budget, metrics and log.</summary>
+internal sealed class ServingState(
+    ServeOptions options, ModelRegistry models, MemoryGate gate, IdleMemoryRelease memoryRelease, BatchMemoryBudget budget, ServerMetrics metrics, RequestLog log)
 {
     public ServeOptions Options { get; } = options;
 
@@ -36,10 +37,11 @@ internal sealed class ServingState(ServeOptions options, ModelRegistry models, M
         return Models.Find(name) ?? throw new RequestFailure(503, $"model '{name}' is still loading", FailureMapping.BusyRetryAfter);
     }
 
-    /// <summary>Ends a request's record: counted and logged once.</summary>
+    /// <summary>Ends a request's record: counted and logged once; its end may leave the server idle (<see cref="IdleMemoryRelease"/>).</summary>
     public void Finish(RequestTrace trace)
     {
         Metrics.Record(trace);
         Log.Request(trace);
+        memoryRelease.RequestEnded();
     }
 }

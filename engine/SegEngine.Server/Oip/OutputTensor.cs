@@ -11,23 +11,15 @@ namespace SegEngine.Server.Oip;
 /// An output as the protocol carries it: name, datatype, shape, and its values as little-endian bytes borrowed from the
 /// engine's buffer (valid while that buffer is held), written as binary data or as JSON numbers.
 /// </summary>
-internal sealed class OutputTensor
+internal sealed class OutputTensor(string name, string datatype, long[] shape, Memory<byte> bytes)
 {
-    private OutputTensor(string name, string datatype, long[] shape, Memory<byte> bytes)
-    {
-        Name = name;
-        Datatype = datatype;
-        Shape = shape;
-        Bytes = bytes;
-    }
+    public string Name { get; } = name;
 
-    public string Name { get; }
+    public string Datatype { get; } = datatype;
 
-    public string Datatype { get; }
+    public long[] Shape { get; } = shape;
 
-    public long[] Shape { get; }
-
-    public Memory<byte> Bytes { get; }
+    public Memory<byte> Bytes { get; } = bytes;
 
     /// <summary>Values of <see cref="Datatype"/> in <see cref="Bytes"/>.</summary>
     public long Count => Bytes.Length / ElementSize(Datatype);
