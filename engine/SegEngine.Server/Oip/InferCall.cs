@@ -42,9 +42,6 @@ internal sealed class InferCall
     /// <summary>Outputs the client named, in its order; empty means <c>labels</c> alone.</summary>
     public IReadOnlyList<RequestedOutput> RequestedOutputs { get; init; } = [];
 
-    /// <summary>Whether the answer carries <c>labels</c>: named, or no output named.</summary>
-    public bool WantsLabels => RequestedOutputs.Count == 0 || RequestedOutputs.Any(o => o.Name == LabelsOutput);
-
     /// <summary>The probabilities' datatype when they were asked for (FP32 unless the output's <c>datatype</c> parameter says FP16), else null.</summary>
     public string? ProbabilitiesDatatype => RequestedOutputs.FirstOrDefault(o => o.Name == ProbabilitiesOutput) is { } output ? output.Datatype ?? Fp32 : null;
 
