@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SegEngine.Inference;
 using SegEngine.Pipeline;
+using SegEngine.Server.Admission;
 using SegEngine.Server.Hosting;
 
 namespace SegEngine.Cli.Commands;
@@ -83,6 +84,8 @@ internal static class ServeCommand
                 throw new UsageException($"--host {options.Host}: give an IP address (127.0.0.1, 0.0.0.0, ::) or localhost");
             }
 
+            // A process-wide allocator setting, so the process that serves makes it, not a host that embeds the server.
+            NativeHeaps.LimitArenas();
             SegServer server = SegServer.StartAsync(options).GetAwaiter().GetResult();
             Console.Error.WriteLine($"segengine: serving on {server.HttpAddress}" + (server.GrpcAddress is { } g ? $" (gRPC {g})" : "") + "; loading the models");
             bool clean = server.WaitForShutdownAsync().GetAwaiter().GetResult();

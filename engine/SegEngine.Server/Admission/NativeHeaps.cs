@@ -17,8 +17,9 @@ internal static partial class NativeHeaps
     private const int ArenaMax = -8;
 
     /// <summary>
-    /// Caps the arenas at <see cref="ServingArenas"/>. glibc fixes its limit when the ninth arena would be made, so this
-    /// runs before the server starts its threads; the arenas made before it stay in use (as <c>MALLOC_ARENA_MAX</c> would do, set before the process starts).
+    /// Caps the arenas at <see cref="ServingArenas"/> for the whole process (<c>segengine serve</c> calls it first). glibc
+    /// fixes its limit when the ninth arena would be made, so this runs before the server starts its threads; arenas made
+    /// before it stay in use. <c>MALLOC_ARENA_MAX</c>, set before the process starts, does the same.
     /// </summary>
     public static void LimitArenas() => Call(() => MallOpt(ArenaMax, ServingArenas));
 

@@ -53,7 +53,6 @@ public sealed class SegServer : IAsyncDisposable
     public static async Task<SegServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        NativeHeaps.LimitArenas();
         var log = new RequestLog(options.Log ?? Console.Out);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
