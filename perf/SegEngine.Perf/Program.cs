@@ -16,6 +16,7 @@ return command switch
     "resample" => ResampleBenchmark.Run(rest),
     NetworkBenchmark.Command => NetworkBenchmark.Run(rest),
     RewriteBenchmark.Command => RewriteBenchmark.Run(rest),
+    FirstForwardBenchmark.Command => FirstForwardBenchmark.Run(rest),
     ScaleBenchmark.Command => ScaleBenchmark.Run(rest),
     ServeBenchmark.Command => ServeBenchmark.Run(rest),
     PredictionPoint.Command => PredictionPoint.Run(rest),
@@ -43,6 +44,8 @@ static int Usage()
               1, 2, 4 for case_000 and case_003, against segengine predict per case in a fresh process (DIR/serve.md, .json)
           network-rewrite [--model DIR] [--out DIR] [--runs N] [--quick]
               the same network with and without the depth-slice graph rewrite, side by side (DIR/network-rewrite.md, .json)
+          network-first [--model DIR] [--out DIR] [--runs N] [--quick]
+              a session's first forward against its steady ones, without and with the arena prefault (DIR/network-first.md, .json)
         """);
     return PerfExit.Usage;
 }

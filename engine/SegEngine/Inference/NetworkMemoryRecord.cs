@@ -37,8 +37,8 @@ internal sealed record NetworkMemoryRecord(string Key, long WorkingBytesPerTile,
             $"cpu_arena={sessionOptions.EnableCpuMemArena}",
             "batch=1",
 
-            // What the figure holds: ORT's own growth plus the output pages (records floored at the tile buffers are ignored).
-            "figure=ort+output");
+            // What the figure holds: ORT's own growth after its arena prefault plus the output pages (older records had neither).
+            "figure=prefault+ort+output");
     }
 
     /// <summary>The record file beside the model.</summary>

@@ -29,6 +29,12 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// <summary>The record key's settings while the first tile's working memory is still to be measured; null once known.</summary>
     private string? unmeasuredSettings;
 
+    /// <summary>The CPU arena's prefault until the first run waits for it; null after (and on CUDA).</summary>
+    private ArenaPrefault? prefault;
+
+    /// <summary>The arena bytes the prefault left resident before the first run.</summary>
+    private long prefaultedBytes;
+
     private OrtTileNetwork(InferenceSession session, string path, InferenceDevice device, OnnxSignature signature)
     {
         this.session = session;
@@ -131,6 +137,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             if (NetworkMemoryRecord.TryRead(loadPath, settings) is long recorded)
             {
                 network.WorkingBytesPerTile = recorded;
+                network.StartPrefault();
                 return network;
             }
 
@@ -140,6 +147,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             {
                 network.WorkingBytesPerTile = network.WithOutputPages(estimate);
                 network.unmeasuredSettings = settings;
+                network.StartPrefault();
                 return network;
             }
 
@@ -169,6 +177,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     ReadOnlySpan<float> ITileNetwork.Run(int batch)
     {
         (OrtValue[] inputs, OrtValue[] outputs) = Values(batch);
+        WaitForPrefault();
         long before = unmeasuredSettings is null ? 0 : WorkingSetBeforeMeasuredRun(batch);
         long start = Stopwatch.GetTimestamp();
         try
@@ -193,6 +202,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     public void Dispose()
     {
+        WaitForPrefault();
         DisposeValues();
         runOptions.Dispose();
         session.Dispose();
@@ -219,14 +229,15 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     }
 
     /// <summary>
-    /// The first run's growth of the working set, per tile, replaces the estimate and is recorded for later loads (the
-    /// model is hashed now, after the first tile, not before it).
+    /// The first run's growth of the working set over what the prefault left resident, per tile and with the output
+    /// buffer's pages (as a warm-up measures them and <see cref="MemoryPlan"/> takes them), replaces the estimate and is
+    /// recorded for later loads (the model is hashed now, after the first tile, not before it).
     /// </summary>
     private void RecordFirstRun(long grown, int batch)
     {
         string settings = unmeasuredSettings!;
         unmeasuredSettings = null;
-        WorkingBytesPerTile = WithOutputPages(grown / batch);
+        WorkingBytesPerTile = WithOutputPages((prefaultedBytes + grown) / batch);
         NetworkMemoryRecord.Measured(ModelPath, settings, WorkingBytesPerTile).TryWrite(ModelPath);
     }
 
@@ -241,7 +252,24 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// ORT's own <paramref name="bytes"/> for one tile (estimated, or measured with the buffers touched) plus the tile's
     /// output pages: flooring the figure at the tile buffers instead hid ORT's own memory whenever K made the output larger.
     /// </summary>
-    private long WithOutputPages(long bytes) => Math.Max(bytes, 0) + ((long)HeadCount * inputVoxels * sizeof(float));
+    private long WithOutputPages(long bytes) => Math.Max(bytes, 0) + TileOutputBytes;
+
+    /// <summary>
+    /// Faults in ORT's own part of the planned working memory (the plan's ORT line: the output buffer is the engine's)
+    /// while the caller reads and preprocesses its case.
+    /// </summary>
+    private void StartPrefault() => prefault = ArenaPrefault.Start(session, WorkingBytesPerTile - TileOutputBytes);
+
+    private void WaitForPrefault()
+    {
+        if (prefault is not null)
+        {
+            prefaultedBytes = prefault.Wait();
+            prefault = null;
+        }
+    }
+
+    private long TileOutputBytes => (long)HeadCount * inputVoxels * sizeof(float);
 
     private void EnsureCapacity(int batch)
     {

@@ -61,6 +61,9 @@ internal sealed class TileSession : IDisposable
         return new TileSession(session, model.Signature, Stopwatch.GetElapsedTime(start).TotalSeconds, batch);
     }
 
+    /// <summary>Starts the engine's prefault of this session's arena (<see cref="ArenaPrefault"/>).</summary>
+    public ArenaPrefault StartPrefault(long bytes) => ArenaPrefault.Start(session, bytes);
+
     /// <summary>One forward of the tile; returns its wall time in seconds.</summary>
     public double Run()
     {
