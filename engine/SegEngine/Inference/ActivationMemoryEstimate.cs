@@ -45,15 +45,9 @@ internal static class ActivationMemoryEstimate
     public static long? BytesPerTile(OnnxGraphNodes graph, IReadOnlyList<long> inputShape)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var shapes = new Dictionary<string, long[]>(graph.DeclaredShapes, StringComparer.Ordinal);
-        foreach ((string name, long[] dims) in graph.Initializers)
+        if (TensorShapes(graph, inputShape) is not { } shapes)
         {
-            shapes[name] = dims;
-        }
-
-        foreach (string input in graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i)))
-        {
-            shapes[input] = [.. inputShape];
+            return null;
         }
 
         var lastReader = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -72,13 +66,7 @@ internal static class ActivationMemoryEstimate
         for (int i = 0; i < graph.Nodes.Count; i++)
         {
             OnnxGraphNodes.Node node = graph.Nodes[i];
-            if (OutputShape(node, shapes) is not long[] output)
-            {
-                return null;
-            }
-
             string first = node.Outputs[0];
-            shapes.TryAdd(first, output);
             long bytes = external.Contains(first) ? 0 : Bytes(shapes[first]);
             string? reused = InPlace.Contains(node.OpType)
                 ? node.Inputs.FirstOrDefault(n => held.TryGetValue(n, out long b) && b == bytes && lastReader[n] == i)
@@ -112,10 +100,41 @@ internal static class ActivationMemoryEstimate
         return peak * ArenaOverLiveSet.Numerator / ArenaOverLiveSet.Denominator;
     }
 
+    /// <summary>
+    /// Every tensor's shape (each node's first output, the initializers, the declared ones) for an input of
+    /// <paramref name="inputShape"/>, inferred node by node in file order; null when a node's output shape cannot be known.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]>? TensorShapes(OnnxGraphNodes graph, IReadOnlyList<long> inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var shapes = new Dictionary<string, long[]>(graph.DeclaredShapes, StringComparer.Ordinal);
+        foreach ((string name, long[] dims) in graph.Initializers)
+        {
+            shapes[name] = dims;
+        }
+
+        foreach (string input in graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i)))
+        {
+            shapes[input] = [.. inputShape];
+        }
+
+        foreach (OnnxGraphNodes.Node node in graph.Nodes)
+        {
+            if (OutputShape(node, shapes) is not long[] output)
+            {
+                return null;
+            }
+
+            shapes.TryAdd(node.Outputs[0], output);
+        }
+
+        return shapes;
+    }
+
     private static long Bytes(long[] shape) => shape.Aggregate(1L, (a, b) => a * b) * sizeof(float);
 
     /// <summary>Memory a node holds only while it runs: ConvTranspose's column buffer.</summary>
-    private static long Scratch(OnnxGraphNodes.Node node, Dictionary<string, long[]> shapes)
+    private static long Scratch(OnnxGraphNodes.Node node, IReadOnlyDictionary<string, long[]> shapes)
     {
         if (node.OpType != "ConvTranspose")
         {

@@ -99,7 +99,8 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         }
 
         using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
-        string loadPath = device == InferenceDevice.Cpu && options.GraphRewrite ? Conversion.Onnx.Rewrite.GraphRewrite.Prepare(onnxPath) : onnxPath;
+        long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
+        string loadPath = device == InferenceDevice.Cpu && options.GraphRewrite ? Conversion.Onnx.Rewrite.GraphRewrite.Prepare(onnxPath, tileShape) : onnxPath;
         if (options.SaveOptimizedModel)
         {
             string optimized = Path.ChangeExtension(loadPath, $".optimized.{device.ToString().ToLowerInvariant()}.onnx");
@@ -142,7 +143,6 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             }
 
             // The estimate reads the exported graph: an optimised copy holds ORT's own operators.
-            long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
             if (ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(onnxPath), tileShape) is long estimate)
             {
                 network.WorkingBytesPerTile = network.WithOutputPages(estimate);

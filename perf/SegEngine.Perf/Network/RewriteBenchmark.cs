@@ -48,7 +48,7 @@ internal static class RewriteBenchmark
 
         RewriteVariant original = Measure("original", model, 0, runs, quick);
         long start = Stopwatch.GetTimestamp();
-        string rewrittenPath = GraphRewrite.Prepare(model.OnnxPath);
+        string rewrittenPath = GraphRewrite.Prepare(model.OnnxPath, [1, model.Signature.InputChannels, .. model.Signature.PatchSize.Select(p => (long)p)]);
         double prepare = Stopwatch.GetElapsedTime(start).TotalSeconds;
         if (rewrittenPath == model.OnnxPath)
         {

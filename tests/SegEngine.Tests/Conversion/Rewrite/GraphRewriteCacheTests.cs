@@ -9,19 +9,22 @@ namespace SegEngine.Tests.Conversion.Rewrite;
 /// <summary>The rewrite's cache beside the model, its invalidation, and the switch that turns it on.</summary>
 public class GraphRewriteCacheTests
 {
+    /// <summary>The 3d_fullres sample's tile.</summary>
+    private static readonly long[] SampleTile = [1, 1, 48, 64, 64];
+
     [Fact]
     public void TheRewriteIsWrittenOnceBesideTheModelAndReusedWhileTheSourceIsUnchanged()
     {
         string onnx = Path.Combine(ModelFixtures.CopySample("3d_fullres"), "fold_0", "model.onnx");
 
-        string first = GraphRewrite.Prepare(onnx);
+        string first = GraphRewrite.Prepare(onnx, SampleTile);
         DateTime written = File.GetLastWriteTimeUtc(first);
-        string second = GraphRewrite.Prepare(onnx);
+        string second = GraphRewrite.Prepare(onnx, SampleTile);
 
         Assert.Equal(onnx + GraphRewrite.FileSuffix, first);
         Assert.Equal(first, second);
         Assert.Equal(written, File.GetLastWriteTimeUtc(second));
-        Assert.Equal(GraphRewrite.KeyOf(onnx), OnnxModelHeader.Read(first).Metadata[GraphRewrite.MetadataKey]);
+        Assert.Equal(GraphRewrite.KeyOf(onnx, SampleTile), OnnxModelHeader.Read(first).Metadata[GraphRewrite.MetadataKey]);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(onnx)!, ".*.tmp"));
     }
 
@@ -30,7 +33,7 @@ public class GraphRewriteCacheTests
     {
         string folder = ModelFixtures.CopySample("3d_fullres");
         string onnx = Path.Combine(folder, "fold_0", "model.onnx");
-        string rewritten = GraphRewrite.Prepare(onnx);
+        string rewritten = GraphRewrite.Prepare(onnx, SampleTile);
         string before = OnnxModelHeader.Read(rewritten).Metadata[GraphRewrite.MetadataKey];
 
         // Another network in the same place: the small ResEnc of the fidelity tests.
@@ -39,18 +42,19 @@ public class GraphRewriteCacheTests
             RewriteFidelityTests.SmallResEncPlans(other), "3d_fullres", 3, 5, Path.Combine(other, "model"), CheckpointWeights: false));
         File.Copy(report.OnnxPath, onnx, overwrite: true);
 
-        Assert.Equal(rewritten, GraphRewrite.Prepare(onnx));
+        Assert.Equal(rewritten, GraphRewrite.Prepare(onnx, SampleTile));
         string after = OnnxModelHeader.Read(rewritten).Metadata[GraphRewrite.MetadataKey];
         Assert.NotEqual(before, after);
-        Assert.Equal(GraphRewrite.KeyOf(onnx), after);
+        Assert.Equal(GraphRewrite.KeyOf(onnx, SampleTile), after);
     }
 
     [Fact]
     public void AModelWithoutThreeDimensionalConvolutionsIsRunAsItIs()
     {
-        string onnx = Path.Combine(ModelFixtures.CopySample("2d"), "fold_0", "model.onnx");
+        OnnxSignature signature = ModelFolder.Load(ModelFixtures.CopySample("2d")).Folds[0].Onnx!;
+        string onnx = signature.Path;
 
-        Assert.Equal(onnx, GraphRewrite.Prepare(onnx));
+        Assert.Equal(onnx, GraphRewrite.Prepare(onnx, [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)]));
         Assert.False(File.Exists(onnx + GraphRewrite.FileSuffix));
     }
 
@@ -60,7 +64,7 @@ public class GraphRewriteCacheTests
         string onnx = Path.Combine(TestPaths.NewTempFolder(), "model.onnx");
         File.WriteAllBytes(onnx, [0x0a, 0xff, 0xff, 0x01]);
 
-        Assert.Equal(onnx, GraphRewrite.Prepare(onnx));
+        Assert.Equal(onnx, GraphRewrite.Prepare(onnx, SampleTile));
     }
 
     [Theory]

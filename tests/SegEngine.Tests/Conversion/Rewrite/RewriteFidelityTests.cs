@@ -51,7 +51,7 @@ public class RewriteFidelityTests(ITestOutputHelper output)
     private void AssertRewriteMatches(string onnx, long[] shape, int expectedRewritten)
     {
         string rewritten = Path.Combine(TestPaths.NewTempFolder(), "rewritten.onnx");
-        Assert.True(GraphRewrite.TryWrite(onnx, rewritten, "test"));
+        Assert.True(GraphRewrite.TryWrite(onnx, rewritten, "test", shape));
         (int before, int after) = (StrideOneConvolutions3D(onnx), StrideOneConvolutions3D(rewritten));
         Assert.True(before > 0);
         Assert.Equal(expectedRewritten, after);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using SegEngine.Inference;
 using SegEngine.Io;
 
 namespace SegEngine.Conversion.Onnx.Rewrite;
@@ -8,7 +9,8 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// The load-time graph rewrite for ONNX Runtime's CPU provider: every 3-D convolution that <see cref="DepthSliceRule"/>
 /// picks becomes a <see cref="DepthSliceConvolution"/>. The rewritten model is cached beside the source
 /// (<c>{model}.segengine-rewrite.onnx</c>), or in the temp folder when that folder cannot be written, and reused while
-/// its recorded key (<see cref="KeyOf"/>) matches.
+/// its recorded key (<see cref="KeyOf"/>) matches. The rewrite is made for one input shape (each convolution's input
+/// height is fixed in it), which is part of the key.
 /// </summary>
 /// <remarks>
 /// The rewrite only ever speeds a model up: a model it cannot read, one with nothing to rewrite, an opset older than 13
@@ -17,7 +19,7 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 internal static class GraphRewrite
 {
     /// <summary>Raised whenever the rewritten graph changes, so caches made by an older rule are remade.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     public const string FileSuffix = ".segengine-rewrite.onnx";
 
@@ -30,13 +32,16 @@ internal static class GraphRewrite
     private const int ModelGraph = 7;
     private const int ModelMetadataProps = 14;
 
-    /// <summary>The ONNX file the session should open for <paramref name="sourcePath"/>: its rewrite, or the source itself.</summary>
-    public static string Prepare(string sourcePath)
+    /// <summary>
+    /// The ONNX file the session should open for <paramref name="sourcePath"/> run on tiles of <paramref name="inputShape"/>
+    /// (its batch may vary): its rewrite, or the source itself.
+    /// </summary>
+    public static string Prepare(string sourcePath, IReadOnlyList<long> inputShape)
     {
         string key;
         try
         {
-            key = KeyOf(sourcePath);
+            key = KeyOf(sourcePath, inputShape);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -55,7 +60,7 @@ internal static class GraphRewrite
         {
             try
             {
-                return TryWrite(sourcePath, candidate, key) ? candidate : sourcePath;
+                return TryWrite(sourcePath, candidate, key, inputShape) ? candidate : sourcePath;
             }
             catch (InvalidDataException)
             {
@@ -70,8 +75,8 @@ internal static class GraphRewrite
         return sourcePath;
     }
 
-    /// <summary>Rewrites <paramref name="sourcePath"/> into <paramref name="targetPath"/>; false when nothing in it is rewritten.</summary>
-    public static bool TryWrite(string sourcePath, string targetPath, string key)
+    /// <summary>Rewrites <paramref name="sourcePath"/> for <paramref name="inputShape"/> into <paramref name="targetPath"/>; false when nothing in it is rewritten.</summary>
+    public static bool TryWrite(string sourcePath, string targetPath, string key, IReadOnlyList<long> inputShape)
     {
         using FileStream source = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         OnnxModelLayout layout;
@@ -84,7 +89,14 @@ internal static class GraphRewrite
             return false;
         }
 
-        RewrittenGraph? graph = Rewrite(layout);
+        // Shapes are inferred (a pass over the file) only for a model with a convolution the rule may pick.
+        bool candidates = layout.Nodes.Any(node => DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } c && DepthSliceRule.Profits(c));
+        if (!candidates || ActivationMemoryEstimate.TensorShapes(OnnxGraphNodes.Read(sourcePath), inputShape) is not { } shapes)
+        {
+            return false;
+        }
+
+        RewrittenGraph? graph = Rewrite(layout, shapes);
         if (graph is null)
         {
             return false;
@@ -97,8 +109,11 @@ internal static class GraphRewrite
         return true;
     }
 
-    /// <summary>The rewritten nodes of <paramref name="layout"/>, or null when the rule picks none or the model cannot take the rewrite.</summary>
-    public static RewrittenGraph? Rewrite(OnnxModelLayout layout)
+    /// <summary>
+    /// The rewritten nodes of <paramref name="layout"/>, whose tensors have <paramref name="shapes"/>, or null when the
+    /// rule picks none or the model cannot take the rewrite.
+    /// </summary>
+    public static RewrittenGraph? Rewrite(OnnxModelLayout layout, IReadOnlyDictionary<string, long[]> shapes)
     {
         if (layout.DefaultOpset < MinimumOpset || layout.Nodes.Any(node => node.Name.StartsWith(RewrittenGraph.NamePrefix, StringComparison.Ordinal)))
         {
@@ -110,9 +125,11 @@ internal static class GraphRewrite
         for (int i = 0; i < layout.Nodes.Count; i++)
         {
             SourceNode node = layout.Nodes[i];
-            if (DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } convolution && DepthSliceRule.Profits(convolution))
+            if (DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } convolution
+                && shapes.TryGetValue(node.Inputs[0], out long[]? input) && input.Length == 5 && input[3] > 0
+                && DepthSliceRule.Profits(convolution))
             {
-                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock);
+                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock, input[3]);
                 rewritten++;
             }
             else
@@ -124,11 +141,15 @@ internal static class GraphRewrite
         return rewritten > 0 ? graph : null;
     }
 
-    /// <summary>The cache key of a source file: its SHA-256, the rewrite version and the CPU's NCHWc block, which the rule depends on.</summary>
-    public static string KeyOf(string sourcePath)
+    /// <summary>
+    /// The cache key of a source file for an input shape: its SHA-256, the rewrite version, the CPU's NCHWc block, which
+    /// the rule depends on, and the input's shape without its batch.
+    /// </summary>
+    public static string KeyOf(string sourcePath, IReadOnlyList<long> inputShape)
     {
+        ArgumentNullException.ThrowIfNull(inputShape);
         using FileStream file = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
-        return $"version={Version};nchwc_block={DepthSliceRule.NchwcBlock};sha256={Convert.ToHexStringLower(SHA256.HashData(file))}";
+        return $"version={Version};nchwc_block={DepthSliceRule.NchwcBlock};input={string.Join('x', inputShape.Skip(1))};sha256={Convert.ToHexStringLower(SHA256.HashData(file))}";
     }
 
     /// <summary>Beside the source, then in the temp folder under a name made from the source's path and key.</summary>
