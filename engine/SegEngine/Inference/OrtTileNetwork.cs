@@ -73,7 +73,8 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     /// <summary>
     /// Whether the ORT working memory of one tile is already resident: a warm-up or a tile ran. False on the CPU until
-    /// the first tile, which takes that memory.
+    /// the first tile, although the <see cref="ArenaPrefault"/> started by <see cref="Open"/> makes most of it resident
+    /// in the background before: a resident-set reading taken meanwhile may count that part twice, never not at all.
     /// </summary>
     public bool WarmedUp { get; private set; }
 

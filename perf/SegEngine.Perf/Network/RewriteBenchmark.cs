@@ -10,8 +10,9 @@ namespace SegEngine.Perf.Network;
 /// <summary>
 /// <c>network-rewrite [--model DIR] [--out DIR] [--runs N] [--quick]</c>: the same network with and without the
 /// depth-slice graph rewrite (docs/graph-rewrite.md), one after the other in one process — session creation, first
-/// and steady forwards, peak RSS of each, and a profile of each split by operator type and convolution class — into
-/// network-rewrite.md and .json. Models as for <c>network</c>.
+/// and steady forwards, peak RSS of each — then both profiled together, their forwards alternating so that both meet
+/// the same load on a shared machine, each split by operator type and convolution class — into network-rewrite.md
+/// and .json. Models as for <c>network</c>.
 /// </summary>
 internal static class RewriteBenchmark
 {
@@ -46,7 +47,7 @@ internal static class RewriteBenchmark
         string loadAverage = File.ReadAllText("/proc/loadavg").Trim();
         BenchmarkedModel model = BenchmarkedModel.Open(folder);
 
-        RewriteVariant original = Measure("original", model, 0, runs, quick);
+        Timed original = Measure("original", model, runs);
         long start = Stopwatch.GetTimestamp();
         string rewrittenPath = GraphRewrite.Prepare(model.OnnxPath, [1, model.Signature.InputChannels, .. model.Signature.PatchSize.Select(p => (long)p)]);
         double prepare = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -56,55 +57,78 @@ internal static class RewriteBenchmark
             return PerfExit.Usage;
         }
 
-        RewriteVariant rewritten = Measure("rewritten", model with { OnnxPath = rewrittenPath }, prepare, runs, quick);
+        BenchmarkedModel rewrittenModel = model with { OnnxPath = rewrittenPath };
+        Timed rewrittenTimes = Measure("rewritten", rewrittenModel, runs);
+        (RewriteVariant a, RewriteVariant b) = ProfileAlternately(model, original, rewrittenModel, rewrittenTimes, prepare, quick ? runs + 1 : runs);
         FmaPeak fma = FmaPeak.Measure();
-        string markdown = Markdown(model, original, rewritten, fma, loadAverage, ("perf/run " + Command + " " + string.Join(' ', args)).Trim());
+        string markdown = Markdown(model, a, b, fma, loadAverage, ("perf/run " + Command + " " + string.Join(' ', args)).Trim());
         File.WriteAllText(Path.Combine(results, "network-rewrite.md"), markdown);
         File.WriteAllText(Path.Combine(results, "network-rewrite.json"), JsonSerializer.Serialize(
-            new { original, rewritten, fma },
+            new { original = a, rewritten = b, fma },
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         Console.Out.Write(markdown);
         return PerfExit.Success;
     }
 
-    private static RewriteVariant Measure(string name, BenchmarkedModel model, double prepare, int runs, bool quick)
+    private static Timed Measure(string name, BenchmarkedModel model, int runs)
     {
         ResetPeak();
-        double creation, first;
-        var steady = new List<double>(runs);
+        Timed timed;
         using (TileSession session = TileSession.Open(model))
         {
-            creation = session.CreationSeconds;
-            first = session.Run();
+            double first = session.Run();
+            var steady = new List<double>(runs);
             for (int i = 0; i < runs; i++)
             {
                 steady.Add(session.Run());
             }
+
+            timed = new Timed(session.CreationSeconds, first, steady, 0);
         }
 
-        long peak = ResidentMemory.Peak();
-        Console.Error.WriteLine($"{Command}: {name}: session {creation:F2} s, first {first:F2} s, steady {string.Join(", ", steady.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s, peak {peak >> 20} MiB");
+        timed = timed with { PeakResidentBytes = ResidentMemory.Peak() };
+        Console.Error.WriteLine($"{Command}: {name}: session {timed.CreationSeconds:F2} s, first {timed.FirstSeconds:F2} s, steady {string.Join(", ", timed.SteadySeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s, peak {timed.PeakResidentBytes >> 20} MiB");
+        return timed;
+    }
+
+    /// <summary>
+    /// Both graphs profiled in one pass: a warm-up forward each, then <paramref name="rounds"/> forwards of one and of
+    /// the other in turn, so that a load changing over the minutes weighs on both alike.
+    /// </summary>
+    private static (RewriteVariant Original, RewriteVariant Rewritten) ProfileAlternately(
+        BenchmarkedModel original, Timed originalTimes, BenchmarkedModel rewritten, Timed rewrittenTimes, double prepare, int rounds)
+    {
         string profileFolder = Directory.CreateTempSubdirectory("segengine-rewrite-profile-").FullName;
         try
         {
-            string trace;
-            using (TileSession session = TileSession.Open(model, Path.Combine(profileFolder, "ort")))
+            string originalTrace, rewrittenTrace;
+            using (TileSession a = TileSession.Open(original, Path.Combine(profileFolder, "original")))
+            using (TileSession b = TileSession.Open(rewritten, Path.Combine(profileFolder, "rewritten")))
             {
-                for (int i = 0; i <= (quick ? 2 : 1); i++)
+                for (int i = 0; i <= rounds; i++)
                 {
-                    session.Run();
+                    double ta = a.Run();
+                    double tb = b.Run();
+                    Console.Error.WriteLine(FormattableString.Invariant($"{Command}: profiled round {i}: original {ta:F2} s, rewritten {tb:F2} s"));
                 }
 
-                trace = session.EndProfiling();
+                originalTrace = a.EndProfiling();
+                rewrittenTrace = b.EndProfiling();
             }
 
-            (IReadOnlyList<ProfiledNode> nodes, int profiled) = ProfileTrace.ReadSteadyRuns(trace);
-            return new RewriteVariant(name, model.OnnxPath, prepare, creation, first, steady, peak, ProfileSummary.From(nodes, profiled), nodes);
+            return (Variant("original", original, 0, originalTimes, originalTrace), Variant("rewritten", rewritten, prepare, rewrittenTimes, rewrittenTrace));
         }
         finally
         {
             Directory.Delete(profileFolder, recursive: true);
         }
+    }
+
+    private static RewriteVariant Variant(string name, BenchmarkedModel model, double prepare, Timed times, string trace)
+    {
+        (IReadOnlyList<ProfiledNode> nodes, int profiled) = ProfileTrace.ReadSteadyRuns(trace);
+        return new RewriteVariant(
+            name, model.OnnxPath, prepare, times.CreationSeconds, times.FirstSeconds, times.SteadySeconds, times.PeakResidentBytes, ProfileSummary.From(nodes, profiled), nodes);
     }
 
     /// <summary>Resets VmHWM to the current RSS (Linux's clear_refs 5), so each variant's peak is its own.</summary>
@@ -154,6 +178,9 @@ internal static class RewriteBenchmark
         md.AppendLine("In the rewritten graph a 3-D class appears as 2-D convolutions whose batch is N·D (one per depth tap); its FLOPs are the same.");
         return md.ToString();
     }
+
+    /// <summary>One variant's unprofiled session: creation, first and steady forwards, and its peak RSS.</summary>
+    private sealed record Timed(double CreationSeconds, double FirstSeconds, IReadOnlyList<double> SteadySeconds, long PeakResidentBytes);
 
     private static string Seconds(double s) => FormattableString.Invariant($"{s:F3} s");
 

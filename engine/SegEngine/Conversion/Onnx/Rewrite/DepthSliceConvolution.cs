@@ -16,8 +16,9 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// the frame. The earlier form (version 5: depth-major stack by reorder + transpose, one Pad per shifted tap, transpose
 /// and reorder back) made six; its Pads and transposes ate the faster kernels' gain (docs/graph-rewrite.md). The
 /// price of rows: each tap also computes the ph zero rows per slice (ph / (H + ph) of the work: 0.6 % at H = 160, 9 %
-/// at H = 10). The weights are <c>Gather</c>/<c>Reshape</c>/<c>Transpose</c> of the original initializer, which ORT's
-/// constant folding turns into initializers.
+/// at H = 10). Each tap's weight is written as an initializer already in the order MLAS's NCHWc kernels read it, and
+/// the 3-D weight is dropped: reordering nodes left to ORT's constant folding held every weight two or three times while
+/// the session was created.
 /// </remarks>
 internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannels, long InputChannels, long[] Kernel, long[] Strides, long[] Pads)
 {
@@ -55,15 +56,14 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
 
     /// <summary>
     /// Appends the replacement nodes to <paramref name="graph"/>, named after the node's <paramref name="index"/>, for
-    /// the CPU's NCHWc channel <paramref name="block"/> and an input of <paramref name="height"/> rows (the taps'
-    /// paddings are attributes, so the height is fixed; batch, depth and width stay dynamic); the last one writes the
-    /// convolution's output name.
+    /// the CPU's NCHWc channel <paramref name="block"/>, an input of <paramref name="height"/> rows (the taps'
+    /// paddings are attributes, so the height is fixed; batch, depth and width stay dynamic) and the convolution's
+    /// <paramref name="weight"/> (Cout, Cin, kd, kh, kw); the last one writes the convolution's output name.
     /// </summary>
-    public void Emit(RewrittenGraph graph, int index, long block, long height)
+    public void Emit(RewrittenGraph graph, int index, long block, long height, ReadOnlySpan<float> weight)
     {
         string prefix = $"depth_slices/{index}/";
         string input = Node.Inputs[0];
-        string weight = Node.Inputs[1];
         string bias = Node.Inputs.Length > 2 ? Node.Inputs[2] : "";
         long pitch = height + HeightPad;
 
@@ -93,8 +93,7 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
                 OnnxAttribute.Of("dilations", [1, 1]),
                 OnnxAttribute.Of("group", 1),
             ];
-            string tapWeight = graph.Add(prefix + $"tap{tap}/weight", "Gather", [weight, graph.Constant([tap], scalar: true)], [OnnxAttribute.Of("axis", 2)]);
-            string blockedWeight = BlockedWeight(graph, prefix + $"tap{tap}/", tapWeight, block);
+            string blockedWeight = graph.Weight(prefix + $"tap{tap}/weight", [OutputChannels, InputChannels, Kernel[1], Kernel[2]], BlockedTap(weight, tap, (int)block));
             string[] inputs = sum is null ? [blocked, blockedWeight, bias] : [blocked, blockedWeight, "", sum];
             sum = graph.Add(prefix + $"tap{tap}/conv", "Conv", inputs, attributes, domain: DepthSliceRule.NchwcDomain);
         }
@@ -110,15 +109,35 @@ internal sealed record DepthSliceConvolution(SourceNode Node, long OutputChannel
     }
 
     /// <summary>
-    /// One tap's (Cout, Cin, kh, kw) weight in the order MLAS's NCHWc kernels read it, OIHWBiBo: blocks of output
-    /// channels, blocks of input channels, kh, kw, then a B × B block (input by output channel). Made of constant
-    /// nodes, so ORT folds it at load.
+    /// Tap <paramref name="tap"/>'s (Cout, Cin, kh, kw) weight in the order MLAS's NCHWc kernels read it, OIHWBiBo:
+    /// blocks of output channels, blocks of input channels, kh, kw, then a B × B block (input by output channel).
     /// </summary>
-    private string BlockedWeight(RewrittenGraph graph, string prefix, string tapWeight, long block)
+    private float[] BlockedTap(ReadOnlySpan<float> weight, long tap, int block)
     {
-        long[] kernel = Kernel[1..];
-        string split = graph.Add(prefix + "weight_split", "Reshape", [tapWeight, graph.Constant([OutputChannels / block, block, InputChannels / block, block, kernel[0], kernel[1]])]);
-        string ordered = graph.Add(prefix + "weight_blocked", "Transpose", [split], [OnnxAttribute.Of("perm", [0, 2, 4, 5, 3, 1])]);
-        return graph.Add(prefix + "weight_nchwc", "Reshape", [ordered, graph.Constant([OutputChannels, InputChannels, kernel[0], kernel[1]])]);
+        int cout = (int)OutputChannels, cin = (int)InputChannels, kd = (int)Kernel[0], kh = (int)Kernel[1], kw = (int)Kernel[2];
+        float[] blocked = new float[cout * cin * kh * kw];
+        int next = 0;
+        for (int ob = 0; ob < cout / block; ob++)
+        {
+            for (int ib = 0; ib < cin / block; ib++)
+            {
+                for (int y = 0; y < kh; y++)
+                {
+                    for (int x = 0; x < kw; x++)
+                    {
+                        for (int bi = 0; bi < block; bi++)
+                        {
+                            for (int bo = 0; bo < block; bo++)
+                            {
+                                int o = (ob * block) + bo, i = (ib * block) + bi;
+                                blocked[next++] = weight[(((((o * cin) + i) * kd) + (int)tap) * kh * kw) + (y * kw) + x];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return blocked;
     }
 }

@@ -14,11 +14,13 @@ internal static class DepthSliceRule
     public const string NchwcDomain = "com.microsoft.nchwc";
 
     /// <summary>
-    /// The least Cin·Cout / (Cin + Cout): multiply-adds per converted element, up to the kernel volume. On ResEnc M
-    /// 32→32 (16) ran 1.74× slower rewritten, 64→32 (21) 0.83×, 64→64 (32) and above 0.70–0.95×; the full-resolution
-    /// 64→32 is left out too, as its copies are the largest tensors of the network.
+    /// The least Cin·Cout / (Cin + Cout): multiply-adds per converted element, up to the kernel volume. Version 7's
+    /// rows form (four copies per convolution) measured on ResEnc M, both graphs profiled in alternation: 32→32 (16) at
+    /// full resolution 0.78× the 3-D time, 64→32 0.73×, 64→64 and up 0.83–0.98×, two single nodes (512→256, 640→320)
+    /// 1.02–1.03×, within that run's noise (docs/graph-rewrite.md). Smaller channel counts (the sample's 8 and 16)
+    /// measured slower in earlier forms and are left alone.
     /// </summary>
-    public const long MinimumChannelIntensity = 32;
+    public const long MinimumChannelIntensity = 16;
 
     /// <summary>
     /// The channel block of MLAS's NCHWc kernels: 16 floats where AVX-512 runs, 8 with AVX2; 0 on CPUs without

@@ -19,7 +19,7 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 internal static class GraphRewrite
 {
     /// <summary>Raised whenever the rewritten graph changes, so caches made by an older rule are remade.</summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     public const string FileSuffix = ".segengine-rewrite.onnx";
 
@@ -96,7 +96,7 @@ internal static class GraphRewrite
             return false;
         }
 
-        RewrittenGraph? graph = Rewrite(layout, shapes);
+        RewrittenGraph? graph = Rewrite(layout, shapes, source);
         if (graph is null)
         {
             return false;
@@ -110,10 +110,11 @@ internal static class GraphRewrite
     }
 
     /// <summary>
-    /// The rewritten nodes of <paramref name="layout"/>, whose tensors have <paramref name="shapes"/>, or null when the
-    /// rule picks none or the model cannot take the rewrite.
+    /// The rewritten nodes of <paramref name="layout"/>, whose tensors have <paramref name="shapes"/>, with the
+    /// rewritten convolutions' weights read from <paramref name="source"/>, or null when the rule picks none or the
+    /// model cannot take the rewrite.
     /// </summary>
-    public static RewrittenGraph? Rewrite(OnnxModelLayout layout, IReadOnlyDictionary<string, long[]> shapes)
+    public static RewrittenGraph? Rewrite(OnnxModelLayout layout, IReadOnlyDictionary<string, long[]> shapes, Stream source)
     {
         if (layout.DefaultOpset < MinimumOpset || layout.Nodes.Any(node => node.Name.StartsWith(RewrittenGraph.NamePrefix, StringComparison.Ordinal)))
         {
@@ -127,10 +128,15 @@ internal static class GraphRewrite
             SourceNode node = layout.Nodes[i];
             if (DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } convolution
                 && shapes.TryGetValue(node.Inputs[0], out long[]? input) && input.Length == 5 && input[3] > 0
+                && layout.FloatData.TryGetValue(node.Inputs[1], out FileRange weight)
                 && DepthSliceRule.Profits(convolution))
             {
-                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock, input[3]);
+                convolution.Emit(graph, i, DepthSliceRule.NchwcBlock, input[3], ReadFloats(source, weight));
                 rewritten++;
+                if (!layout.GraphInputs.Contains(node.Inputs[1]) && layout.Nodes.Count(n => n.Inputs.Contains(node.Inputs[1])) == 1)
+                {
+                    graph.Unread.Add(node.Inputs[1]);
+                }
             }
             else
             {
@@ -139,6 +145,20 @@ internal static class GraphRewrite
         }
 
         return rewritten > 0 ? graph : null;
+    }
+
+    private static float[] ReadFloats(Stream source, FileRange range)
+    {
+        byte[] bytes = new byte[range.Length];
+        source.Position = range.Start;
+        source.ReadExactly(bytes);
+        float[] values = new float[bytes.Length / sizeof(float)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+        }
+
+        return values;
     }
 
     /// <summary>

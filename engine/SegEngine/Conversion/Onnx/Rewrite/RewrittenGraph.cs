@@ -3,8 +3,9 @@ using Google.Protobuf;
 namespace SegEngine.Conversion.Onnx.Rewrite;
 
 /// <summary>
-/// The nodes of a graph being rewritten, in order (kept ones as their source bytes, new ones encoded), and the int64
-/// constants the new nodes use. Every name it makes starts with <see cref="NamePrefix"/>, which no source name may use.
+/// The nodes of a graph being rewritten, in order (kept ones as their source bytes, new ones encoded), the initializers
+/// the new nodes use (int64 constants, reordered weights) and the source initializers no node reads any more. Every name
+/// it makes starts with <see cref="NamePrefix"/>, which no source name may use.
 /// </summary>
 internal sealed class RewrittenGraph
 {
@@ -12,15 +13,18 @@ internal sealed class RewrittenGraph
 
     private const int NodeDomain = 7;
 
-    private readonly Dictionary<string, Int64Initializer> constants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AddedInitializer> constants = new(StringComparer.Ordinal);
+    private readonly List<AddedInitializer> weights = [];
 
     public List<ByteString> Nodes { get; } = [];
 
     /// <summary>The operator domains besides the default one that the new nodes use (each imported at version 1).</summary>
     public SortedSet<string> Domains { get; } = new(StringComparer.Ordinal);
 
-    public IReadOnlyCollection<Int64Initializer> Constants => constants.Values;
+    public IEnumerable<AddedInitializer> Initializers => constants.Values.Concat(weights);
 
+    /// <summary>Source initializers that only replaced nodes read: the rewritten model leaves them out.</summary>
+    public HashSet<string> Unread { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Appends a node with one output, named <see cref="NamePrefix"/> + <c>name</c> (as is its output unless
@@ -47,9 +51,17 @@ internal sealed class RewrittenGraph
         string name = NamePrefix + "const/" + (scalar ? "scalar" : "vector") + "/" + string.Join('_', values);
         if (!constants.ContainsKey(name))
         {
-            constants[name] = new Int64Initializer(name, scalar ? [] : [values.Length], values);
+            constants[name] = AddedInitializer.Int64(name, scalar ? [] : [values.Length], values);
         }
 
         return name;
+    }
+
+    /// <summary>Adds a float32 initializer named <see cref="NamePrefix"/> + <paramref name="name"/>; returns its name.</summary>
+    public string Weight(string name, long[] dims, ReadOnlySpan<float> values)
+    {
+        string fullName = NamePrefix + name;
+        weights.Add(AddedInitializer.Float(fullName, dims, values));
+        return fullName;
     }
 }

@@ -25,9 +25,11 @@ internal static class RewrittenModelWriter
         List<ByteString> added =
         [
             .. graph.Nodes.Select(node => Field(GraphNode, node)),
-            .. graph.Constants.Select(c => Field(GraphInitializer, c.Encode())),
+            .. graph.Initializers.Select(c => Field(GraphInitializer, c.Encode())),
         ];
-        long graphLength = added.Sum(field => (long)field.Length) + layout.GraphFields.Sum(range => range.Length);
+        var dropped = graph.Unread.Select(name => layout.InitializerFields[name]).ToHashSet();
+        FileRange[] kept = [.. layout.GraphFields.Where(range => !dropped.Contains(range))];
+        long graphLength = added.Sum(field => (long)field.Length) + kept.Sum(range => range.Length);
         if (graphLength > int.MaxValue)
         {
             throw new InvalidDataException($"the rewritten graph would take {graphLength} bytes, over protobuf's 2 GiB");
@@ -65,7 +67,7 @@ internal static class RewrittenModelWriter
             field.WriteTo(destination);
         }
 
-        foreach (FileRange range in layout.GraphFields)
+        foreach (FileRange range in kept)
         {
             range.CopyTo(source, destination, buffer);
         }
