@@ -23,21 +23,36 @@ internal sealed partial class ArenaPrefault
     /// <summary>One arena request at most: a power of two, so the region the arena maps for it is used whole.</summary>
     private const long MaxBlockBytes = 1L << 31;
 
-    private readonly Task<long> populated;
+    /// <summary>Pages made resident per step, between which a <see cref="Stop"/> is noticed.</summary>
+    private const long StepBytes = 64L << 20;
 
-    private ArenaPrefault(Task<long> populated) => this.populated = populated;
+    private volatile bool stopped;
+    private Task<long> populated = Task.FromResult(0L);
+
+    private ArenaPrefault()
+    {
+    }
 
     /// <summary>Starts populating <paramref name="bytes"/> of <paramref name="session"/>'s CPU arena on a thread of its own.</summary>
     public static ArenaPrefault Start(InferenceSession session, long bytes)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new ArenaPrefault(Task.Factory.StartNew(() => Populate(session, bytes), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        var prefault = new ArenaPrefault();
+        prefault.populated = Task.Factory.StartNew(() => prefault.Populate(session, bytes), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return prefault;
     }
 
     /// <summary>Waits for the prefault; returns the bytes it left resident in the arena (0 if the arena refused them).</summary>
     public long Wait() => populated.GetAwaiter().GetResult();
 
-    private static long Populate(InferenceSession session, long bytes)
+    /// <summary>Ends the prefault at its next step and waits for that (a session closed before its first run).</summary>
+    public void Stop()
+    {
+        stopped = true;
+        Wait();
+    }
+
+    private long Populate(InferenceSession session, long bytes)
     {
         var blocks = new List<OrtMemoryAllocation>();
         try
@@ -45,11 +60,14 @@ internal sealed partial class ArenaPrefault
             using var allocator = new OrtAllocator(session, OrtMemoryInfo.DefaultInstance);
             try
             {
-                for (long left = bytes; left > 0; left -= MaxBlockBytes)
+                for (long left = bytes; left > 0 && !stopped; left -= MaxBlockBytes)
                 {
                     OrtMemoryAllocation block = allocator.Allocate((uint)Math.Min(left, MaxBlockBytes));
                     blocks.Add(block);
-                    Touch(block.DangerousGetHandle(), block.Size);
+                    for (long offset = 0; offset < block.Size && !stopped; offset += StepBytes)
+                    {
+                        Touch(block.DangerousGetHandle() + (nint)offset, Math.Min(StepBytes, block.Size - offset));
+                    }
                 }
 
                 return blocks.Sum(b => (long)b.Size);
@@ -69,8 +87,8 @@ internal sealed partial class ArenaPrefault
         }
     }
 
-    /// <summary>Makes every page of the range resident: one madvise on Linux, else a write per page.</summary>
-    private static unsafe void Touch(IntPtr start, uint length)
+    /// <summary>Makes every whole page of the range resident: one madvise on Linux, else a write per page.</summary>
+    private static unsafe void Touch(IntPtr start, long length)
     {
         long page = Environment.SystemPageSize;
         long first = ((long)start + page - 1) & -page;

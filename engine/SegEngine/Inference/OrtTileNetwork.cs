@@ -203,7 +203,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     public void Dispose()
     {
-        WaitForPrefault();
+        prefault?.Stop();
         DisposeValues();
         runOptions.Dispose();
         session.Dispose();

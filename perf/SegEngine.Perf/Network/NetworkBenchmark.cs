@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using SegEngine.Perf.Common;
 
@@ -15,40 +14,18 @@ internal static class NetworkBenchmark
 {
     public const string Command = "network";
     private const int DefaultRuns = 3;
-    private static readonly string[] Valued = ["--model", "--out", "--runs"];
-    private static readonly string[] Flags = ["--quick", "--trials"];
 
     public static int Run(string[] args)
     {
-        CommandLineOptions options;
-        int runs;
-        try
+        if (NetworkArguments.Parse(Command, args, DefaultRuns, "--trials") is not { } arguments)
         {
-            options = CommandLineOptions.Parse(args, Valued, Flags);
-            runs = int.Parse(options.Get("--runs", DefaultRuns.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-            if (runs < 1)
-            {
-                throw new ArgumentException("--runs must be at least 1");
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
-        {
-            Console.Error.WriteLine($"network: {e.Message}");
             return PerfExit.Usage;
         }
 
-        string results = Path.GetFullPath(options.Get("--out", RepositoryPaths.DefaultResults));
-        Directory.CreateDirectory(results);
-        bool quick = options.Has("--quick");
-        string model = options.Has("--model")
-            ? Path.GetFullPath(options.Get("--model", ""))
-            : quick
-                ? RepositoryPaths.Combine("models", "sample", "nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres")
-                : BenchmarkedModel.SyntheticResEncM(Path.Combine(Path.GetTempPath(), "segengine-perf-network"), Console.Error.WriteLine);
-
+        (int runs, string results, string model, bool quick) = (arguments.Runs, arguments.ResultsFolder, arguments.ModelFolder, arguments.Quick);
         // The whole ResEnc M forward takes seconds, so one profiled forward is enough there; the tiny sample gets two.
         int profiledRuns = quick ? 2 : 1;
-        NetworkResult result = NetworkMeasurement.Measure(model, runs, profiledRuns, options.Has("--trials"), Console.Error.WriteLine);
+        NetworkResult result = NetworkMeasurement.Measure(model, runs, profiledRuns, arguments.Options.Has("--trials"), Console.Error.WriteLine);
         string command = "perf/run network " + string.Join(' ', args);
         string markdown = NetworkReport.Markdown(result, command.Trim());
         File.WriteAllText(Path.Combine(results, "network.md"), markdown);

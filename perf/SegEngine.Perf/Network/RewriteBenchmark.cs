@@ -17,33 +17,15 @@ namespace SegEngine.Perf.Network;
 internal static class RewriteBenchmark
 {
     public const string Command = "network-rewrite";
-    private static readonly string[] Valued = ["--model", "--out", "--runs"];
-    private static readonly string[] Flags = ["--quick"];
 
     public static int Run(string[] args)
     {
-        CommandLineOptions options;
-        int runs;
-        try
+        if (NetworkArguments.Parse(Command, args, defaultRuns: 2) is not { } arguments)
         {
-            options = CommandLineOptions.Parse(args, Valued, Flags);
-            runs = int.Parse(options.Get("--runs", "2"), CultureInfo.InvariantCulture);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(runs);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
-        {
-            Console.Error.WriteLine($"{Command}: {e.Message}");
             return PerfExit.Usage;
         }
 
-        string results = Path.GetFullPath(options.Get("--out", RepositoryPaths.DefaultResults));
-        Directory.CreateDirectory(results);
-        bool quick = options.Has("--quick");
-        string folder = options.Has("--model")
-            ? Path.GetFullPath(options.Get("--model", ""))
-            : quick
-                ? RepositoryPaths.Combine("models", "sample", "nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres")
-                : BenchmarkedModel.SyntheticResEncM(Path.Combine(Path.GetTempPath(), "segengine-perf-network"), Console.Error.WriteLine);
+        (int runs, string results, string folder, bool quick) = (arguments.Runs, arguments.ResultsFolder, arguments.ModelFolder, arguments.Quick);
         string loadAverage = File.ReadAllText("/proc/loadavg").Trim();
         BenchmarkedModel model = BenchmarkedModel.Open(folder);
 
