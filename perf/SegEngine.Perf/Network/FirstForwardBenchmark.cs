@@ -25,9 +25,10 @@ internal static class FirstForwardBenchmark
             return PerfExit.Usage;
         }
 
-        (int runs, string results, string folder) = (arguments.Runs, arguments.ResultsFolder, arguments.ModelFolder);
         string loadAverage = File.ReadAllText("/proc/loadavg").Trim();
-        BenchmarkedModel model = BenchmarkedModel.Open(folder);
+        BenchmarkedModel model = BenchmarkedModel.Open(arguments.ModelFolder);
+        string results = arguments.ResultsFolder;
+        int runs = arguments.Runs;
         long[] tileShape = [1, model.Signature.InputChannels, .. model.Signature.PatchSize.Select(p => (long)p)];
         long estimate = ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(model.OnnxPath), tileShape)
             ?? throw new BenchmarkFailedException($"{model.OnnxPath}: the graph estimate cannot read this model");
