@@ -144,8 +144,8 @@ public sealed class MemoryPlan
     {
         if (!Fits)
         {
-            throw new SegEngineException(
-                SegErrorCode.MemoryBudget,
+            throw new MemoryBudgetException(
+                this,
                 string.Create(CultureInfo.InvariantCulture, $"inference needs {TotalBytes / 1048576.0:F1} MiB at batch size {BatchSize} but the memory budget is {BudgetGb:G} GB:\n{this}"));
         }
     }

@@ -89,10 +89,11 @@ public class OrtTileNetworkTests
         Assert.InRange(budgeted.BatchSize, 2, 8);
         Assert.True(budgeted.TotalBytes <= 8L << 30);
 
-        var error = Assert.Throws<SegEngineException>(
+        var error = Assert.Throws<MemoryBudgetException>(
             () => MemoryPlan.Compute(image, 1, 5, [96, 160, 160], 5, dynamicBatch: true, perTile, new InferenceOptions { MemoryBudgetGb = 0.5 }, mirroringAxes: []));
         Assert.Equal(SegErrorCode.MemoryBudget, error.Code);
         Assert.Contains("aggregation slab", error.Message);
+        Assert.Equal(1, error.Plan.BatchSize);
     }
 
     [Fact]

@@ -56,6 +56,11 @@ internal sealed record CaseAdmission(BatchCase Case, Shape3? Image, MemoryPlan? 
         {
             plan = model.PlanMemory(shape, spacing, item.Probabilities);
         }
+        catch (MemoryBudgetException e)
+        {
+            // Over the model's own budget (the user's --memory-budget) at every batch size: refused as any plan over the budget.
+            plan = e.Plan;
+        }
         catch (SegEngineException e)
         {
             // One line: a plan over an explicit budget adds its table after the first, which the report has no room for.
