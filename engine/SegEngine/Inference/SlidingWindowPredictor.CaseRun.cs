@@ -66,7 +66,7 @@ internal sealed partial class SlidingWindowPredictor
             predictions = passes.Length > 1 ? MemoryOwner<float>.Allocate(batch * headCount * tileVoxels) : null;
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
-            finishedSlices = new nint[Math.Min(depth, slabSlices)];
+            finishedSlices = new nint[slabSlices];
             failedRows = new int[weightPlane];
             aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
             finishClass = FinishClass;

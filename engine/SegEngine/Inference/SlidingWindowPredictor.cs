@@ -53,6 +53,9 @@ internal sealed partial class SlidingWindowPredictor
     /// </summary>
     internal int ExportSlabSlices { get; init; } = 16;
 
+    /// <summary>The most slices one slab hands the sink for <paramref name="patchSize"/>: <see cref="ExportSlabSlices"/>, at most the patch depth (one slice for a 2-D patch).</summary>
+    internal int SlabSlices(IReadOnlyList<int> patchSize) => Math.Min(patchSize.Count == 3 ? patchSize[0] : 1, ExportSlabSlices);
+
     /// <summary>The plan the prediction will follow for this image, for printing or checking up front.</summary>
     public MemoryPlan Plan(
         Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, long inputImageBytes = 0, long labelMapBytes = 0, long exportWorkingBytes = 0,
@@ -88,7 +91,7 @@ internal sealed partial class SlidingWindowPredictor
         MemoryPlan plan = Plan(preprocessed.Shape, folds);
         var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
         Mirror[] passes = MirrorCombinations.Passes(mirroringAxes, first.PatchSize.Count, options.UseMirroring);
-        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, ExportSlabSlices, sink);
+        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, SlabSlices(first.PatchSize), sink);
         run.Execute(progress, cancellationToken);
     }
 

@@ -25,8 +25,7 @@ internal static class CaseMemoryPlanner
         long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         OrtTileNetwork first = model.Folds[0];
-        // The sliding window hands the export at most ExportSlabSlices finished slices at a time (one for a 2-D configuration).
-        int slabSlices = first.PatchSize.Count == 3 ? Math.Min(first.PatchSize[0], model.Predictor.ExportSlabSlices) : 1;
+        int slabSlices = model.Predictor.SlabSlices(first.PatchSize);
         bool keepsLogits = probabilities != ProbabilityOutput.None;
         long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: keepsLogits);
 
