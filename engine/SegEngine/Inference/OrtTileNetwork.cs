@@ -238,7 +238,9 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     {
         string settings = unmeasuredSettings!;
         unmeasuredSettings = null;
-        WorkingBytesPerTile = WithOutputPages((prefaultedBytes + grown) / batch);
+        // ORT's run only adds to the working set: a fall means other threads freed memory meanwhile, never that the
+        // prefaulted part was given back, so the reading cannot take the prefault off the figure.
+        WorkingBytesPerTile = WithOutputPages((prefaultedBytes + Math.Max(grown, 0)) / batch);
         NetworkMemoryRecord.Measured(ModelPath, settings, WorkingBytesPerTile).TryWrite(ModelPath);
     }
 
