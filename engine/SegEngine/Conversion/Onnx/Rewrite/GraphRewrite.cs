@@ -79,19 +79,21 @@ internal static class GraphRewrite
     public static bool TryWrite(string sourcePath, string targetPath, string key, IReadOnlyList<long> inputShape)
     {
         using FileStream source = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        OnnxModelContents model;
         OnnxModelLayout layout;
         try
         {
-            layout = OnnxModelLayout.Read(source);
+            model = OnnxModelContents.Read(source);
+            layout = OnnxModelLayout.Of(model);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
             return false;
         }
 
-        // Shapes are inferred (a pass over the file) only for a model with a convolution the rule may pick.
+        // Shapes are inferred only for a model with a convolution the rule may pick.
         bool candidates = layout.Nodes.Any(node => DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } c && DepthSliceRule.Profits(c));
-        if (!candidates || ActivationMemoryEstimate.TensorShapes(OnnxGraphNodes.Read(sourcePath), inputShape) is not { } shapes)
+        if (!candidates || ActivationMemoryEstimate.TensorShapes(OnnxGraphNodes.Of(model.Graph), inputShape) is not { } shapes)
         {
             return false;
         }
@@ -198,7 +200,7 @@ internal static class GraphRewrite
                 {
                     input.SkipLastField();
                 }
-                else if (OnnxModelHeader.ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
+                else if (OnnxModelContents.ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
                 {
                     return value;
                 }
