@@ -55,10 +55,12 @@ internal sealed record OnnxModelContents(
     }
 
     /// <summary>
-    /// Reads <paramref name="stream"/>, a whole ONNX file from its start; throws <see cref="InvalidProtocolBufferException"/>
-    /// or <see cref="InvalidDataException"/> on malformed input.
+    /// Reads <paramref name="stream"/>, a whole ONNX file from its start, or with <paramref name="upToGraph"/> only the
+    /// model fields before the graph (whose <see cref="Graph"/> is then null): a look at what a writer put first that never
+    /// reads through the weights. Throws <see cref="InvalidProtocolBufferException"/> or <see cref="InvalidDataException"/>
+    /// on malformed input.
     /// </summary>
-    public static OnnxModelContents Read(Stream stream)
+    public static OnnxModelContents Read(Stream stream, bool upToGraph = false)
     {
         long fileLength = stream.Length;
         using var input = new CodedInputStream(stream, leaveOpen: true);
@@ -69,11 +71,15 @@ internal sealed record OnnxModelContents(
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var fields = new List<FileRange>();
         OnnxGraphContents? graph = null;
-        for (long start = input.Position; input.ReadTag() is uint tag and not 0; start = input.Position)
+        bool graphReached = false;
+        for (long start = input.Position; !graphReached && input.ReadTag() is uint tag and not 0; start = input.Position)
         {
             bool delimited = ProtobufWire.IsDelimited(tag);
             switch (WireFormat.GetTagFieldNumber(tag))
             {
+                case ModelGraph when delimited && upToGraph:
+                    graphReached = true;
+                    continue;
                 case ModelGraph when delimited:
                     OnnxGraphContents read = OnnxGraphContents.Read(input, fileLength);
                     graph = graph is null ? read : graph.MergedWith(read);
@@ -111,7 +117,7 @@ internal sealed record OnnxModelContents(
     }
 
     /// <summary>An ONNX <c>StringStringEntryProto</c> (metadata_props): key (field 1) and value (field 2).</summary>
-    internal static (string Key, string Value) ReadEntry(ByteString message)
+    private static (string Key, string Value) ReadEntry(ByteString message)
     {
         var input = new CodedInputStream(message.ToByteArray());
         string key = "";

@@ -28,10 +28,6 @@ internal static class GraphRewrite
 
     private const long MinimumOpset = 13;
 
-    // ModelProto
-    private const int ModelGraph = 7;
-    private const int ModelMetadataProps = 14;
-
     /// <summary>
     /// The ONNX file the session should open for <paramref name="sourcePath"/> run on tiles of <paramref name="inputShape"/>
     /// (its batch may vary): its rewrite, or the source itself.
@@ -182,7 +178,7 @@ internal static class GraphRewrite
         yield return Path.Combine(Path.GetTempPath(), "segengine", "rewrite", name + FileSuffix);
     }
 
-    /// <summary>The key a rewritten file records in its leading <c>metadata_props</c> entry, or null; reads no further than the graph.</summary>
+    /// <summary>The key a rewritten file records in a <c>metadata_props</c> entry before its graph, or null; reads no further than the graph.</summary>
     private static string? RecordedKey(string path)
     {
         try
@@ -193,22 +189,9 @@ internal static class GraphRewrite
             }
 
             using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
-            using var input = new CodedInputStream(file, leaveOpen: true);
-            for (uint tag = input.ReadTag(); tag != 0 && WireFormat.GetTagFieldNumber(tag) != ModelGraph; tag = input.ReadTag())
-            {
-                if (WireFormat.GetTagFieldNumber(tag) != ModelMetadataProps || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
-                {
-                    input.SkipLastField();
-                }
-                else if (OnnxModelContents.ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
-                {
-                    return value;
-                }
-            }
-
-            return null;
+            return OnnxModelContents.Read(file, upToGraph: true).Metadata.GetValueOrDefault(MetadataKey);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             return null;
         }

@@ -23,7 +23,7 @@ internal sealed record OnnxModelLayout(
     IReadOnlySet<string> GraphInputs,
     long DefaultOpset)
 {
-    /// <summary>Reads the layout of <paramref name="stream"/>, a whole ONNX file; throws as <see cref="OnnxModelContents.Read(Stream)"/> does.</summary>
+    /// <summary>Reads the layout of <paramref name="stream"/>, a whole ONNX file; throws as <see cref="OnnxModelContents.Read(Stream, bool)"/> does.</summary>
     public static OnnxModelLayout Read(Stream stream) => Of(OnnxModelContents.Read(stream));
 
     /// <summary>The layout of <paramref name="model"/>; a model without a graph is an <see cref="InvalidDataException"/>.</summary>
