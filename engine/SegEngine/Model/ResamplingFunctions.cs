@@ -22,9 +22,21 @@ internal static class ResamplingFunctions
     /// <summary><c>ANISO_THRESHOLD</c>: the only separate-z threshold SegEngine implements.</summary>
     private const double AnisotropyThreshold = 3;
 
+    /// <summary>
+    /// The functions SegEngine implements, each as the spec its defaults make and the kwargs its signature takes
+    /// (nnU-Net 2.8.1's). <c>resample_torch_fornnunet</c>'s force_separate_z defaults to None, the SciPy function's to False.
+    /// </summary>
+    private static readonly (ResamplingSpec Defaults, string[] Arguments)[] Signatures =
+    [
+        (new ResamplingSpec(ResamplingSpec.DefaultFunction, false, 3, 0, false),
+            ["is_seg", "order", "order_z", "force_separate_z", "separate_z_anisotropy_threshold"]),
+        (new ResamplingSpec(ResamplingSpec.TorchFunction, false, 1, 0, null),
+            ["is_seg", "memefficient_seg_resampling", "force_separate_z", "separate_z_anisotropy_threshold", "num_threads", "device", "mode", "aniso_axis_mode"]),
+        (new ResamplingSpec(ResamplingSpec.NoResamplingFunction, false, 0, 0, false), []),
+    ];
+
     /// <summary>The functions SegEngine implements.</summary>
-    public static IReadOnlyList<string> Implemented { get; } =
-        [ResamplingSpec.DefaultFunction, ResamplingSpec.TorchFunction, ResamplingSpec.NoResamplingFunction];
+    public static IReadOnlyList<string> Implemented { get; } = [.. Signatures.Select(signature => signature.Defaults.FunctionName)];
 
     /// <summary>
     /// A <c>resampling_fn_*</c> name and its kwargs. Kwargs of the wrong type or not in the function's signature are
@@ -34,15 +46,9 @@ internal static class ResamplingFunctions
     {
         string name = function.AsString();
         var unsupported = new List<string>();
-        ResamplingSpec spec = name switch
-        {
-            ResamplingSpec.DefaultFunction => ParseDefault(kwargs, unsupported),
-            ResamplingSpec.TorchFunction => ParseTorch(kwargs, unsupported),
-            ResamplingSpec.NoResamplingFunction => ParseNone(kwargs),
-            _ => new ResamplingSpec(name, false, 0, 0, false),
-        };
-
-        if (!Implemented.Contains(name))
+        bool implemented = Implemented.Contains(name);
+        ResamplingSpec spec = implemented ? ParseArguments(name, kwargs, unsupported) : new ResamplingSpec(name, false, 0, 0, false);
+        if (!implemented)
         {
             unsupported.Add($"SegEngine does not support '{name}' (supported: {string.Join(", ", Implemented)})");
         }
@@ -88,57 +94,33 @@ internal static class ResamplingFunctions
         return spec.Order is 0 or 1 or 3 ? null : $"resampling order {spec.Order} is not supported (0, 1 or 3)";
     }
 
-    private static ResamplingSpec ParseDefault(JsonField? kwargs, List<string> unsupported)
+    /// <summary>The kwargs of <paramref name="function"/>, one of <see cref="Implemented"/>, over its defaults.</summary>
+    private static ResamplingSpec ParseArguments(string function, JsonField? kwargs, List<string> unsupported)
     {
-        bool isSeg = false;
-        int order = 3;
-        int orderZ = 0;
-        bool? forceSeparateZ = false;
+        (ResamplingSpec spec, string[] arguments) = Signatures.Single(signature => signature.Defaults.FunctionName == function);
         foreach ((string name, JsonField value) in Arguments(kwargs))
         {
+            if (!arguments.Contains(name))
+            {
+                throw value.Error($"is not an argument of {function}");
+            }
+
             switch (name)
             {
                 case "is_seg":
-                    isSeg = value.AsBool();
+                    spec = spec with { IsSeg = value.AsBool() };
                     break;
                 case "order":
-                    order = ParseOrder(value);
+                    spec = spec with { Order = ParseOrder(value) };
                     break;
                 case "order_z":
-                    orderZ = ParseOrder(value);
+                    spec = spec with { OrderZ = ParseOrder(value) };
                     break;
                 case "force_separate_z":
-                    forceSeparateZ = value.IsNull ? null : value.AsBool();
-                    break;
-                case "separate_z_anisotropy_threshold":
-                    CheckThreshold(value, unsupported);
-                    break;
-                default:
-                    throw value.Error($"is not an argument of {ResamplingSpec.DefaultFunction}");
-            }
-        }
-
-        return new ResamplingSpec(ResamplingSpec.DefaultFunction, isSeg, order, orderZ, forceSeparateZ);
-    }
-
-    /// <summary><c>resample_torch_fornnunet</c>'s signature: force_separate_z defaults to None here, unlike the SciPy function.</summary>
-    private static ResamplingSpec ParseTorch(JsonField? kwargs, List<string> unsupported)
-    {
-        bool isSeg = false;
-        bool memoryEfficient = false;
-        bool? forceSeparateZ = null;
-        foreach ((string name, JsonField value) in Arguments(kwargs))
-        {
-            switch (name)
-            {
-                case "is_seg":
-                    isSeg = value.AsBool();
+                    spec = spec with { ForceSeparateZ = value.IsNull ? null : value.AsBool() };
                     break;
                 case "memefficient_seg_resampling":
-                    memoryEfficient = value.AsBool();
-                    break;
-                case "force_separate_z":
-                    forceSeparateZ = value.IsNull ? null : value.AsBool();
+                    spec = spec with { MemoryEfficientSeg = value.AsBool() };
                     break;
                 case "separate_z_anisotropy_threshold":
                     CheckThreshold(value, unsupported);
@@ -156,22 +138,10 @@ internal static class ResamplingFunctions
                 case "aniso_axis_mode":
                     RequireMode(value, "nearest-exact", unsupported);
                     break;
-                default:
-                    throw value.Error($"is not an argument of {ResamplingSpec.TorchFunction}");
             }
         }
 
-        return new ResamplingSpec(ResamplingSpec.TorchFunction, isSeg, 1, 0, forceSeparateZ) { MemoryEfficientSeg = memoryEfficient };
-    }
-
-    private static ResamplingSpec ParseNone(JsonField? kwargs)
-    {
-        foreach ((_, JsonField value) in Arguments(kwargs))
-        {
-            throw value.Error($"is not an argument of {ResamplingSpec.NoResamplingFunction}");
-        }
-
-        return new ResamplingSpec(ResamplingSpec.NoResamplingFunction, false, 0, 0, false);
+        return spec;
     }
 
     private static IEnumerable<(string Name, JsonField Value)> Arguments(JsonField? kwargs) =>

@@ -28,10 +28,6 @@ internal static class GraphRewrite
 
     private const long MinimumOpset = 13;
 
-    // ModelProto
-    private const int ModelGraph = 7;
-    private const int ModelMetadataProps = 14;
-
     /// <summary>
     /// The ONNX file the session should open for <paramref name="sourcePath"/> run on tiles of <paramref name="inputShape"/>
     /// (its batch may vary): its rewrite, or the source itself.
@@ -79,19 +75,21 @@ internal static class GraphRewrite
     public static bool TryWrite(string sourcePath, string targetPath, string key, IReadOnlyList<long> inputShape)
     {
         using FileStream source = new(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        OnnxModelContents model;
         OnnxModelLayout layout;
         try
         {
-            layout = OnnxModelLayout.Read(source);
+            model = OnnxModelContents.Read(source);
+            layout = OnnxModelLayout.Of(model);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
             return false;
         }
 
-        // Shapes are inferred (a pass over the file) only for a model with a convolution the rule may pick.
+        // Shapes are inferred only for a model with a convolution the rule may pick.
         bool candidates = layout.Nodes.Any(node => DepthSliceConvolution.TryMatch(node, layout.InitializerDims) is { } c && DepthSliceRule.Profits(c));
-        if (!candidates || ActivationMemoryEstimate.TensorShapes(OnnxGraphNodes.Read(sourcePath), inputShape) is not { } shapes)
+        if (!candidates || ActivationMemoryEstimate.TensorShapes(OnnxGraphNodes.Of(model.Graph), inputShape) is not { } shapes)
         {
             return false;
         }
@@ -180,7 +178,7 @@ internal static class GraphRewrite
         yield return Path.Combine(Path.GetTempPath(), "segengine", "rewrite", name + FileSuffix);
     }
 
-    /// <summary>The key a rewritten file records in its leading <c>metadata_props</c> entry, or null; reads no further than the graph.</summary>
+    /// <summary>The key a rewritten file records in a <c>metadata_props</c> entry before its graph, or null; reads no further than the graph.</summary>
     private static string? RecordedKey(string path)
     {
         try
@@ -191,22 +189,9 @@ internal static class GraphRewrite
             }
 
             using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
-            using var input = new CodedInputStream(file, leaveOpen: true);
-            for (uint tag = input.ReadTag(); tag != 0 && WireFormat.GetTagFieldNumber(tag) != ModelGraph; tag = input.ReadTag())
-            {
-                if (WireFormat.GetTagFieldNumber(tag) != ModelMetadataProps || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
-                {
-                    input.SkipLastField();
-                }
-                else if (OnnxModelHeader.ReadEntry(input.ReadBytes()) is (MetadataKey, string value))
-                {
-                    return value;
-                }
-            }
-
-            return null;
+            return OnnxModelContents.Read(file, upToGraph: true).Metadata.GetValueOrDefault(MetadataKey);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             return null;
         }

@@ -1,4 +1,4 @@
-namespace SegEngine.Conversion.Onnx.Rewrite;
+namespace SegEngine.Conversion.Onnx;
 
 /// <summary>Bytes <c>[Start, Start + Length)</c> of the source file, copied unchanged into the rewritten one.</summary>
 internal readonly record struct FileRange(long Start, long Length)

@@ -1,10 +1,11 @@
 using Google.Protobuf;
 
-namespace SegEngine.Conversion.Onnx.Rewrite;
+namespace SegEngine.Conversion.Onnx;
 
 /// <summary>
-/// One <c>NodeProto</c> of a model being rewritten: its encoded bytes, written back unchanged when the node stays, and
-/// the fields a rewrite rule reads. Of the attributes only integer ones and strings are decoded; the rest are kept by name.
+/// One <c>NodeProto</c> as read from a model's file: its encoded bytes, which a rewrite writes back unchanged when the
+/// node stays, and the fields a rewrite rule or the memory estimate reads. Of the attributes only integer ones and
+/// strings are decoded; the rest are kept by name.
 /// </summary>
 internal sealed record SourceNode(
     ByteString Encoded,
@@ -94,17 +95,11 @@ internal sealed record SourceNode(
                 case AttributeName when wire == WireFormat.WireType.LengthDelimited:
                     name = input.ReadString();
                     break;
-                case AttributeInt or AttributeInts when wire == WireFormat.WireType.Varint:
+                case AttributeInt when wire == WireFormat.WireType.Varint:
                     values.Add(input.ReadInt64());
                     break;
-                case AttributeInts when wire == WireFormat.WireType.LengthDelimited:
-                    // Packed, which proto2 readers must accept although onnx.proto does not declare it.
-                    var packed = new CodedInputStream(input.ReadBytes().ToByteArray());
-                    while (!packed.IsAtEnd)
-                    {
-                        values.Add(packed.ReadInt64());
-                    }
-
+                case AttributeInts:
+                    ProtobufWire.ReadInt64s(input, tag, values);
                     break;
                 case AttributeString when wire == WireFormat.WireType.LengthDelimited:
                     text = input.ReadBytes().ToStringUtf8();
