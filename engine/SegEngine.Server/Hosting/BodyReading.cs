@@ -63,6 +63,20 @@ internal static class BodyReading
         }
     }
 
+    /// <summary>
+    /// Refuses a body sent with a content coding (415): the size checks made before reading are on the bytes as they
+    /// arrive, which a compressed body would make meaningless, so the client is told to send it as it is.
+    /// </summary>
+    public static void RequireIdentityEncoding(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string encoding = request.Headers.ContentEncoding.ToString().Trim();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestFailure(415, $"Content-Encoding '{RequestFailure.Quote(encoding)}' is not accepted: send the body uncompressed");
+        }
+    }
+
     /// <summary>The body's length when the client declared it (the binary extension needs it to check the sizes before reading).</summary>
     public static long RequireContentLength(HttpRequest request)
     {

@@ -18,6 +18,7 @@ internal static class HttpRequestScope
         context.Response.Headers["X-Request-Id"] = trace.Id;
         try
         {
+            BodyReading.RequireIdentityEncoding(context.Request);
             await work(trace, linked.Token).ConfigureAwait(false);
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested && !deadline.IsCancellationRequested)

@@ -83,6 +83,19 @@ public sealed class OipHttpTests(ServerFixture server, SampleModels models) : IC
         Assert.Contains(problem, await OipClient.ReadErrorAsync(response), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/v2/models/sample/infer")]
+    [InlineData("/v1/models/sample/segment")]
+    public async Task ACompressedBodyIsRefusedNamingItsEncoding(string path)
+    {
+        using var content = new ByteArrayContent([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+        content.Headers.ContentEncoding.Add("gzip");
+        using HttpResponseMessage response = await server.Http.PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("Content-Encoding 'gzip' is not accepted", await OipClient.ReadErrorAsync(response), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BinarySizesThatDisagreeWithTheBodyAreRefusedBeforeAllocating()
     {
