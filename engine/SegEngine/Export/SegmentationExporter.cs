@@ -206,6 +206,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
             window.Summary(cellsZ.High[cz]),
             cellsY.Low[cy] * input.X,
             cellsY.High[cy] * input.X,
+            input.X,
             cellsX,
             decided.AsSpan(row * cellsX.Count, cellsX.Count));
     }
