@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace SegEngine.Export;
 
 /// <summary>
@@ -10,32 +12,56 @@ internal static class CellFastPath
     /// <summary>The label a cell's voxels get without per-class work, or −1 where <see cref="ExactVoxel"/> must decide.</summary>
     public const int Undecided = -1;
 
+    /// <summary>This thread's column summaries, kept from row to row (cell rows are decided on pool threads, in parallel).</summary>
+    [ThreadStatic]
+    private static float[]? columns;
+
     /// <summary>
     /// One row of cells: the cells of axis 2 (<paramref name="x"/>) at the fixed slices (<paramref name="low"/>,
-    /// <paramref name="high"/>) and fixed row offsets (<paramref name="row0"/>, <paramref name="row1"/>, input y times width).
+    /// <paramref name="high"/>) and fixed row offsets (<paramref name="row0"/>, <paramref name="row1"/>, input y times
+    /// <paramref name="width"/>, the input row length).
     /// </summary>
-    public static void DecideRow(SliceSummary low, SliceSummary high, int row0, int row1, AxisCells x, Span<int> decided)
+    /// <remarks>
+    /// The 4 input rows are first folded into one per input x (the smallest best, the largest runner-up, and a best of −∞
+    /// where the 4 keys differ, which fails every margin test), so each cell reads 2 columns instead of 8 taps.
+    /// </remarks>
+    public static void DecideRow(SliceSummary low, SliceSummary high, int row0, int row1, int width, AxisCells x, Span<int> decided)
     {
+        if (columns is null || columns.Length < 2 * width)
+        {
+            columns = new float[2 * width];
+        }
+
+        Span<float> best = columns.AsSpan(0, width);
+        Span<float> runnerUp = columns.AsSpan(width, width);
+        TensorPrimitives.Min(low.Best.AsSpan(row0, width), low.Best.AsSpan(row1, width), best);
+        TensorPrimitives.Min(best, high.Best.AsSpan(row0, width), best);
+        TensorPrimitives.Min(best, high.Best.AsSpan(row1, width), best);
+        TensorPrimitives.Max(low.RunnerUp.AsSpan(row0, width), low.RunnerUp.AsSpan(row1, width), runnerUp);
+        TensorPrimitives.Max(runnerUp, high.RunnerUp.AsSpan(row0, width), runnerUp);
+        TensorPrimitives.Max(runnerUp, high.RunnerUp.AsSpan(row1, width), runnerUp);
+        ReadOnlySpan<ulong> key = low.Key.AsSpan(row0, width);
+        ReadOnlySpan<ulong> key1 = low.Key.AsSpan(row1, width);
+        ReadOnlySpan<ulong> key2 = high.Key.AsSpan(row0, width);
+        ReadOnlySpan<ulong> key3 = high.Key.AsSpan(row1, width);
+        for (int i = 0; i < width; i++)
+        {
+            ulong k = key[i];
+            if ((key1[i] != k) | (key2[i] != k) | (key3[i] != k))
+            {
+                best[i] = float.NegativeInfinity;
+            }
+        }
+
+        ReadOnlySpan<ushort> label = low.Label.AsSpan(row0, width);
         for (int cx = 0; cx < x.Count; cx++)
         {
             int x0 = x.Low[cx];
             int x1 = x.High[cx];
-            int first = row0 + x0;
-            ulong key = low.Key[first];
-            float lowest = float.PositiveInfinity;
-            float highestRunnerUp = float.NegativeInfinity;
-            bool same = true;
-            foreach (SliceSummary s in (ReadOnlySpan<SliceSummary>)[low, high])
-            {
-                foreach (int index in (ReadOnlySpan<int>)[row0 + x0, row0 + x1, row1 + x0, row1 + x1])
-                {
-                    same &= s.Key[index] == key;
-                    lowest = Math.Min(lowest, s.Best[index]);
-                    highestRunnerUp = Math.Max(highestRunnerUp, s.RunnerUp[index]);
-                }
-            }
-
-            decided[cx] = same && lowest > highestRunnerUp ? low.Label[first] : Undecided;
+            // min(best) > max(runner-up) over the two columns; summaries hold no NaN.
+            float lowest = Math.Min(best[x0], best[x1]);
+            bool margin = (lowest > runnerUp[x0]) & (lowest > runnerUp[x1]);
+            decided[cx] = (key[x0] == key[x1]) & margin ? label[x0] : Undecided;
         }
     }
 }

@@ -42,6 +42,11 @@ internal static class ExactVoxel
         Span<float> winner = work.Winner.AsSpan(0, n);
         for (int k = 0; k < classes; k++)
         {
+            if (k + 1 < classes)
+            {
+                stencil.Prefetch(low.Class(k + 1), high.Class(k + 1), lanes);
+            }
+
             stencil.Sum(low.Class(k), high.Class(k), lanes, sums, work.ScaledRows);
             SegKernels.RoundToHalf(sums, value);
             if (regionsClassOrder is not null)

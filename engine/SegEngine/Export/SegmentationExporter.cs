@@ -206,6 +206,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
             window.Summary(cellsZ.High[cz]),
             cellsY.Low[cy] * input.X,
             cellsY.High[cy] * input.X,
+            input.X,
             cellsX,
             decided.AsSpan(row * cellsX.Count, cellsX.Count));
     }
@@ -239,16 +240,18 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
 
         long offset = placement.RowStart(oz, oy);
         long step = placement.Step;
-        bool wide = map.IsUInt16;
-        Span<byte> bytes = wide ? default : map.Bytes;
-        Span<ushort> words = wide ? map.UInt16 : default;
-        for (int ox = 0; ox < width; ox++, offset += step)
+        if (map.IsUInt16)
         {
-            if (wide)
+            Span<ushort> words = map.UInt16;
+            for (int ox = 0; ox < width; ox++, offset += step)
             {
                 words[(int)offset] = (ushort)row[ox];
             }
-            else
+        }
+        else
+        {
+            Span<byte> bytes = map.Bytes;
+            for (int ox = 0; ox < width; ox++, offset += step)
             {
                 bytes[(int)offset] = (byte)row[ox];
             }

@@ -6,6 +6,9 @@ namespace SegEngine.Kernels;
 
 internal static partial class SegKernels
 {
+    /// <summary>The shortest span <see cref="ScaleHalfToDouble"/> scales without its scalar loop (8 halves, one Vector256 of floats).</summary>
+    internal const int ScaleBlock = 8;
+
     /// <summary>
     /// Widens fp16 values to float64 and applies two weights in order: effectively
     /// <c>destination[i] = ((double)source[i] * first) * second</c>, two roundings, never fused.
@@ -58,6 +61,17 @@ internal static partial class SegKernels
                 ((d1 * a) * b).StoreUnsafe(ref results, i + lanes);
                 ((d2 * a) * b).StoreUnsafe(ref results, i + (2 * lanes));
                 ((d3 * a) * b).StoreUnsafe(ref results, i + (3 * lanes));
+            }
+
+            // The export scales many short ranges (TapLanes): 8 at a time, the last 8 overlapping the previous ones
+            // (the same bits stored again), keeps them off the scalar loop.
+            for (; i < length && length >= ScaleBlock; i = Math.Min(i + ScaleBlock, length))
+            {
+                nuint start = Math.Min(i, length - ScaleBlock);
+                Vector256<float> values = HalfLanes.ToSingle(Vector256.WidenLower(Vector128.LoadUnsafe(ref halves, start).ToVector256Unsafe()));
+                (Vector256<double> d0, Vector256<double> d1) = Vector256.Widen(values);
+                ((d0 * a) * b).StoreUnsafe(ref results, start);
+                ((d1 * a) * b).StoreUnsafe(ref results, start + lanes);
             }
         }
 

@@ -1,3 +1,5 @@
+using SegEngine.Kernels;
+
 namespace SegEngine.Resampling;
 
 /// <summary>
@@ -11,6 +13,12 @@ namespace SegEngine.Resampling;
 /// </remarks>
 internal sealed class TapLanes
 {
+    /// <summary>
+    /// The shortest range: the scaling kernel's shortest vector step, so that the 2 or 3 inputs an isolated undecided voxel
+    /// reads are not scaled one at a time. The inputs a range adds around its taps are scaled but never read.
+    /// </summary>
+    private const int MinimumRange = SegKernels.ScaleBlock;
+
     /// <summary>Inputs this close to the previous range join it: scaling a few unused inputs costs less than another call.</summary>
     private const int RangeGap = 8;
 
@@ -55,7 +63,7 @@ internal sealed class TapLanes
 
     public ReadOnlySpan<double> W1 => w1.AsSpan(0, Count);
 
-    /// <summary>The first input of each range, ascending.</summary>
+    /// <summary>The first input of each range, ascending; a range spans at least 8 inputs where the axis has them.</summary>
     public ReadOnlySpan<int> RangeFirst => rangeFirst.AsSpan(0, RangeCount);
 
     /// <summary>The last input of each range (inclusive).</summary>
@@ -99,14 +107,16 @@ internal sealed class TapLanes
         w0[Count] = axis.W0[o];
         w1[Count] = axis.W1[o];
         Count++;
-        if (RangeCount > 0 && a <= rangeLast[RangeCount - 1] + RangeGap)
+        int first = Math.Max(0, Math.Min(a, axis.InputLength - MinimumRange));
+        int last = Math.Min(axis.InputLength - 1, Math.Max(b, first + MinimumRange - 1));
+        if (RangeCount > 0 && first <= rangeLast[RangeCount - 1] + RangeGap)
         {
-            rangeLast[RangeCount - 1] = Math.Max(rangeLast[RangeCount - 1], b);
+            rangeLast[RangeCount - 1] = Math.Max(rangeLast[RangeCount - 1], last);
         }
         else
         {
-            rangeFirst[RangeCount] = a;
-            rangeLast[RangeCount] = b;
+            rangeFirst[RangeCount] = first;
+            rangeLast[RangeCount] = last;
             RangeCount++;
         }
     }

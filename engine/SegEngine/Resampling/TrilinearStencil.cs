@@ -75,4 +75,23 @@ internal readonly struct TrilinearStencil
 
         SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
     }
+
+    /// <summary>
+    /// Asks the CPU for the inputs a later <see cref="Sum"/> of another class will read (the 4 rows' ranges): a class plane
+    /// lies far from the previous one and a row's ranges are short, so the hardware prefetchers do not see them coming.
+    /// </summary>
+    public void Prefetch(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, TapLanes lanes)
+    {
+        ReadOnlySpan<int> firsts = lanes.RangeFirst;
+        ReadOnlySpan<int> lasts = lanes.RangeLast;
+        for (int r = 0; r < firsts.Length; r++)
+        {
+            int first = firsts[r];
+            int count = lasts[r] - first + 1;
+            SegKernels.Prefetch(low.Slice(row0 + first, count));
+            SegKernels.Prefetch(low.Slice(row1 + first, count));
+            SegKernels.Prefetch(high.Slice(row0 + first, count));
+            SegKernels.Prefetch(high.Slice(row1 + first, count));
+        }
+    }
 }
