@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -21,13 +22,6 @@ internal sealed record OnnxGraphContents(
     IReadOnlyList<OnnxTensorInfo> Outputs,
     IReadOnlyList<OnnxTensorInfo> ValueInfos)
 {
-    // GraphProto
-    private const int GraphNode = 1;
-    private const int GraphInitializer = 5;
-    private const int GraphInput = 11;
-    private const int GraphOutput = 12;
-    private const int GraphValueInfo = 13;
-
     /// <summary>Reads the length-delimited graph the stream stands at, up to its end.</summary>
     public static OnnxGraphContents Read(CodedInputStream input, long fileLength)
     {

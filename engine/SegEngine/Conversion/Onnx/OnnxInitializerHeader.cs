@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -15,12 +16,6 @@ internal sealed record OnnxInitializerHeader(string Name, long[] Dims, long Data
 {
     /// <summary>TensorProto.DataType FLOAT.</summary>
     public const long Float = 1;
-
-    // TensorProto
-    private const int TensorDims = 1;
-    private const int TensorDataType = 2;
-    private const int TensorName = 8;
-    private const int TensorRawData = 9;
 
     /// <summary>Reads the TensorProto the stream stands at, whose field (its tag) began at <paramref name="fieldStart"/>.</summary>
     public static OnnxInitializerHeader Read(CodedInputStream input, long fieldStart, long fileLength)

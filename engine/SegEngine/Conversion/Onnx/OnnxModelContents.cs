@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -28,18 +29,6 @@ internal sealed record OnnxModelContents(
     IReadOnlyList<FileRange> Fields,
     OnnxGraphContents? Graph)
 {
-    // ModelProto, OperatorSetIdProto, StringStringEntryProto
-    private const int ModelIrVersion = 1;
-    private const int ModelProducerName = 2;
-    private const int ModelProducerVersion = 3;
-    private const int ModelGraph = 7;
-    private const int ModelOpsetImport = 8;
-    private const int ModelMetadataProps = 14;
-    private const int OpsetDomain = 1;
-    private const int OpsetVersion = 2;
-    private const int EntryKey = 1;
-    private const int EntryValue = 2;
-
     /// <summary>Reads the ONNX file at <paramref name="path"/>; a malformed one is an <see cref="SegErrorCode.InvalidModel"/> error naming it.</summary>
     public static OnnxModelContents Read(string path)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -20,61 +21,6 @@ internal static class OnnxModelWriter
 {
     public const long IrVersion = 8;
     public const long OpsetVersion = 17;
-
-    // ModelProto
-    private const int ModelIrVersion = 1;
-    private const int ModelProducerName = 2;
-    private const int ModelProducerVersion = 3;
-    private const int ModelGraph = 7;
-    private const int ModelOpsetImport = 8;
-    private const int ModelMetadataProps = 14;
-
-    // OperatorSetIdProto, StringStringEntryProto
-    private const int OpsetDomain = 1;
-    private const int OpsetVersionField = 2;
-    private const int EntryKey = 1;
-    private const int EntryValue = 2;
-
-    // GraphProto
-    private const int GraphNode = 1;
-    private const int GraphName = 2;
-    private const int GraphInitializer = 5;
-    private const int GraphInput = 11;
-    private const int GraphOutput = 12;
-
-    // NodeProto
-    private const int NodeInput = 1;
-    private const int NodeOutput = 2;
-    private const int NodeName = 3;
-    private const int NodeOpType = 4;
-    private const int NodeAttribute = 5;
-
-    // AttributeProto and its AttributeType values
-    private const int AttributeName = 1;
-    private const int AttributeFloat = 2;
-    private const int AttributeInt = 3;
-    private const int AttributeInts = 8;
-    private const int AttributeTypeField = 20;
-    private const int AttributeTypeFloat = 1;
-    private const int AttributeTypeInt = 2;
-    private const int AttributeTypeInts = 7;
-
-    // TensorProto; DataType FLOAT
-    private const int TensorDims = 1;
-    private const int TensorDataType = 2;
-    private const int TensorName = 8;
-    private const int TensorRawData = 9;
-    private const int DataTypeFloat = 1;
-
-    // ValueInfoProto, TypeProto, TypeProto.Tensor, TensorShapeProto, TensorShapeProto.Dimension
-    private const int ValueInfoName = 1;
-    private const int ValueInfoType = 2;
-    private const int TypeTensorType = 1;
-    private const int TensorTypeElemType = 1;
-    private const int TensorTypeShape = 2;
-    private const int ShapeDim = 1;
-    private const int DimValue = 1;
-    private const int DimParam = 2;
 
     /// <summary>Writes the model to <paramref name="stream"/>; <paramref name="source"/> supplies the values of every non-constant initializer.</summary>
     /// <exception cref="SegEngineException">The graph would exceed protobuf's 2 GiB message limit.</exception>
@@ -132,7 +78,7 @@ internal static class OnnxModelWriter
         WriteMessageField(output, ModelOpsetImport, Encode(opset =>
         {
             WriteStringField(opset, OpsetDomain, "");
-            opset.WriteTag(OpsetVersionField, WireFormat.WireType.Varint);
+            opset.WriteTag(OnnxFields.OpsetVersion, WireFormat.WireType.Varint);
             opset.WriteInt64(OpsetVersion);
         }));
         foreach ((string key, string value) in model.Metadata)
@@ -252,7 +198,7 @@ internal static class OnnxModelWriter
 
         void WriteType(int type)
         {
-            message.WriteTag(AttributeTypeField, WireFormat.WireType.Varint);
+            message.WriteTag(AttributeType, WireFormat.WireType.Varint);
             message.WriteInt32(type);
         }
     });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -10,16 +11,6 @@ namespace SegEngine.Conversion.Onnx;
 /// <param name="DimensionNames">The symbolic name of each axis ("" for fixed or unnamed ones).</param>
 internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Dimensions, string[] DimensionNames)
 {
-    // ValueInfoProto, TypeProto, TypeProto.Tensor, TensorShapeProto, TensorShapeProto.Dimension
-    private const int ValueInfoName = 1;
-    private const int ValueInfoType = 2;
-    private const int TypeTensor = 1;
-    private const int TensorTypeElemType = 1;
-    private const int TensorTypeShape = 2;
-    private const int ShapeDim = 1;
-    private const int DimValue = 1;
-    private const int DimParam = 2;
-
     /// <summary>The kinds of TypeProto's other value fields, spelled as ONNX Runtime's <c>OnnxValueType</c>.</summary>
     private static readonly Dictionary<int, string> NonTensorKinds = new()
     {
@@ -78,7 +69,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
         for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
         {
             int field = WireFormat.GetTagFieldNumber(tag);
-            if (field == TypeTensor && ProtobufWire.IsDelimited(tag))
+            if (field == TypeTensorType && ProtobufWire.IsDelimited(tag))
             {
                 return ReadTensorType(new CodedInputStream(input.ReadBytes().ToByteArray()));
             }

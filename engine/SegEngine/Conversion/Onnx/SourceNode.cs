@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx;
 
@@ -18,22 +19,6 @@ internal sealed record SourceNode(
     IReadOnlyDictionary<string, string> StringAttributes,
     IReadOnlySet<string> OtherAttributes)
 {
-    // NodeProto
-    private const int NodeInput = 1;
-    private const int NodeOutput = 2;
-    private const int NodeName = 3;
-    private const int NodeOpType = 4;
-    private const int NodeAttribute = 5;
-    private const int NodeDomain = 7;
-
-    // AttributeProto
-    private const int AttributeName = 1;
-    private const int AttributeInt = 3;
-    private const int AttributeString = 4;
-    private const int AttributeInts = 8;
-    private const int AttributeDocString = 13;
-    private const int AttributeType = 20;
-
     public bool HasAttribute(string name) => IntAttributes.ContainsKey(name) || StringAttributes.ContainsKey(name) || OtherAttributes.Contains(name);
 
     /// <summary>An integer or list-of-integers attribute, or <paramref name="fallback"/> when absent.</summary>

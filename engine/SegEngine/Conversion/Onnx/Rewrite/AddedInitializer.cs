@@ -1,19 +1,12 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx.Rewrite;
 
 /// <summary>An initializer a rewrite adds to the graph: int64 shapes, indices and pads, or reordered float32 weights.</summary>
 internal sealed record AddedInitializer(string Name, long[] Dims, int DataType, byte[] RawData)
 {
-    // TensorProto; DataType FLOAT, INT64
-    private const int TensorDims = 1;
-    private const int TensorDataType = 2;
-    private const int TensorName = 8;
-    private const int TensorRawData = 9;
-    private const int DataTypeFloat = 1;
-    private const int DataTypeInt64 = 7;
-
     public static AddedInitializer Int64(string name, long[] dims, long[] values)
     {
         byte[] raw = new byte[values.Length * sizeof(long)];

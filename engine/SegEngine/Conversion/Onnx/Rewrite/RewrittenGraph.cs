@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx.Rewrite;
 
@@ -10,8 +11,6 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 internal sealed class RewrittenGraph
 {
     public const string NamePrefix = "segengine_rewrite/";
-
-    private const int NodeDomain = 7;
 
     private readonly Dictionary<string, AddedInitializer> constants = new(StringComparer.Ordinal);
     private readonly List<AddedInitializer> weights = [];

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using static SegEngine.Conversion.Onnx.OnnxFields;
 
 namespace SegEngine.Conversion.Onnx.Rewrite;
 
@@ -9,17 +10,6 @@ namespace SegEngine.Conversion.Onnx.Rewrite;
 /// </summary>
 internal static class RewrittenModelWriter
 {
-    // ModelProto, StringStringEntryProto, GraphProto
-    private const int ModelGraph = 7;
-    private const int ModelOpsetImport = 8;
-    private const int ModelMetadataProps = 14;
-    private const int OpsetDomain = 1;
-    private const int OpsetVersion = 2;
-    private const int EntryKey = 1;
-    private const int EntryValue = 2;
-    private const int GraphNode = 1;
-    private const int GraphInitializer = 5;
-
     public static void Write(Stream source, OnnxModelLayout layout, RewrittenGraph graph, KeyValuePair<string, string> provenance, Stream destination)
     {
         List<ByteString> added =
