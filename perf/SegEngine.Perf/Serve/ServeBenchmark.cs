@@ -240,7 +240,7 @@ internal static partial class ServeBenchmark
             Stage columns are the server's own mean seconds per request (`segengine_stage_seconds`); "outside network" is
             their share outside the network stage. The machine is shared: absolute times are noisy, ratios within a run less so.
 
-            Command: `flock /tmp/heavy.lock perf/run serve{(tta ? "" : " --disable_tta")}`
+            Command: `perf/run serve{(tta ? "" : " --disable_tta")} --requests {requests}`
 
             {table}
             Ready: {F(ready)} s from process start to `/v2/health/ready` = 200; model load {F(load)} s; target ready ≤ load + 1 s
