@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using SegEngine.Io;
 using SegEngine.Pipeline;
 using SegEngine.Pipeline.Batch;
 using SegEngine.Server.Hosting;
@@ -12,10 +13,11 @@ using SegEngine.Server.Oip;
 namespace SegEngine.Server.Files;
 
 /// <summary>
-/// <c>POST /v1/models/{name}/segment</c>: a case's image files (multipart, one part per channel in channel order,
-/// <c>.nii</c> or <c>.nii.gz</c>) in, the segmentation file out, the same bytes <c>segengine predict</c> writes for that
-/// case. The uploads are kept under server-chosen names in a private folder for the request's life; no client text
-/// becomes a path, and messages name the client's file names, never the server's.
+/// <c>POST /v1/models/{name}/segment</c>: a case's image files in (multipart, one part per channel in channel order, in
+/// the model's file ending, either NIfTI form for a NIfTI model, and for a Tiff3DIO model its <c>.json</c> spacing file
+/// too), the segmentation file out, the same bytes <c>segengine predict</c> writes for that case. The uploads are kept
+/// under server-chosen names in a private folder for the request's life; no client text becomes a path, and messages
+/// name the client's file names, never the server's.
 /// </summary>
 internal static class SegmentEndpoint
 {
@@ -23,6 +25,25 @@ internal static class SegmentEndpoint
 
     public static void Map(IEndpointRouteBuilder routes, ServingState state) =>
         routes.MapPost("/v1/models/{name}/segment", context => OipHttpEndpoints.Answer(context, state, "segment", (model, trace, token) => SegmentAsync(context, state, model, trace, token)));
+
+    /// <summary>The case name the uploads are stored under (the channel files {case}_XXXX, Tiff3DIO's {case}.json).</summary>
+    private const string UploadCase = "upload";
+
+    /// <summary>
+    /// The endings an uploaded channel file may have: the model's own, which predict reads, and for a NIfTI model both
+    /// NIfTI forms, which its reader reads alike; the stored file keeps the one it has.
+    /// </summary>
+    private static string[] AcceptedEndings(ServedModel model)
+    {
+        string own = model.Model.FileEnding;
+        return own.Equals(".nii.gz", StringComparison.OrdinalIgnoreCase) || own.Equals(".nii", StringComparison.OrdinalIgnoreCase) ? [".nii.gz", ".nii"] : [own];
+    }
+
+    private static async Task SaveAsync(Stream body, string file, CancellationToken token)
+    {
+        await using var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await body.CopyToAsync(target, token).ConfigureAwait(false);
+    }
 
     private static async Task SegmentAsync(HttpContext context, ServingState state, ServedModel model, RequestTrace trace, CancellationToken token)
     {
@@ -49,20 +70,25 @@ internal static class SegmentEndpoint
                 }
 
                 string clientName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileName.HasValue ? disposition.FileName : disposition.FileNameStar).Value ?? "");
+                if (model.Model.ReaderWriter.Name == Tiff3DIO.ReaderName && clientName.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                {
+                    // Tiff3DIO reads the case's spacing from {case}.json beside its images, as predict finds it in the input folder.
+                    string spacingFile = Path.Combine(uploads.Path, UploadCase + ".json");
+                    await SaveAsync(section.Body, spacingFile, token).ConfigureAwait(false);
+                    names.Add(spacingFile, clientName);
+                    continue;
+                }
+
                 if (files.Count == model.Channels)
                 {
                     throw RequestFailure.BadRequest($"more than {model.Channels} image file(s) uploaded; model '{model.Name}' takes {model.Channels} channel(s) ({string.Join(", ", model.Model.ChannelNames)})");
                 }
 
-                string ending = clientName.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? ".nii.gz"
-                    : clientName.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? ".nii"
-                    : throw RequestFailure.BadRequest($"'{RequestFailure.Quote(clientName)}' is not a .nii or .nii.gz file");
-                string file = Path.Combine(uploads.Path, $"upload_{files.Count:D4}{ending}");
-                await using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                {
-                    await section.Body.CopyToAsync(target, token).ConfigureAwait(false);
-                }
-
+                string[] endings = AcceptedEndings(model);
+                string ending = endings.FirstOrDefault(e => clientName.EndsWith(e, StringComparison.OrdinalIgnoreCase))
+                    ?? throw RequestFailure.BadRequest($"'{RequestFailure.Quote(clientName)}' is not a {string.Join(" or ", endings)} file");
+                string file = Path.Combine(uploads.Path, $"{UploadCase}_{files.Count:D4}{ending}");
+                await SaveAsync(section.Body, file, token).ConfigureAwait(false);
                 names.Add(file, clientName);
                 files.Add(file);
             }
@@ -76,7 +102,7 @@ internal static class SegmentEndpoint
         string output = Path.Combine(uploads.Path, "segmentation" + model.Model.FileEnding);
         try
         {
-            var item = new BatchCase("upload", files, output, ProbabilitiesFile: null, PreviousStageFile: null);
+            var item = new BatchCase(UploadCase, files, output, ProbabilitiesFile: null, PreviousStageFile: null);
             CaseAdmission admission = CaseAdmission.Create(model.Model, item, state.Budget);
             if (admission.Refusal is { } refusal)
             {

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using SegEngine.Io;
+using SegEngine.Pipeline;
+using SegEngine.Server.Hosting;
 using SegEngine.Tests.Cli;
+using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Serving;
 
@@ -44,6 +48,47 @@ public sealed class SegmentEndpointTests(ServerFixture server) : IClassFixture<S
             Assert.Contains(problem, error, StringComparison.Ordinal);
             Assert.DoesNotContain(Path.GetTempPath(), error, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// Models that read other formats take their own file ending (a Tiff3DIO model also its spacing file), and answer
+    /// what predict writes for that case (the e2e17 inputs, made by nnU-Net's own writers).
+    /// </summary>
+    [Theory]
+    [InlineData("2d", NaturalImage2DIO.ReaderName, ".png", "png", "case_000")]
+    [InlineData("3d_fullres", Tiff3DIO.ReaderName, ".tif", "tiff", "case_001")]
+    public async Task ModelsReadingOtherFormatsTakeTheirOwnFiles(string configuration, string reader, string ending, string inputs, string caseId)
+    {
+        string modelFolder = ModelFixtures.CopySample(configuration);
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "plans.json"), p => p["image_reader_writer"] = reader);
+        ModelFixtures.EditJson(Path.Combine(modelFolder, "dataset.json"), d => d["file_ending"] = ending);
+        string folder = Path.Combine(TestPaths.Fixtures, "e2e17", "inputs", inputs);
+        string image = Path.Combine(folder, caseId + "_0000" + ending);
+        string expected = Path.Combine(TestPaths.NewTempFolder(), caseId + ending);
+        using (SegModel model = SegModel.Load(modelFolder, ServerFixture.ModelOptions))
+        {
+            model.PredictFile([image], expected);
+        }
+
+        (string, string, string)[] parts = reader == Tiff3DIO.ReaderName
+            ? [("image", image, caseId + "_0000" + ending), ("spacing", Path.Combine(folder, caseId + ".json"), caseId + ".json")]
+            : [("image", image, caseId + "_0000" + ending)];
+        await using SegServer served = await ServerFixture.StartAsync(new ServeOptions
+        {
+            Models = [new ServedModelSpec("other", modelFolder)],
+            ModelOptions = ServerFixture.ModelOptions,
+            Port = 0,
+            GrpcPort = null,
+            Log = TextWriter.Null,
+        });
+        using var http = new HttpClient { BaseAddress = served.HttpAddress, Timeout = TimeSpan.FromMinutes(2) };
+        using HttpResponseMessage response = await http.PostAsync("/v1/models/other/segment", Upload(parts));
+        using HttpResponseMessage other = await http.PostAsync("/v1/models/other/segment", Upload(("image", image, "case.txt")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(await File.ReadAllBytesAsync(expected), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
+        Assert.Contains($"is not a {ending} file", await OipClient.ReadErrorAsync(other), StringComparison.Ordinal);
     }
 
     internal static MultipartFormDataContent Upload(params (string Field, string File, string Name)[] parts)
