@@ -108,7 +108,7 @@ internal sealed record OnnxModelContents(
     /// <summary>An ONNX <c>StringStringEntryProto</c> (metadata_props): key (field 1) and value (field 2).</summary>
     private static (string Key, string Value) ReadEntry(ByteString message)
     {
-        var input = new CodedInputStream(message.ToByteArray());
+        var input = message.CreateCodedInput();
         string key = "";
         string value = "";
         for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
@@ -132,7 +132,7 @@ internal sealed record OnnxModelContents(
 
     private static (string Domain, long Version) ReadOpset(ByteString message)
     {
-        var input = new CodedInputStream(message.ToByteArray());
+        var input = message.CreateCodedInput();
         string domain = "";
         long version = 0;
         for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())

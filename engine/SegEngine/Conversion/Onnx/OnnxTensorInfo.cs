@@ -42,7 +42,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
     /// </summary>
     public static OnnxTensorInfo Read(ByteString valueInfo)
     {
-        var input = new CodedInputStream(valueInfo.ToByteArray());
+        var input = valueInfo.CreateCodedInput();
         string name = "";
         var type = (ElementType: "ONNX_TYPE_UNKNOWN", Dimensions: Array.Empty<long>(), Names: Array.Empty<string>());
         for (uint tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
@@ -53,7 +53,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
                     name = input.ReadString();
                     break;
                 case ValueInfoType when ProtobufWire.IsDelimited(tag):
-                    type = ReadType(new CodedInputStream(input.ReadBytes().ToByteArray()));
+                    type = ReadType(input.ReadBytes().CreateCodedInput());
                     break;
                 default:
                     input.SkipLastField();
@@ -71,7 +71,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
             int field = WireFormat.GetTagFieldNumber(tag);
             if (field == TypeTensorType && ProtobufWire.IsDelimited(tag))
             {
-                return ReadTensorType(new CodedInputStream(input.ReadBytes().ToByteArray()));
+                return ReadTensorType(input.ReadBytes().CreateCodedInput());
             }
 
             if (NonTensorKinds.TryGetValue(field, out string? kind))
@@ -98,7 +98,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
                     elementType = input.ReadInt32();
                     break;
                 case TensorTypeShape when ProtobufWire.IsDelimited(tag):
-                    ReadShape(new CodedInputStream(input.ReadBytes().ToByteArray()), dimensions, names);
+                    ReadShape(input.ReadBytes().CreateCodedInput(), dimensions, names);
                     break;
                 default:
                     input.SkipLastField();
@@ -120,7 +120,7 @@ internal sealed record OnnxTensorInfo(string Name, string ElementType, long[] Di
                 continue;
             }
 
-            var dimension = new CodedInputStream(input.ReadBytes().ToByteArray());
+            var dimension = input.ReadBytes().CreateCodedInput();
             long size = -1;
             string symbol = "";
             for (uint dimTag = dimension.ReadTag(); dimTag != 0; dimTag = dimension.ReadTag())

@@ -47,7 +47,7 @@ internal static class ProtobufWire
         else if (IsDelimited(tag))
         {
             // Packed, which proto2 readers must accept although onnx.proto does not declare it.
-            var packed = new CodedInputStream(input.ReadBytes().ToByteArray());
+            var packed = input.ReadBytes().CreateCodedInput();
             while (!packed.IsAtEnd)
             {
                 values.Add(packed.ReadInt64());

@@ -26,7 +26,7 @@ internal sealed record SourceNode(
 
     public static SourceNode Decode(ByteString encoded)
     {
-        var input = new CodedInputStream(encoded.ToByteArray());
+        var input = encoded.CreateCodedInput();
         string name = "", opType = "", domain = "";
         var inputs = new List<string>();
         var outputs = new List<string>();
@@ -67,7 +67,7 @@ internal sealed record SourceNode(
 
     private static void DecodeAttribute(ByteString encoded, Dictionary<string, long[]> ints, Dictionary<string, string> strings, HashSet<string> others)
     {
-        var input = new CodedInputStream(encoded.ToByteArray());
+        var input = encoded.CreateCodedInput();
         string name = "";
         var values = new List<long>();
         string? text = null;
