@@ -26,7 +26,7 @@ internal static class SegmentEndpoint
     public static void Map(IEndpointRouteBuilder routes, ServingState state) =>
         routes.MapPost("/v1/models/{name}/segment", context => OipHttpEndpoints.Answer(context, state, "segment", (model, trace, token) => SegmentAsync(context, state, model, trace, token)));
 
-    /// <summary>The case name the uploads are stored under (the channel files {case}_XXXX, Tiff3DIO's {case}.json).</summary>
+    /// <summary>The case name the uploads are stored under.</summary>
     private const string UploadCase = "upload";
 
     /// <summary>
@@ -38,6 +38,9 @@ internal static class SegmentEndpoint
         string own = model.Model.FileEnding;
         return own.Equals(".nii.gz", StringComparison.OrdinalIgnoreCase) || own.Equals(".nii", StringComparison.OrdinalIgnoreCase) ? [".nii.gz", ".nii"] : [own];
     }
+
+    /// <summary>The server's name for channel <paramref name="index"/> of the upload: <c>{case}_XXXX{ending}</c>, as predict names channels.</summary>
+    private static string ChannelFile(UploadFolder uploads, int index, string ending) => Path.Combine(uploads.Path, $"{UploadCase}_{index:D4}{ending}");
 
     private static async Task SaveAsync(Stream body, string file, CancellationToken token)
     {
@@ -72,8 +75,8 @@ internal static class SegmentEndpoint
                 string clientName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileName.HasValue ? disposition.FileName : disposition.FileNameStar).Value ?? "");
                 if (model.Model.ReaderWriter.Name == Tiff3DIO.ReaderName && clientName.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 {
-                    // Tiff3DIO reads the case's spacing from {case}.json beside its images, as predict finds it in the input folder.
-                    string spacingFile = Path.Combine(uploads.Path, UploadCase + ".json");
+                    // Stored where Tiff3DIO looks for it beside the first channel, as predict finds it in the input folder.
+                    string spacingFile = Tiff3DIO.SpacingFileOf(ChannelFile(uploads, 0, model.Model.FileEnding));
                     await SaveAsync(section.Body, spacingFile, token).ConfigureAwait(false);
                     names.Add(spacingFile, clientName);
                     continue;
@@ -87,7 +90,7 @@ internal static class SegmentEndpoint
                 string[] endings = AcceptedEndings(model);
                 string ending = endings.FirstOrDefault(e => clientName.EndsWith(e, StringComparison.OrdinalIgnoreCase))
                     ?? throw RequestFailure.BadRequest($"'{RequestFailure.Quote(clientName)}' is not a {string.Join(" or ", endings)} file");
-                string file = Path.Combine(uploads.Path, $"{UploadCase}_{files.Count:D4}{ending}");
+                string file = ChannelFile(uploads, files.Count, ending);
                 await SaveAsync(section.Body, file, token).ConfigureAwait(false);
                 names.Add(file, clientName);
                 files.Add(file);

@@ -99,11 +99,17 @@ internal sealed class Tiff3DIO : IImageReaderWriter
     /// </summary>
     private static (double[] Spacing, string[] Tokens) SpacingOf(string firstChannel)
     {
+        string aux = SpacingFileOf(firstChannel);
+        return File.Exists(aux) ? TiffSpacingFile.Read(aux) : ([1.0, 1.0, 1.0], ["1", "1", "1"]);
+    }
+
+    /// <summary>Where the case's spacing file lies: <c>{case}.json</c> beside the first channel file.</summary>
+    internal static string SpacingFileOf(string firstChannel)
+    {
         string ending = Ending(firstChannel);
-        string aux = firstChannel.Length > ending.Length + ChannelSuffixLength
+        return firstChannel.Length > ending.Length + ChannelSuffixLength
             ? firstChannel[..^(ending.Length + ChannelSuffixLength)] + ".json"
             : ".json";
-        return File.Exists(aux) ? TiffSpacingFile.Read(aux) : ([1.0, 1.0, 1.0], ["1", "1", "1"]);
     }
 
     /// <summary>nnU-Net's <c>'.' + f.split('.')[-1]</c>, which must be .tif or .tiff in any case.</summary>
