@@ -10,11 +10,11 @@ namespace SegEngine.Export;
 /// </summary>
 /// <remarks>
 /// Reproduces <c>convert_predicted_logits_to_segmentation_with_correct_shape</c> (<c>inference/export_prediction.py</c>)
-/// without <c>--save_probabilities</c>, nnunet-parity.md §5 and §5.2. Per slab: summarise the new slices
-/// (<see cref="SliceSummarizer"/>), emit every output slice whose taps have all arrived, deciding whole cells from the
-/// summaries (<see cref="CellFastPath"/>) and the rest voxel by voxel (<see cref="ExactVoxel"/>), then keep only what
-/// later output slices need (<see cref="SliceWindow"/>). Why this equals materialising every class:
-/// docs/fused-export.md.
+/// without <c>--save_probabilities</c>, nnunet-parity.md §5 and §5.2. Per slab (whole slices, or a band of their rows):
+/// summarise the new rows (<see cref="SliceSummarizer"/>), emit every output row whose taps have all arrived, deciding
+/// whole cells from the summaries (<see cref="CellFastPath"/>) and the rest voxel by voxel (<see cref="ExactVoxel"/>),
+/// then keep only what later output slices need (<see cref="SliceWindow"/>). Why this equals materialising every
+/// class: docs/fused-export.md.
 /// </remarks>
 internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
 {
@@ -31,11 +31,17 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     private readonly SliceWindow window;
     private readonly SliceSummarizer summarizer;
     private readonly TorchLayout? torch;
+    private readonly LogitSlabOrder order;
     private LabelMap? labels;
     private bool begun;
     private bool completed;
-    private int received;
     private int nextOutput;
+
+    // The run of slices being received (see LogitSlabOrder): the output slices it completes, the first of its output
+    // rows not yet emitted, and the first input slice outputs after the run still need.
+    private int runOutputEnd;
+    private int nextOutputRow;
+    private int keepFrom;
 
     public SegmentationExporter(ExportPlan plan)
     {
@@ -54,7 +60,11 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         summarizer = new SliceSummarizer(classes, plan.RegionsClassOrder, input);
         labels = LabelMap.Allocate(plan.OriginalShape, !plan.LabelsFitInBytes);
         torch = grid.Torch;
+        order = new LogitSlabOrder(input);
     }
+
+    /// <summary>The summary of every slice handed over at once.</summary>
+    public long WorkingBytesPerSlice => SummaryBytesPerSlice(input);
 
     /// <summary>The largest working memory held at once (summaries, cells, retained slices), excluding the label map.</summary>
     internal long PeakWorkingBytes => memory.Peak;
@@ -62,17 +72,20 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     /// <summary>Bytes of retained input slices (K classes each) at the peak; the rest of the working memory does not depend on K.</summary>
     internal long PeakRetainedSliceBytes => window.PeakRetainedBytes;
 
+    /// <summary>The summary the export keeps for each input slice of <paramref name="preprocessed"/> it holds.</summary>
+    public static long SummaryBytesPerSlice(Shape3 preprocessed) => SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X);
+
     /// <summary>
-    /// The working memory the export will hold for a preprocessed grid, for the memory plan: the summaries of every slice
-    /// of a slab of <paramref name="slabSlices"/> plus the two neighbour slices retained with all classes, or of every
-    /// slice when the logits come as one volume.
+    /// The working memory the export will hold for a preprocessed grid, for the memory plan, apart from the summaries of
+    /// the slices handed over at once (<see cref="WorkingBytesPerSlice"/>): those of the two neighbour slices and their
+    /// copies with all classes; or, when the logits come as one volume, the summaries of every slice.
     /// </summary>
-    public static long PlannedWorkingBytes(Shape3 preprocessed, int classes, int slabSlices, bool wholeVolume)
+    public static long PlannedWorkingBytes(Shape3 preprocessed, int classes, bool wholeVolume)
     {
         long slice = (long)preprocessed.Y * preprocessed.X;
-        long slices = wholeVolume ? preprocessed.Z : Math.Min(preprocessed.Z, slabSlices + 2);
-        long retained = wholeVolume ? 0 : 2L * classes * slice * sizeof(ushort);
-        return (slices * SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X)) + retained;
+        return wholeVolume
+            ? preprocessed.Z * SummaryBytesPerSlice(preprocessed)
+            : 2 * (SummaryBytesPerSlice(preprocessed) + (classes * slice * sizeof(ushort)));
     }
 
     public void Begin(int headCount, Shape3 shape)
@@ -100,12 +113,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         }
 
         (int zStart, int zCount) = (slab.ZStart, slab.ZCount);
-        if (zStart != received || zCount <= 0 || zStart + zCount > input.Z)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(slab), $"expected the slab starting at slice {received} with 1..{input.Z - received} slices, got [{zStart}, {zStart + zCount})");
-        }
-
+        (int rowFrom, int rowTo, bool starts, bool completes) = order.Next(slab);
         long expected = (long)classes * zCount * plane;
         if (slab.ContiguousLength >= 0 && slab.ContiguousLength != expected)
         {
@@ -114,16 +122,25 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
 
         LabelMap map = labels ?? throw new ObjectDisposedException(nameof(SegmentationExporter));
         var planes = new InputPlanes(slab, plane, window);
-        for (int z = zStart; z < zStart + zCount; z++)
+        if (starts)
         {
-            window.Open(z);
+            StartRun(zStart + zCount);
+            for (int z = zStart; z < zStart + zCount; z++)
+            {
+                window.Open(z);
+            }
         }
 
-        summarizer.Summarize(planes, window, zStart, zCount);
-        received = zStart + zCount;
-        EmitReadyOutputs(planes, map);
-        int keepFrom = nextOutput < grid.Z.OutputLength ? grid.Z.Low[nextOutput] : input.Z;
-        window.Retain(planes, keepFrom, zStart, zCount);
+        summarizer.Summarize(planes, window, zStart, zCount, rowFrom, rowTo);
+        EmitReadyRows(rowTo, planes, map);
+        if (completes)
+        {
+            // Released before the copies below, so whole slices never hold an old and a new neighbour copy at once.
+            nextOutput = runOutputEnd;
+            window.ReleaseBelow(Math.Min(keepFrom, zStart + zCount));
+        }
+
+        window.Retain(planes, keepFrom, zStart, zCount, rowFrom, rowTo);
     }
 
     public void Complete()
@@ -133,9 +150,9 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
             throw new InvalidOperationException("Complete must come once, after Begin");
         }
 
-        if (received != input.Z || nextOutput != grid.Z.OutputLength)
+        if (!order.Done || nextOutput != grid.Z.OutputLength)
         {
-            throw new InvalidOperationException($"Complete after {received} of {input.Z} slices");
+            throw new InvalidOperationException($"Complete before all {input.Z} slices were received");
         }
 
         completed = true;
@@ -162,32 +179,56 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         labels = null;
     }
 
-    /// <summary>Emits every output slice whose high z tap has arrived: first its cells, then its voxels.</summary>
-    private void EmitReadyOutputs(InputPlanes planes, LabelMap map)
+    /// <summary>
+    /// A run of slices ending before <paramref name="runEnd"/> begins: the output slices whose high z tap lies before it
+    /// are emitted while its rows come, and the slices from <see cref="keepFrom"/> on are kept for the outputs after it.
+    /// </summary>
+    private void StartRun(int runEnd)
     {
         TapPairs<double> tz = grid.Z;
-        int start = nextOutput;
-        int end = start;
-        while (end < tz.OutputLength && tz.High[end] < received)
+        runOutputEnd = nextOutput;
+        while (runOutputEnd < tz.OutputLength && tz.High[runOutputEnd] < runEnd)
         {
-            end++;
+            runOutputEnd++;
         }
 
-        if (end == start)
+        nextOutputRow = 0;
+        keepFrom = runOutputEnd < tz.OutputLength ? tz.Low[runOutputEnd] : input.Z;
+    }
+
+    /// <summary>
+    /// Emits the run's output rows whose high y tap is below <paramref name="rowTo"/> (every row once the input's last
+    /// row is in): first their cells, then their voxels.
+    /// </summary>
+    private void EmitReadyRows(int rowTo, InputPlanes planes, LabelMap map)
+    {
+        TapPairs<double> ty = grid.Y;
+        int rowStart = nextOutputRow;
+        int rowEnd = rowStart;
+        while (rowEnd < ty.OutputLength && (rowTo == input.Y || ty.High[rowEnd] < rowTo))
+        {
+            rowEnd++;
+        }
+
+        if (runOutputEnd == nextOutput || rowEnd == rowStart)
         {
             return;
         }
 
-        int firstCell = cellsZ.OfOutput[start];
-        int cellSlices = cellsZ.OfOutput[end - 1] - firstCell + 1;
-        int[] decided = ArrayPool<int>.Shared.Rent(cellSlices * cellsY.Count * cellsX.Count);
+        int firstCell = cellsZ.OfOutput[nextOutput];
+        int cellSlices = cellsZ.OfOutput[runOutputEnd - 1] - firstCell + 1;
+        int firstCellRow = cellsY.OfOutput[rowStart];
+        int cellRows = cellsY.OfOutput[rowEnd - 1] - firstCellRow + 1;
+        int[] decided = ArrayPool<int>.Shared.Rent(cellSlices * cellRows * cellsX.Count);
         memory.Add(decided.Length * (long)sizeof(int));
         try
         {
-            Parallel.For(0, cellSlices * cellsY.Count, row => DecideCellRow(firstCell, row, decided));
-            int height = grid.Y.OutputLength;
-            Parallel.For(0, (end - start) * height, row => EmitRow(start + (row / height), row % height, firstCell, decided, planes, map));
-            nextOutput = end;
+            var cells = new CellBlock(firstCell, firstCellRow, cellRows, decided);
+            Parallel.For(0, cellSlices * cellRows, row => DecideCellRow(cells, row));
+            int outputSlices = runOutputEnd - nextOutput;
+            int height = rowEnd - rowStart;
+            Parallel.For(0, outputSlices * height, row => EmitRow(nextOutput + (row / height), rowStart + (row % height), cells, planes, map));
+            nextOutputRow = rowEnd;
         }
         finally
         {
@@ -196,11 +237,11 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         }
     }
 
-    /// <summary>Row <paramref name="row"/> of the cells from z cell <paramref name="firstCell"/> on (z, then y).</summary>
-    private void DecideCellRow(int firstCell, int row, int[] decided)
+    /// <summary>Row <paramref name="row"/> of <paramref name="cells"/> (z, then y).</summary>
+    private void DecideCellRow(CellBlock cells, int row)
     {
-        int cz = firstCell + (row / cellsY.Count);
-        int cy = row % cellsY.Count;
+        int cz = cells.FirstSlice + (row / cells.Rows);
+        int cy = cells.FirstRow + (row % cells.Rows);
         CellFastPath.DecideRow(
             window.Summary(cellsZ.Low[cz]),
             window.Summary(cellsZ.High[cz]),
@@ -208,12 +249,13 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
             cellsY.High[cy] * input.X,
             input.X,
             cellsX,
-            decided.AsSpan(row * cellsX.Count, cellsX.Count));
+            cells.Decided.AsSpan(row * cellsX.Count, cellsX.Count));
     }
 
-    private void EmitRow(int oz, int oy, int firstCell, int[] decided, InputPlanes planes, LabelMap map)
+    private void EmitRow(int oz, int oy, CellBlock cells, InputPlanes planes, LabelMap map)
     {
-        int cellRow = (((cellsZ.OfOutput[oz] - firstCell) * cellsY.Count) + cellsY.OfOutput[oy]) * cellsX.Count;
+        int cellRow = (((cellsZ.OfOutput[oz] - cells.FirstSlice) * cells.Rows) + (cellsY.OfOutput[oy] - cells.FirstRow)) * cellsX.Count;
+        int[] decided = cells.Decided;
         int width = grid.X.OutputLength;
         int[] rented = ArrayPool<int>.Shared.Rent(width);
         Span<int> row = rented.AsSpan(0, width);

@@ -10,11 +10,15 @@ namespace SegEngine.Export;
 /// </summary>
 internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Shape3 input)
 {
-    /// <summary>Summarises slices [<paramref name="zStart"/>, +<paramref name="zCount"/>) row by row, in parallel.</summary>
+    /// <summary>
+    /// Summarises rows [<paramref name="rowFrom"/>, <paramref name="rowTo"/>) of slices [<paramref name="zStart"/>,
+    /// +<paramref name="zCount"/>), row by row, in parallel.
+    /// </summary>
     /// <exception cref="SegEngineException">A logit is NaN or infinite.</exception>
-    public void Summarize(InputPlanes planes, SliceWindow window, int zStart, int zCount)
+    public void Summarize(InputPlanes planes, SliceWindow window, int zStart, int zCount, int rowFrom, int rowTo)
     {
-        int rows = zCount * input.Y;
+        int height = rowTo - rowFrom;
+        int rows = zCount * height;
         int failures = 0;
         Parallel.For(
             0,
@@ -22,8 +26,8 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
             () => new float[2 * input.X],
             (row, _, scratch) =>
             {
-                int z = zStart + (row / input.Y);
-                if (!SummarizeRow(planes.Slice(z), window.Summary(z), row % input.Y, scratch))
+                int z = zStart + (row / height);
+                if (!SummarizeRow(planes.Slice(z), window.Summary(z), rowFrom + (row % height), scratch))
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -35,7 +39,7 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
         {
             throw new SegEngineException(
                 SegErrorCode.Numeric,
-                $"export: the logits of slices [{zStart}, {zStart + zCount}) contain NaN or infinity ({failures} rows); nnU-Net rejects such predictions");
+                $"export: the logits of slices [{zStart}, {zStart + zCount}), rows [{rowFrom}, {rowTo}) contain NaN or infinity ({failures} rows); nnU-Net rejects such predictions");
         }
     }
 

@@ -4,12 +4,14 @@ namespace SegEngine.Export;
 
 /// <summary>
 /// The input slices the fused export still holds: the summary of every slice received and not yet released, and, for
-/// the one or two slices that later output slices still need once their slab is gone, a copy of their K class planes.
+/// the one or two slices that later output slices still need once their slab is gone, a copy of their K class planes
+/// (made band by band when the slices come in bands).
 /// </summary>
 /// <remarks>Memory accounting: every rent and copy is counted in the shared <see cref="WorkingMemory"/>.</remarks>
 internal sealed unsafe class SliceWindow : IDisposable
 {
     private readonly int plane;
+    private readonly int rows;
     private readonly int classes;
     private readonly WorkingMemory memory;
     private readonly SliceSummary?[] summaries;
@@ -21,6 +23,7 @@ internal sealed unsafe class SliceWindow : IDisposable
     public SliceWindow(Shape3 input, int classes, WorkingMemory memory)
     {
         plane = input.Y * input.X;
+        rows = input.Y;
         this.classes = classes;
         this.memory = memory;
         summaries = new SliceSummary?[input.Z];
@@ -47,16 +50,29 @@ internal sealed unsafe class SliceWindow : IDisposable
         : throw new InvalidOperationException($"input slice {z} was not retained");
 
     /// <summary>
-    /// After a slab [<paramref name="zStart"/>, +<paramref name="zCount"/>) has been used: copies its slices from
-    /// <paramref name="keepFrom"/> on (the first input slice a later output still needs) and releases everything older.
+    /// Copies rows [<paramref name="rowFrom"/>, <paramref name="rowTo"/>) of the slab's slices from <paramref name="keepFrom"/>
+    /// on (the first input slice a later output still needs), so that once their rows are gone from the slab those
+    /// slices stay whole here.
     /// </summary>
-    public void Retain(InputPlanes planes, int keepFrom, int zStart, int zCount)
+    public void Retain(InputPlanes planes, int keepFrom, int zStart, int zCount, int rowFrom, int rowTo)
     {
-        int end = zStart + zCount;
-        ReleaseBelow(Math.Min(keepFrom, end));
-        for (int z = Math.Max(keepFrom, zStart); z < end; z++)
+        int width = plane / rows;
+        for (int z = Math.Max(keepFrom, zStart); z < zStart + zCount; z++)
         {
-            Copy(planes.Slice(z), z);
+            if (copies[z] == 0)
+            {
+                copies[z] = (nint)NativeMemory.Alloc((nuint)SliceBytes);
+                memory.Add(SliceBytes);
+                retainedBytes += SliceBytes;
+            }
+
+            SliceClassPlanes source = planes.Slice(z);
+            int from = rowFrom * width;
+            int length = (rowTo - rowFrom) * width;
+            for (int k = 0; k < classes; k++)
+            {
+                source.Class(k).Slice(from, length).CopyTo(new Span<Half>((Half*)copies[z] + ((long)k * plane) + from, length));
+            }
         }
 
         PeakRetainedBytes = Math.Max(PeakRetainedBytes, retainedBytes);
@@ -87,17 +103,4 @@ internal sealed unsafe class SliceWindow : IDisposable
     public void Dispose() => ReleaseBelow(summaries.Length);
 
     private long SliceBytes => (long)classes * plane * sizeof(Half);
-
-    private void Copy(SliceClassPlanes source, int z)
-    {
-        Half* own = (Half*)NativeMemory.Alloc((nuint)SliceBytes);
-        for (int k = 0; k < classes; k++)
-        {
-            source.Class(k).CopyTo(new Span<Half>(own + ((long)k * plane), plane));
-        }
-
-        copies[z] = (nint)own;
-        memory.Add(SliceBytes);
-        retainedBytes += SliceBytes;
-    }
 }

@@ -4,12 +4,15 @@ namespace SegEngine.Inference;
 internal sealed class LogitVolumeSink : ILogitSlabSink, IDisposable
 {
     private VolumeBuffer<Half>? volume;
-    private int nextSlice;
+    private LogitSlabOrder? order;
+
+    /// <summary>Copies every row as it comes: nothing is kept per slice beyond the volume itself.</summary>
+    public long WorkingBytesPerSlice => 0;
 
     /// <summary>The collected logits once <see cref="ILogitSlabSink.Complete"/> ran; the caller takes ownership.</summary>
     public VolumeBuffer<Half> TakeVolume()
     {
-        if (volume is null || nextSlice != volume.Shape.Z)
+        if (volume is null || order?.Done != true)
         {
             throw new InvalidOperationException("the sliding window has not delivered every slice yet");
         }
@@ -23,35 +26,31 @@ internal sealed class LogitVolumeSink : ILogitSlabSink, IDisposable
     {
         volume?.Dispose();
         volume = VolumeBuffer<Half>.Allocate(headCount, shape);
-        nextSlice = 0;
+        order = new LogitSlabOrder(shape);
     }
 
     public void Accept(LogitSlab slab)
     {
         VolumeBuffer<Half> target = volume ?? throw new InvalidOperationException("Accept before Begin");
-        if (slab.ZStart != nextSlice || slab.ZCount <= 0 || slab.ZStart + slab.ZCount > target.Shape.Z)
-        {
-            throw new InvalidOperationException($"slab [{slab.ZStart}, {slab.ZStart + slab.ZCount}) out of order; expected a slab starting at {nextSlice}");
-        }
-
+        (int rowFrom, int rowTo, _, _) = order!.Next(slab);
         int sliceLength = target.Shape.Y * target.Shape.X;
+        int from = rowFrom * target.Shape.X;
+        int length = (rowTo - rowFrom) * target.Shape.X;
         for (int z = slab.ZStart; z < slab.ZStart + slab.ZCount; z++)
         {
             Export.SliceClassPlanes planes = slab.Slice(z, sliceLength);
             for (int k = 0; k < target.Channels; k++)
             {
-                planes.Class(k).CopyTo(target.Channel(k).Slice(z * sliceLength, sliceLength));
+                planes.Class(k).Slice(from, length).CopyTo(target.Channel(k).Slice((z * sliceLength) + from, length));
             }
         }
-
-        nextSlice += slab.ZCount;
     }
 
     public void Complete()
     {
-        if (volume is null || nextSlice != volume.Shape.Z)
+        if (volume is null || order?.Done != true)
         {
-            throw new InvalidOperationException($"completed after {nextSlice} slices of {volume?.Shape.Z}");
+            throw new InvalidOperationException($"completed before every slice of {volume?.Shape.Z} was delivered");
         }
     }
 

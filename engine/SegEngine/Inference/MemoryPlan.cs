@@ -6,7 +6,8 @@ namespace SegEngine.Inference;
 /// <summary>
 /// The host memory the inference stage of one case will hold, computed before any work starts, and the batch size
 /// chosen to fit a budget. Aggregation always streams: the fp16 sums are held only for the slices under the window
-/// (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there.
+/// (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there,
+/// whole or band by band (<see cref="LogitHandOver"/>, chosen here and followed by the sliding window).
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
@@ -20,8 +21,10 @@ public sealed class MemoryPlan
     private const int MaxPlannedBatch = 8;
 
     private MemoryPlan(
-        IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, long warmedUpBytes, int batchSize, int streamingDepth, double budgetGb)
+        IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, long warmedUpBytes, int batchSize, int streamingDepth, double budgetGb,
+        LogitHandOver handOver)
     {
+        HandOver = handOver;
         Items = items;
         PerCaseBytes = perCaseBytes;
         WarmedUpBytes = warmedUpBytes;
@@ -57,11 +60,16 @@ public sealed class MemoryPlan
     /// <summary>The budget it was planned for; 0 means unlimited.</summary>
     public double BudgetGb { get; }
 
+    /// <summary>How finished slices go to the sink, and the accumulator's peak that follows.</summary>
+    internal LogitHandOver HandOver { get; }
+
     /// <summary>
     /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
     /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
-    /// memory (0 when planned elsewhere); <paramref name="probabilityBytes"/> the probabilities handed over in memory.
+    /// memory apart from what it keeps per slice it is handed at once (<paramref name="sinkBytesPerSlice"/>; slabs of
+    /// <paramref name="slabSlices"/> when whole slices go over); <paramref name="probabilityBytes"/> the probabilities
+    /// handed over in memory.
     /// <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
     /// <paramref name="networksWarmedUp"/> says every fold's session has run a tile, so <see cref="WarmedUpBytes"/> is resident already.
     /// </summary>
@@ -80,7 +88,9 @@ public sealed class MemoryPlan
         long labelMapBytes = 0,
         long exportWorkingBytes = 0,
         bool networksWarmedUp = true,
-        long probabilityBytes = 0)
+        long probabilityBytes = 0,
+        long sinkBytesPerSlice = 0,
+        int slabSlices = 1)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -89,6 +99,8 @@ public sealed class MemoryPlan
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(folds);
         options.Validate();
         SlidingWindowGrid grid = SlidingWindowGrid.Create(image, patchSize, options.StepSize);
+        LogitHandOver handOver = LogitHandOver.Choose(grid, (folds * headCount) + 1, sinkBytesPerSlice, slabSlices);
+        exportWorkingBytes += handOver.SinkSlices * sinkBytesPerSlice;
         int passes = MirrorCombinations.Passes(mirroringAxes, patchSize.Count, options.UseMirroring).Length;
 
         if (options.BatchSize > 1 && !dynamicBatch)
@@ -100,17 +112,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
+            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
+        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes);
+            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
             if (!candidate.Fits)
             {
                 break;
@@ -152,10 +164,10 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes)
+        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes,
+        LogitHandOver handOver)
     {
         long patchVoxels = grid.Patch.Voxels;
-        long paddedSlice = (long)grid.Padded.Y * grid.Padded.X;
         int depth = grid.Patch.Z;
         long tilesPerRun = options.BatchMirrors ? (long)batch * passes : batch;
         long preprocessedBytes = channels * grid.Image.Voxels * sizeof(float);
@@ -170,7 +182,7 @@ public sealed class MemoryPlan
         {
             ("input image", inputImageBytes),
             ("preprocessed volume (f32)", preprocessedBytes),
-            ("aggregation slab (f16)", SliceAccumulator.BytesFor(depth, ((long)folds * headCount) + 1, paddedSlice)),
+            ("aggregation slab (f16)", handOver.AccumulatorBytes),
 
             // The mirror average needs its own K-class buffer beside the network's output; without mirroring the output is aggregated in place.
             ("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0))),
@@ -182,6 +194,6 @@ public sealed class MemoryPlan
             ("probabilities (f32)", probabilityBytes),
         };
         long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
-        return new MemoryPlan(items, perCase, networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb);
+        return new MemoryPlan(items, perCase, networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb, handOver);
     }
 }

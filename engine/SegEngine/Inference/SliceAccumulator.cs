@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace SegEngine.Inference;
 
 /// <summary>
@@ -7,15 +5,19 @@ namespace SegEngine.Inference;
 /// <see cref="PlaneLength"/> values (each fold's K class planes, then the Gaussian weights). A slice is held from the
 /// first tile row that touches it until it is final and handed to the export; released blocks are reused, so the
 /// memory is that of the most slices ever held at once: one patch depth while a tile row runs, and between rows only
-/// the partial sums that wait for the next row.
+/// the partial sums that wait for the next row. Rows of a held slice that are final and handed over can be discarded
+/// (<see cref="Discard"/>), so a slice finished band by band gives its memory back as it goes.
 /// </summary>
-/// <remarks>Native blocks keep fixed addresses, so a finished slice is handed to the sink in place (<see cref="LogitSlab.OfSlices"/>).</remarks>
+/// <remarks>
+/// Native blocks keep fixed addresses, so a finished slice is handed to the sink in place (<see cref="LogitSlab.OfSlices"/>).
+/// Blocks are <see cref="ZeroedPages"/>: a released block is zeroed by giving its pages back, and a reused one costs
+/// only the pages its next slice touches.
+/// </remarks>
 internal sealed unsafe class SliceAccumulator : IDisposable
 {
     private readonly nint[] held;
     private readonly Stack<nint> free = new();
     private readonly nuint blockBytes;
-    private int blocks;
 
     public SliceAccumulator(int slices, int planes, int planeLength)
     {
@@ -35,11 +37,8 @@ internal sealed unsafe class SliceAccumulator : IDisposable
 
     public int PlaneLength { get; }
 
-    /// <summary>Bytes of every block allocated so far: the most ever held at once.</summary>
-    public long AllocatedBytes => blocks * (long)blockBytes;
-
-    /// <summary>The bytes <paramref name="slices"/> held blocks take; the memory plan's figure.</summary>
-    public static long BytesFor(long slices, long planes, long planeLength) => slices * planes * planeLength * sizeof(ushort);
+    /// <summary>The bytes <paramref name="rows"/> held rows of <paramref name="rowLength"/> values take in each of <paramref name="planes"/> planes; the memory plan's figure.</summary>
+    public static long BytesFor(long rows, long planes, long rowLength) => rows * planes * rowLength * sizeof(ushort);
 
     /// <summary>Holds every slice of [<paramref name="from"/>, <paramref name="to"/>) not yet held, zeroed.</summary>
     public void Hold(int from, int to)
@@ -54,11 +53,9 @@ internal sealed unsafe class SliceAccumulator : IDisposable
             nint block;
             if (!free.TryPop(out block))
             {
-                block = (nint)NativeMemory.AlignedAlloc(blockBytes, 64);
-                blocks++;
+                block = (nint)ZeroedPages.Allocate(blockBytes);
             }
 
-            NativeMemory.Clear((void*)block, blockBytes);
             held[z] = block;
         }
     }
@@ -69,10 +66,30 @@ internal sealed unsafe class SliceAccumulator : IDisposable
     /// <summary>Plane <paramref name="plane"/> of held slice <paramref name="z"/>.</summary>
     public Span<Half> Plane(int z, int plane) => new((Half*)Block(z) + ((long)plane * PlaneLength), PlaneLength);
 
-    /// <summary>Gives slice <paramref name="z"/>'s block back for reuse by a later slice.</summary>
+    /// <summary>
+    /// Slice <paramref name="z"/> no longer needs values [<paramref name="from"/>, <paramref name="to"/>) of planes
+    /// [<paramref name="firstPlane"/>, +<paramref name="planes"/>): their whole pages go back to the OS.
+    /// </summary>
+    public void Discard(int z, int firstPlane, int planes, long from, long to)
+    {
+        if (to <= from)
+        {
+            return;
+        }
+
+        Half* block = (Half*)Block(z);
+        for (int p = firstPlane; p < firstPlane + planes; p++)
+        {
+            ZeroedPages.Discard(block + ((long)p * PlaneLength) + from, (nuint)(to - from) * sizeof(ushort));
+        }
+    }
+
+    /// <summary>Gives slice <paramref name="z"/>'s block back, zeroed, for reuse by a later slice.</summary>
     public void Release(int z)
     {
-        free.Push(Block(z));
+        nint block = Block(z);
+        ZeroedPages.Rezero((void*)block, blockBytes);
+        free.Push(block);
         held[z] = 0;
     }
 
@@ -82,15 +99,14 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         {
             if (held[z] != 0)
             {
-                Release(z);
+                free.Push(held[z]);
+                held[z] = 0;
             }
         }
 
         while (free.TryPop(out nint block))
         {
-            NativeMemory.AlignedFree((void*)block);
+            ZeroedPages.Free((void*)block, blockBytes);
         }
-
-        blocks = 0;
     }
 }

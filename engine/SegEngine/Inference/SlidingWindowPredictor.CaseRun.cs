@@ -23,6 +23,7 @@ internal sealed partial class SlidingWindowPredictor
         private readonly Mirror[] passes;
         private readonly int batch;
         private readonly bool batchMirrors;
+        private readonly LogitHandOver handOver;
         private readonly ILogitSlabSink sink;
         private readonly int channels;
         private readonly int headCount;
@@ -41,12 +42,14 @@ internal sealed partial class SlidingWindowPredictor
         private readonly TileAggregation aggregation;
         private readonly Action<int> finishClass;
 
-        // The slice the parallel finish works on.
+        // The slice and padded rows the parallel finish works on.
         private int finishSlice;
+        private int finishRowFrom;
+        private int finishRowTo;
 
         public CaseRun(
             SlidingWindowGrid grid, VolumeBuffer<float> image, IReadOnlyList<ITileNetwork> folds, Half[] gaussian,
-            Mirror[] passes, int batch, bool batchMirrors, int slabSlices, ILogitSlabSink sink)
+            Mirror[] passes, int batch, bool batchMirrors, LogitHandOver handOver, ILogitSlabSink sink)
         {
             this.grid = grid;
             this.image = image;
@@ -55,6 +58,7 @@ internal sealed partial class SlidingWindowPredictor
             this.passes = passes;
             this.batch = batch;
             this.batchMirrors = batchMirrors && passes.Length > 1 && folds.All(f => f.DynamicBatch);
+            this.handOver = handOver;
             this.sink = sink;
             channels = folds[0].InputChannels;
             headCount = folds[0].HeadCount;
@@ -66,7 +70,7 @@ internal sealed partial class SlidingWindowPredictor
             predictions = passes.Length > 1 ? MemoryOwner<float>.Allocate(batch * headCount * tileVoxels) : null;
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
-            finishedSlices = new nint[slabSlices];
+            finishedSlices = new nint[Math.Max(handOver.SlabSlices, handOver.BandSlices)];
             failedRows = new int[weightPlane];
             aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
             finishClass = FinishClass;
@@ -76,11 +80,14 @@ internal sealed partial class SlidingWindowPredictor
         {
             sink.Begin(headCount, grid.Image);
             int[] zOffsets = grid.Offsets[0];
+            int bandWidth = grid.Offsets[2].Length;
             long positions = (long)zOffsets.Length * rowTiles.Length;
             long positionsDone = 0;
             for (int zi = 0; zi < zOffsets.Length; zi++)
             {
                 int z = zOffsets[zi];
+                int finishedTo = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;
+                int bandedTo = handOver.InBands ? Math.Min(finishedTo, z + handOver.BandSlices) : z;
                 accumulator.Hold(z, z + depth);
                 for (int start = 0; start < rowTiles.Length; start += batch)
                 {
@@ -100,11 +107,17 @@ internal sealed partial class SlidingWindowPredictor
                         }
                     }
 
+                    // A band is final once the last tile of its y offset is in: the row's later tiles start at larger offsets.
+                    for (int band = start / bandWidth; band < (start + count) / bandWidth && bandedTo > z; band++)
+                    {
+                        EmitBand(z, bandedTo, band);
+                    }
+
                     positionsDone += count;
                     progress?.Report((double)positionsDone / positions);
                 }
 
-                Emit(z, zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z);
+                Emit(bandedTo, finishedTo);
             }
 
             sink.Complete();
@@ -229,33 +242,21 @@ internal sealed partial class SlidingWindowPredictor
             aggregation.Add(fold * headCount, z0, offset.Y, offset.X, prediction, withWeights: fold == folds.Count - 1);
 
         /// <summary>
-        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: <see cref="ExportSlabSlices"/> at a time,
-        /// finish each in place (<see cref="FinishClass"/>), hand those inside the image to the sink straight from their
+        /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: <see cref="LogitHandOver.SlabSlices"/> at a
+        /// time, finish each in place (<see cref="FinishClass"/>), hand those inside the image to the sink straight from their
         /// blocks, and release the blocks.
         /// </summary>
         private void Emit(int from, int to)
         {
-            int padZ = grid.PadBelow.Z;
-            for (int start = from; start < to; start += finishedSlices.Length)
+            for (int start = from; start < to; start += handOver.SlabSlices)
             {
-                int end = Math.Min(start + finishedSlices.Length, to);
+                int end = Math.Min(start + handOver.SlabSlices, to);
                 for (int zp = start; zp < end; zp++)
                 {
-                    Finish(zp);
+                    Finish(zp, 0, grid.Padded.Y);
                 }
 
-                int imageFrom = Math.Max(start, padZ) - padZ;
-                int imageTo = Math.Min(end, padZ + grid.Image.Z) - padZ;
-                if (imageTo > imageFrom)
-                {
-                    for (int z = imageFrom; z < imageTo; z++)
-                    {
-                        finishedSlices[z - imageFrom] = accumulator.Block(z + padZ);
-                    }
-
-                    sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength));
-                }
-
+                HandOver(start, end, 0, grid.Padded.Y);
                 for (int zp = start; zp < end; zp++)
                 {
                     accumulator.Release(zp);
@@ -263,11 +264,88 @@ internal sealed partial class SlidingWindowPredictor
             }
         }
 
-        /// <summary>Finishes padded slice <paramref name="zp"/>, classes in parallel, and reports the first infinity as nnU-Net's order would meet it.</summary>
-        private void Finish(int zp)
+        /// <summary>
+        /// Band <paramref name="band"/> (the padded rows from its y offset to the next) of slices [<paramref name="from"/>,
+        /// <paramref name="to"/>) is final: finish it in place, hand it to the sink, then discard what neither the
+        /// finishing of later bands nor the sink will read again; after the last band, release the blocks.
+        /// </summary>
+        private void EmitBand(int from, int to, int band)
+        {
+            int[] bands = grid.Offsets[1];
+            bool last = band + 1 == bands.Length;
+            int rowFrom = bands[band];
+            int rowTo = last ? grid.Padded.Y : bands[band + 1];
+            if (rowTo > rowFrom)
+            {
+                for (int zp = from; zp < to; zp++)
+                {
+                    Finish(zp, rowFrom, rowTo);
+                }
+
+                HandOver(from, to, rowFrom, rowTo);
+            }
+
+            for (int zp = from; zp < to; zp++)
+            {
+                if (last)
+                {
+                    accumulator.Release(zp);
+                }
+                else
+                {
+                    DiscardFinishedRows(zp, rowTo);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Hands padded slices [<paramref name="from"/>, <paramref name="to"/>), padded rows [<paramref name="rowFrom"/>,
+        /// <paramref name="rowTo"/>), to the sink: the part inside the image, if any.
+        /// </summary>
+        private void HandOver(int from, int to, int rowFrom, int rowTo)
+        {
+            Shape3 pad = grid.PadBelow;
+            int imageFrom = Math.Max(from, pad.Z) - pad.Z;
+            int imageTo = Math.Min(to, pad.Z + grid.Image.Z) - pad.Z;
+            int imageRowFrom = Math.Clamp(rowFrom - pad.Y, 0, grid.Image.Y);
+            int imageRowTo = Math.Clamp(rowTo - pad.Y, 0, grid.Image.Y);
+            if (imageTo <= imageFrom || imageRowTo <= imageRowFrom)
+            {
+                return;
+            }
+
+            for (int z = imageFrom; z < imageTo; z++)
+            {
+                finishedSlices[z - imageFrom] = accumulator.Block(z + pad.Z);
+            }
+
+            sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength, imageRowFrom, imageRowTo));
+        }
+
+        /// <summary>
+        /// Padded slice <paramref name="zp"/> is finished and handed over below padded row <paramref name="rowTo"/>: its
+        /// result planes (cropped rows, inside the image) are discarded below the band's last row, which the sink may read
+        /// with the next band; its other planes (folds after the first, the weights: padded rows) below <paramref name="rowTo"/>.
+        /// </summary>
+        /// <remarks>Every discard starts at the plane's start: pages that straddled an earlier boundary go with this one.</remarks>
+        private void DiscardFinishedRows(int zp, int rowTo)
+        {
+            Shape3 shape = grid.Image;
+            long paddedBelow = (long)rowTo * grid.Padded.X;
+            bool inImage = zp >= grid.PadBelow.Z && zp < grid.PadBelow.Z + shape.Z;
+            long resultBelow = inImage ? (long)Math.Clamp(rowTo - grid.PadBelow.Y - 1, 0, shape.Y) * shape.X : paddedBelow;
+            accumulator.Discard(zp, 0, headCount, 0, resultBelow);
+            accumulator.Discard(zp, headCount, accumulator.Planes - headCount, 0, paddedBelow);
+        }
+
+        /// <summary>
+        /// Finishes padded rows [<paramref name="rowFrom"/>, <paramref name="rowTo"/>) of padded slice <paramref name="zp"/>,
+        /// classes in parallel, and reports the first infinity as nnU-Net's order would meet it.
+        /// </summary>
+        private void Finish(int zp, int rowFrom, int rowTo)
         {
             failedRows.AsSpan().Fill(-1);
-            finishSlice = zp;
+            (finishSlice, finishRowFrom, finishRowTo) = (zp, rowFrom, rowTo);
             Parallel.For(0, headCount, finishClass);
             for (int f = 0; f < folds.Count; f++)
             {
@@ -285,16 +363,18 @@ internal sealed partial class SlidingWindowPredictor
         }
 
         /// <summary>
-        /// Class <paramref name="k"/> of slice <see cref="finishSlice"/>: every fold divided by the weights row by row (each whole
-        /// padded row checked for infinities, as nnU-Net checks before cropping), cropped into the image's Y·X plane at the
-        /// start of fold 0's plane, later folds added in order and the sum divided by their count.
+        /// Class <paramref name="k"/> of the rows being finished (<see cref="finishSlice"/>, <see cref="finishRowFrom"/> to
+        /// <see cref="finishRowTo"/>): every fold divided by the weights row by row (each whole padded row checked for
+        /// infinities, as nnU-Net checks before cropping), cropped into the image's Y·X plane at the start of fold 0's
+        /// plane, later folds added in order and the sum divided by their count.
         /// </summary>
         /// <remarks>
-        /// Cropping in place is safe: image row y lands at y·X, never after padded row y + pad.Y starts, which is read first.
+        /// Cropping in place is safe as long as rows are finished in order: image row y lands at y·X, never after padded
+        /// row y + pad.Y starts, which is read first.
         /// </remarks>
         private void FinishClass(int k)
         {
-            int zp = finishSlice;
+            (int zp, int rowFrom, int rowTo) = (finishSlice, finishRowFrom, finishRowTo);
             Shape3 shape = grid.Image;
             Shape3 pad = grid.PadBelow;
             int paddedX = grid.Padded.X;
@@ -304,7 +384,7 @@ internal sealed partial class SlidingWindowPredictor
             for (int f = 0; f < folds.Count; f++)
             {
                 Span<Half> logits = accumulator.Plane(zp, (f * headCount) + k);
-                for (int yp = 0; yp < grid.Padded.Y; yp++)
+                for (int yp = rowFrom; yp < rowTo; yp++)
                 {
                     Span<Half> row = logits.Slice(yp * paddedX, paddedX);
                     SegKernels.DivideHalf(row, weights.Slice(yp * paddedX, paddedX), row);
@@ -333,9 +413,11 @@ internal sealed partial class SlidingWindowPredictor
                 }
             }
 
-            if (inImage && folds.Count > 1)
+            int imageRowFrom = Math.Clamp(rowFrom - pad.Y, 0, shape.Y);
+            int imageRowTo = Math.Clamp(rowTo - pad.Y, 0, shape.Y);
+            if (inImage && folds.Count > 1 && imageRowTo > imageRowFrom)
             {
-                Span<Half> sum = result[..(shape.Y * shape.X)];
+                Span<Half> sum = result[(imageRowFrom * shape.X)..(imageRowTo * shape.X)];
                 SegKernels.DivideHalf(sum, (Half)folds.Count, sum);
             }
         }

@@ -53,19 +53,29 @@ internal sealed partial class SlidingWindowPredictor
     /// </summary>
     internal int ExportSlabSlices { get; init; } = 16;
 
+    /// <summary>
+    /// Forces finished slices over whole (false) or in bands (true) instead of the plan's choice, to test both; the
+    /// plan's figures then describe the other hand-over.
+    /// </summary>
+    internal bool? ExportInBands { get; init; }
+
     /// <summary>The most slices one slab hands the sink for <paramref name="patchSize"/>: <see cref="ExportSlabSlices"/>, at most the patch depth (one slice for a 2-D patch).</summary>
     internal int SlabSlices(IReadOnlyList<int> patchSize) => Math.Min(patchSize.Count == 3 ? patchSize[0] : 1, ExportSlabSlices);
 
-    /// <summary>The plan the prediction will follow for this image, for printing or checking up front.</summary>
+    /// <summary>
+    /// The plan the prediction will follow for this image, for printing or checking up front. The sink keeps
+    /// <paramref name="sinkBytesPerSlice"/> for each slice it is handed at once (<see cref="ILogitSlabSink.WorkingBytesPerSlice"/>)
+    /// and <paramref name="exportWorkingBytes"/> besides.
+    /// </summary>
     public MemoryPlan Plan(
         Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, long inputImageBytes = 0, long labelMapBytes = 0, long exportWorkingBytes = 0,
-        long probabilityBytes = 0)
+        long probabilityBytes = 0, long sinkBytesPerSlice = 0)
     {
         ITileNetwork first = CheckFolds(folds);
         return MemoryPlan.Compute(
             image, first.InputChannels, first.HeadCount, first.PatchSize, folds.Count,
             folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes,
-            networksWarmedUp: folds.All(f => f.WarmedUp), probabilityBytes);
+            networksWarmedUp: folds.All(f => f.WarmedUp), probabilityBytes, sinkBytesPerSlice, SlabSlices(first.PatchSize));
     }
 
     /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>
@@ -88,10 +98,17 @@ internal sealed partial class SlidingWindowPredictor
                 SegErrorCode.InvalidInput, $"the preprocessed case has {preprocessed.Channels} channels but the network expects {first.InputChannels}");
         }
 
-        MemoryPlan plan = Plan(preprocessed.Shape, folds);
+        MemoryPlan plan = Plan(preprocessed.Shape, folds, sinkBytesPerSlice: sink.WorkingBytesPerSlice);
         var grid = SlidingWindowGrid.Create(preprocessed.Shape, first.PatchSize, options.StepSize);
         Mirror[] passes = MirrorCombinations.Passes(mirroringAxes, first.PatchSize.Count, options.UseMirroring);
-        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, SlabSlices(first.PatchSize), sink);
+        int planes = (folds.Count * first.HeadCount) + 1;
+        LogitHandOver handOver = ExportInBands switch
+        {
+            true => LogitHandOver.Bands(grid, planes, SlabSlices(first.PatchSize)),
+            false => LogitHandOver.WholeSlices(grid, planes, SlabSlices(first.PatchSize)),
+            null => plan.HandOver,
+        };
+        using var run = new CaseRun(grid, preprocessed, folds, Gaussian(first.PatchSize), passes, plan.BatchSize, options.BatchMirrors, handOver, sink);
         run.Execute(progress, cancellationToken);
     }
 

@@ -25,14 +25,16 @@ internal static class CaseMemoryPlanner
         long labelBytes = imageShape.Voxels * model.LabelBytesPerVoxel;
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         OrtTileNetwork first = model.Folds[0];
-        int slabSlices = model.Predictor.SlabSlices(first.PatchSize);
         bool keepsLogits = probabilities != ProbabilityOutput.None;
-        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: keepsLogits);
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, wholeVolume: keepsLogits);
+
+        // Kept logits are collected row by row (LogitVolumeSink) and exported later; otherwise the export takes the slabs.
+        long sinkBytesPerSlice = keepsLogits ? 0 : SegmentationExporter.SummaryBytesPerSlice(network);
 
         // The probabilities follow the label export, once its working memory is released.
         exportBytes = keepsLogits ? Math.Max(exportBytes, ProbabilityWriter.PlannedWorkingBytes(imageShape)) : exportBytes;
         long probabilityBytes = probabilities == ProbabilityOutput.Memory ? first.HeadCount * imageShape.Voxels * sizeof(float) : 0;
-        return model.Predictor.Plan(network, model.Folds, keepsLogits, imageBytes, labelBytes, exportBytes, probabilityBytes);
+        return model.Predictor.Plan(network, model.Folds, keepsLogits, imageBytes, labelBytes, exportBytes, probabilityBytes, sinkBytesPerSlice);
     }
 
     /// <summary>Refuses a case before preprocessing when its plan cannot fit the budget, releasing <paramref name="data"/> then.</summary>

@@ -9,6 +9,8 @@ internal sealed class TimedSink(ILogitSlabSink inner) : ILogitSlabSink
 
     public double Seconds => (double)ticks / Stopwatch.Frequency;
 
+    public long WorkingBytesPerSlice => inner.WorkingBytesPerSlice;
+
     public void Begin(int headCount, Shape3 shape) => Time(() => inner.Begin(headCount, shape));
 
     public void Accept(LogitSlab slab)

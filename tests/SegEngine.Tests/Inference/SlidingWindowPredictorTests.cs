@@ -44,18 +44,49 @@ public class SlidingWindowPredictorTests
         using VolumeBuffer<float> image = RandomImage(1, new Shape3(13, 9, 10), 5);
         var sink = new RecordingSink();
 
-        new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: [0]).Predict(image, [network], sink, CancellationToken.None);
+        new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: [0]) { ExportInBands = false }.Predict(image, [network], sink, CancellationToken.None);
 
         Assert.Equal(13, sink.Slabs.Sum(s => s.Count));
         Assert.True(sink.Slabs.Count > 1, "a volume deeper than the patch should stream in several slabs");
         int next = 0;
-        foreach ((int start, int count) in sink.Slabs)
+        foreach ((int start, int count, int rowFrom, int rowTo) in sink.Slabs)
         {
             Assert.Equal(next, start);
             Assert.InRange(count, 1, 4);
+            Assert.Equal((0, 9), (rowFrom, rowTo));
             next += count;
         }
 
+        Assert.True(sink.Completed);
+    }
+
+    [Fact]
+    public void BandsArriveInOrderAndCoverEveryRowOnce()
+    {
+        // y offsets 0, 8, 16, 24 (patch 16 over 40 rows at step 0.5): bands of 8, 8, 8 and 16 rows.
+        var network = new FakeTileNetwork(1, 2, [8, 16, 8], dynamicBatch: false, 0f);
+        using VolumeBuffer<float> image = RandomImage(1, new Shape3(17, 40, 10), 5);
+        var sink = new RecordingSink();
+
+        new SlidingWindowPredictor(new InferenceOptions(), mirroringAxes: []) { ExportInBands = true }.Predict(image, [network], sink, CancellationToken.None);
+
+        var order = new LogitSlabOrder(image.Shape);
+        int[] rowsSeen = new int[17 * 40];
+        foreach ((int start, int count, int rowFrom, int rowTo) in sink.Slabs)
+        {
+            order.Next(SlabOf(start, count, rowFrom, rowTo));
+            for (int z = start; z < start + count; z++)
+            {
+                for (int y = rowFrom; y < rowTo; y++)
+                {
+                    rowsSeen[(z * 40) + y]++;
+                }
+            }
+        }
+
+        Assert.True(order.Done);
+        Assert.All(rowsSeen, n => Assert.Equal(1, n));
+        Assert.Contains(sink.Slabs, s => s.RowFrom == 8 && s.RowTo == 16);
         Assert.True(sink.Completed);
     }
 
@@ -154,17 +185,22 @@ public class SlidingWindowPredictorTests
         return image;
     }
 
+    private static LogitSlab SlabOf(int start, int count, int rowFrom, int rowTo) =>
+        LogitSlab.OfSlices(start, count, new nint[count], 0, rowFrom, rowTo);
+
     private sealed class RecordingSink : ILogitSlabSink
     {
-        public List<(int Start, int Count)> Slabs { get; } = [];
+        public List<(int Start, int Count, int RowFrom, int RowTo)> Slabs { get; } = [];
 
         public bool Completed { get; private set; }
+
+        public long WorkingBytesPerSlice => 0;
 
         public void Begin(int headCount, Shape3 shape)
         {
         }
 
-        public void Accept(LogitSlab slab) => Slabs.Add((slab.ZStart, slab.ZCount));
+        public void Accept(LogitSlab slab) => Slabs.Add((slab.ZStart, slab.ZCount, slab.RowFrom, slab.RowTo));
 
         public void Complete() => Completed = true;
     }

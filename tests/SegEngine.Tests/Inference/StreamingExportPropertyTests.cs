@@ -9,7 +9,8 @@ namespace SegEngine.Tests.Inference;
 /// <summary>
 /// The sliding window streaming its finished slices straight from the accumulator into the fused export, against the
 /// naive whole-volume sliding window followed by the naive export: equal labels and equal fp16 logits, on random
-/// problems whose tile rows do and do not divide the volume, with folds, mirroring, batches and slabs of 1–3 slices.
+/// problems whose tile rows do and do not divide the volume, with folds, mirroring, batches, slabs of 1–3 slices, and
+/// finished slices handed over whole or band by band.
 /// </summary>
 public class StreamingExportPropertyTests
 {
@@ -37,6 +38,19 @@ public class StreamingExportPropertyTests
         }
     }
 
+    /// <summary>
+    /// Planes of several pages, so that handing over in bands really discards the rows behind the band and reuses blocks
+    /// whose pages went back to the OS (they must read as zero).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PlanesLargerThanPagesWithRowsDiscardedBehindEachBand(bool inBands)
+    {
+        var random = new Random(inBands ? 11 : 12);
+        AssertStreamedExportEqualsNaive(random, new Shape3(11, 45, 130), [4, 16, 64], 0.5, 2, "large planes", inBands);
+    }
+
     [Fact]
     public void RandomProblemsIncludingTwoDimensionalPatches()
     {
@@ -50,7 +64,7 @@ public class StreamingExportPropertyTests
         }
     }
 
-    private static void AssertStreamedExportEqualsNaive(Random random, Shape3 shape, int[] patch, double step, int folds, string what)
+    private static void AssertStreamedExportEqualsNaive(Random random, Shape3 shape, int[] patch, double step, int folds, string what, bool? inBands = null)
     {
         int channels = random.Next(1, 3);
         int classes = random.Next(2, 6);
@@ -68,7 +82,8 @@ public class StreamingExportPropertyTests
         }
 
         // Slabs smaller than a tile row's finished slices, as the 16 of a real case are against its 40-odd.
-        var predictor = new SlidingWindowPredictor(options, axes) { ExportSlabSlices = random.Next(1, 4) };
+        bool? handOver = inBands ?? (random.Next(3) switch { 0 => null, 1 => true, _ => false });
+        var predictor = new SlidingWindowPredictor(options, axes) { ExportSlabSlices = random.Next(1, 4), ExportInBands = handOver };
         using var exporter = new SegmentationExporter(plan);
         predictor.Predict(image, networks, exporter, CancellationToken.None);
         using LabelMap map = exporter.DetachLabels();
@@ -79,7 +94,7 @@ public class StreamingExportPropertyTests
 
         Half[] logits = NaiveSlidingWindow.Predict(
             image.Span.ToArray(), channels, shape, patch, step, classes, axes, networks.Select(n => (NaiveSlidingWindow.TileFunction)n.Evaluate).ToArray());
-        string problem = $"{what}: image {shape}, patch {string.Join("x", patch)}, step {step}, mirror [{string.Join(",", axes)}], {folds} folds, batch {batch}, slabs of {predictor.ExportSlabSlices}";
+        string problem = $"{what}: image {shape}, patch {string.Join("x", patch)}, step {step}, mirror [{string.Join(",", axes)}], {folds} folds, batch {batch}, slabs of {predictor.ExportSlabSlices}, in bands {handOver?.ToString() ?? "as planned"}";
         for (int i = 0; i < logits.Length; i++)
         {
             Assert.True(
