@@ -23,7 +23,8 @@ internal static class CellFastPath
     /// </summary>
     /// <remarks>
     /// The 4 input rows are first folded into one per input x (the smallest best, the largest runner-up, and a best of −∞
-    /// where the 4 keys differ, which fails every margin test), so each cell reads 2 columns instead of 8 taps.
+    /// where the 4 keys differ, which fails every margin test), so each cell reads 2 columns instead of 8 taps. The key is
+    /// the label with labels, the on-mask with regions.
     /// </remarks>
     public static void DecideRow(SliceSummary low, SliceSummary high, int row0, int row1, int width, AxisCells x, Span<int> decided)
     {
@@ -40,28 +41,48 @@ internal static class CellFastPath
         TensorPrimitives.Max(low.RunnerUp.AsSpan(row0, width), low.RunnerUp.AsSpan(row1, width), runnerUp);
         TensorPrimitives.Max(runnerUp, high.RunnerUp.AsSpan(row0, width), runnerUp);
         TensorPrimitives.Max(runnerUp, high.RunnerUp.AsSpan(row1, width), runnerUp);
-        ReadOnlySpan<ulong> key = low.Key.AsSpan(row0, width);
-        ReadOnlySpan<ulong> key1 = low.Key.AsSpan(row1, width);
-        ReadOnlySpan<ulong> key2 = high.Key.AsSpan(row0, width);
-        ReadOnlySpan<ulong> key3 = high.Key.AsSpan(row1, width);
-        for (int i = 0; i < width; i++)
+        ReadOnlySpan<ushort> label = low.Label.AsSpan(row0, width);
+        if (low.Key.Length > 0)
         {
-            ulong k = key[i];
-            if ((key1[i] != k) | (key2[i] != k) | (key3[i] != k))
+            ReadOnlySpan<ulong> key = low.Key.AsSpan(row0, width);
+            FailWhereKeysDiffer(key, low.Key.AsSpan(row1, width), high.Key.AsSpan(row0, width), high.Key.AsSpan(row1, width), best);
+            Decide(key, label, best, runnerUp, x, decided);
+        }
+        else
+        {
+            FailWhereKeysDiffer(label, low.Label.AsSpan(row1, width), high.Label.AsSpan(row0, width), high.Label.AsSpan(row1, width), best);
+            Decide(label, label, best, runnerUp, x, decided);
+        }
+    }
+
+    /// <summary>A best of −∞ (which fails every margin test) where the 4 rows' keys differ.</summary>
+    private static void FailWhereKeysDiffer<TKey>(
+        ReadOnlySpan<TKey> key, ReadOnlySpan<TKey> key1, ReadOnlySpan<TKey> key2, ReadOnlySpan<TKey> key3, Span<float> best)
+        where TKey : IEquatable<TKey>
+    {
+        for (int i = 0; i < best.Length; i++)
+        {
+            TKey k = key[i];
+            if (!key1[i].Equals(k) | !key2[i].Equals(k) | !key3[i].Equals(k))
             {
                 best[i] = float.NegativeInfinity;
             }
         }
+    }
 
-        ReadOnlySpan<ushort> label = low.Label.AsSpan(row0, width);
+    /// <summary>Each cell from its two folded columns: their keys equal and min(best) > max(runner-up).</summary>
+    private static void Decide<TKey>(
+        ReadOnlySpan<TKey> key, ReadOnlySpan<ushort> label, ReadOnlySpan<float> best, ReadOnlySpan<float> runnerUp, AxisCells x, Span<int> decided)
+        where TKey : IEquatable<TKey>
+    {
         for (int cx = 0; cx < x.Count; cx++)
         {
             int x0 = x.Low[cx];
             int x1 = x.High[cx];
-            // min(best) > max(runner-up) over the two columns; summaries hold no NaN.
+            // Summaries hold no NaN.
             float lowest = Math.Min(best[x0], best[x1]);
             bool margin = (lowest > runnerUp[x0]) & (lowest > runnerUp[x1]);
-            decided[cx] = (key[x0] == key[x1]) & margin ? label[x0] : Undecided;
+            decided[cx] = key[x0].Equals(key[x1]) & margin ? label[x0] : Undecided;
         }
     }
 }

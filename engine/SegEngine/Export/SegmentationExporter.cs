@@ -56,7 +56,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         input = plan.PreprocessedShape;
         plane = input.Y * input.X;
         placement = new LabelMapPlacement(plan);
-        window = new SliceWindow(input, classes, memory);
+        window = new SliceWindow(input, classes, plan.RegionsClassOrder is not null, memory);
         summarizer = new SliceSummarizer(classes, plan.RegionsClassOrder, input);
         labels = LabelMap.Allocate(plan.OriginalShape, !plan.LabelsFitInBytes);
         torch = grid.Torch;
@@ -64,7 +64,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     }
 
     /// <summary>The summary of every slice handed over at once.</summary>
-    public long WorkingBytesPerSlice => SummaryBytesPerSlice(input);
+    public long WorkingBytesPerSlice => SummaryBytesPerSlice(input, plan.RegionsClassOrder is not null);
 
     /// <summary>The largest working memory held at once (summaries, cells, retained slices), excluding the label map.</summary>
     internal long PeakWorkingBytes => memory.Peak;
@@ -73,19 +73,18 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     internal long PeakRetainedSliceBytes => window.PeakRetainedBytes;
 
     /// <summary>The summary the export keeps for each input slice of <paramref name="preprocessed"/> it holds.</summary>
-    public static long SummaryBytesPerSlice(Shape3 preprocessed) => SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X);
+    public static long SummaryBytesPerSlice(Shape3 preprocessed, bool regions) => SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X, regions);
 
     /// <summary>
     /// The working memory the export will hold for a preprocessed grid, for the memory plan, apart from the summaries of
     /// the slices handed over at once (<see cref="WorkingBytesPerSlice"/>): those of the two neighbour slices and their
     /// copies with all classes; or, when the logits come as one volume, the summaries of every slice.
     /// </summary>
-    public static long PlannedWorkingBytes(Shape3 preprocessed, int classes, bool wholeVolume)
+    public static long PlannedWorkingBytes(Shape3 preprocessed, int classes, bool regions, bool wholeVolume)
     {
         long slice = (long)preprocessed.Y * preprocessed.X;
-        return wholeVolume
-            ? preprocessed.Z * SummaryBytesPerSlice(preprocessed)
-            : 2 * (SummaryBytesPerSlice(preprocessed) + (classes * slice * sizeof(ushort)));
+        long summary = SummaryBytesPerSlice(preprocessed, regions);
+        return wholeVolume ? preprocessed.Z * summary : 2 * (summary + (classes * slice * sizeof(ushort)));
     }
 
     public void Begin(int headCount, Shape3 shape)

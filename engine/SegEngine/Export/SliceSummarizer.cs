@@ -52,10 +52,10 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
         int offset = y * width;
         Span<float> best = summary.Best.AsSpan(offset, width);
         Span<float> runnerUp = summary.RunnerUp.AsSpan(offset, width);
-        Span<ulong> key = summary.Key.AsSpan(offset, width);
         Span<ushort> label = summary.Label.AsSpan(offset, width);
         if (regionsClassOrder is int[] order)
         {
+            Span<ulong> key = summary.Key.AsSpan(offset, width);
             key.Clear();
             for (int k = 0; k < classes; k++)
             {
@@ -98,7 +98,6 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
         for (int x = 0; x < width; x++)
         {
             label[x] = (ushort)winner[x];
-            key[x] = label[x];
         }
 
         return true;

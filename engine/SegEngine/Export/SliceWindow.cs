@@ -13,6 +13,7 @@ internal sealed unsafe class SliceWindow : IDisposable
     private readonly int plane;
     private readonly int rows;
     private readonly int classes;
+    private readonly bool regions;
     private readonly WorkingMemory memory;
     private readonly SliceSummary?[] summaries;
 
@@ -20,8 +21,9 @@ internal sealed unsafe class SliceWindow : IDisposable
     private readonly nint[] copies;
     private long retainedBytes;
 
-    public SliceWindow(Shape3 input, int classes, WorkingMemory memory)
+    public SliceWindow(Shape3 input, int classes, bool regions, WorkingMemory memory)
     {
+        this.regions = regions;
         plane = input.Y * input.X;
         rows = input.Y;
         this.classes = classes;
@@ -36,7 +38,7 @@ internal sealed unsafe class SliceWindow : IDisposable
     /// <summary>Rents the summary of newly received slice <paramref name="z"/>.</summary>
     public void Open(int z)
     {
-        var summary = new SliceSummary(plane);
+        var summary = new SliceSummary(plane, regions);
         summaries[z] = summary;
         memory.Add(summary.Bytes);
     }

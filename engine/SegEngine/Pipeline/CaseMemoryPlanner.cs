@@ -26,10 +26,11 @@ internal static class CaseMemoryPlanner
         long imageBytes = model.Folder.Dataset.ChannelNames.Count * imageShape.Voxels * sizeof(float);
         OrtTileNetwork first = model.Folds[0];
         bool keepsLogits = probabilities != ProbabilityOutput.None;
-        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, wholeVolume: keepsLogits);
+        bool regions = model.Folder.Labels.HasRegions;
+        long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, regions, wholeVolume: keepsLogits);
 
         // Kept logits are collected row by row (LogitVolumeSink) and exported later; otherwise the export takes the slabs.
-        long sinkBytesPerSlice = keepsLogits ? 0 : SegmentationExporter.SummaryBytesPerSlice(network);
+        long sinkBytesPerSlice = keepsLogits ? 0 : SegmentationExporter.SummaryBytesPerSlice(network, regions);
 
         // The probabilities follow the label export, once its working memory is released.
         exportBytes = keepsLogits ? Math.Max(exportBytes, ProbabilityWriter.PlannedWorkingBytes(imageShape)) : exportBytes;
