@@ -73,7 +73,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
     internal long PeakRetainedSliceBytes => window.PeakRetainedBytes;
 
     /// <summary>The summary the export keeps for each input slice of <paramref name="preprocessed"/> it holds.</summary>
-    public static long SummaryBytesPerSlice(Shape3 preprocessed, bool regions) => SliceSummary.RentedBytes(preprocessed.Y * preprocessed.X, regions);
+    public static long SummaryBytesPerSlice(Shape3 preprocessed, bool regions) => SliceSummary.BytesFor(preprocessed.Y * preprocessed.X, regions);
 
     /// <summary>
     /// The working memory the export will hold for a preprocessed grid, for the memory plan, apart from the summaries of

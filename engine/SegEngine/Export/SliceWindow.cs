@@ -17,6 +17,9 @@ internal sealed unsafe class SliceWindow : IDisposable
     private readonly WorkingMemory memory;
     private readonly SliceSummary?[] summaries;
 
+    // Summaries of released slices, for the next slices to reuse; counted in the working memory while the window lives.
+    private readonly Stack<SliceSummary> released = new();
+
     // Owned native copies of retained slices (not borrowed memory): all K planes of slice z, or 0.
     private readonly nint[] copies;
     private long retainedBytes;
@@ -35,12 +38,16 @@ internal sealed unsafe class SliceWindow : IDisposable
     /// <summary>Bytes of retained input slices (K classes each) at the peak.</summary>
     public long PeakRetainedBytes { get; private set; }
 
-    /// <summary>Rents the summary of newly received slice <paramref name="z"/>.</summary>
+    /// <summary>Gives newly received slice <paramref name="z"/> a summary: one released before, or a new one.</summary>
     public void Open(int z)
     {
-        var summary = new SliceSummary(plane, regions);
+        if (!released.TryPop(out SliceSummary? summary))
+        {
+            summary = new SliceSummary(plane, regions);
+            memory.Add(summary.Bytes);
+        }
+
         summaries[z] = summary;
-        memory.Add(summary.Bytes);
     }
 
     public SliceSummary Summary(int z) =>
@@ -95,14 +102,22 @@ internal sealed unsafe class SliceWindow : IDisposable
 
             if (summaries[z] is SliceSummary summary)
             {
-                memory.Add(-summary.Bytes);
-                summary.Return();
+                released.Push(summary);
                 summaries[z] = null;
             }
         }
     }
 
-    public void Dispose() => ReleaseBelow(summaries.Length);
+    public void Dispose()
+    {
+        ReleaseBelow(summaries.Length);
+        foreach (SliceSummary summary in released)
+        {
+            memory.Add(-summary.Bytes);
+        }
+
+        released.Clear();
+    }
 
     private long SliceBytes => (long)classes * plane * sizeof(Half);
 }
