@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SegEngine.Inference;
 
 /// <summary>
@@ -10,12 +12,14 @@ namespace SegEngine.Inference;
 /// </summary>
 /// <remarks>
 /// Native blocks keep fixed addresses, so a finished slice is handed to the sink in place (<see cref="LogitSlab.OfSlices"/>).
-/// Blocks are <see cref="ZeroedPages"/>: a released block is zeroed by giving its pages back, and a reused one costs
-/// only the pages its next slice touches.
+/// Blocks are <see cref="ZeroedPages"/>, zero when first mapped; a released block is zeroed again before reuse.
 /// </remarks>
 internal sealed unsafe class SliceAccumulator : IDisposable
 {
     private readonly nint[] held;
+
+    // Whether a held slice has had rows discarded, so that its block is zeroed by giving its pages back.
+    private readonly bool[] discarded;
     private readonly Stack<nint> free = new();
     private readonly nuint blockBytes;
 
@@ -28,6 +32,7 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         }
 
         held = new nint[slices];
+        discarded = new bool[slices];
         Planes = planes;
         PlaneLength = planeLength;
         blockBytes = (nuint)planes * (nuint)planeLength * sizeof(ushort);
@@ -78,17 +83,31 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         }
 
         Half* block = (Half*)Block(z);
+        discarded[z] = true;
         for (int p = firstPlane; p < firstPlane + planes; p++)
         {
             ZeroedPages.Discard(block + ((long)p * PlaneLength) + from, (nuint)(to - from) * sizeof(ushort));
         }
     }
 
-    /// <summary>Gives slice <paramref name="z"/>'s block back, zeroed, for reuse by a later slice.</summary>
+    /// <summary>
+    /// Gives slice <paramref name="z"/>'s block back, zeroed, for reuse by a later slice: cleared in place if it was
+    /// held whole (its pages stay resident for the next slice, which costs no page faults), or by giving its pages back
+    /// if rows were discarded (what was given back stays given back until a later slice touches it).
+    /// </summary>
     public void Release(int z)
     {
         nint block = Block(z);
-        ZeroedPages.Rezero((void*)block, blockBytes);
+        if (discarded[z])
+        {
+            ZeroedPages.Rezero((void*)block, blockBytes);
+        }
+        else
+        {
+            NativeMemory.Clear((void*)block, blockBytes);
+        }
+
+        discarded[z] = false;
         free.Push(block);
         held[z] = 0;
     }
