@@ -10,7 +10,7 @@ namespace SegEngine.Preprocessing;
 /// nnU-Net's <c>DefaultPreprocessor.run_case</c> for one configuration: transpose, crop to nonzero, target shape,
 /// normalise, resample each channel, and for a cascade append the previous stage's one-hot channels.
 /// </summary>
-/// <remarks>nnunet-parity.md §3 (order of operations, §3.1–§3.6). Every buffer it creates is pooled and released as soon as the next stage has its input.</remarks>
+/// <remarks>nnunet-parity.md §3 (order of operations, §3.1–§3.6). Every buffer it creates is released as soon as the next stage has its input, and the image when it returns.</remarks>
 internal sealed class Preprocessor
 {
     private readonly PlansInfo plans;

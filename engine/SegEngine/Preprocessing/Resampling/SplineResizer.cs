@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance.Buffers;
+using SegEngine.Buffers;
 using SegEngine.Kernels;
 using SegEngine.Resampling;
 
@@ -109,11 +110,11 @@ internal static class SplineResizer
 
         public void Run()
         {
-            using var ring = new NativeScratch((zTaps is null ? 1 : 4) * GatheredPlaneSize);
-            using var yFiltered = new NativeScratch(paddedY * input.X);
+            using var ring = new NativeBuffer<double>((zTaps is null ? 1 : 4) * GatheredPlaneSize);
+            using var yFiltered = new NativeBuffer<double>(paddedY * input.X);
             if (zTaps is null)
             {
-                using var plane = new NativeScratch(planeSize);
+                using var plane = new NativeBuffer<double>(planeSize);
                 source.ReadRun(0, plane.Span);
                 FilterAndGatherPlane(plane.Memory, yFiltered.Memory, ring.Memory[..GatheredPlaneSize]);
                 EvaluateSlice(0, ring.Memory, -1);
@@ -138,9 +139,9 @@ internal static class SplineResizer
                 }
             }
 
-            using var checkpoints = new NativeScratch(blocks * planeSize);
-            using var block = new NativeScratch(blockLength * planeSize);
-            using var carry = new NativeScratch(planeSize);
+            using var checkpoints = new NativeBuffer<double>(blocks * planeSize);
+            using var block = new NativeBuffer<double>(blockLength * planeSize);
+            using var carry = new NativeBuffer<double>(planeSize);
             int chunks = (planeSize + ColumnChunk - 1) / ColumnChunk;
             Memory<double> checkpointMemory = checkpoints.Memory;
             Memory<double> blockMemory = block.Memory;
