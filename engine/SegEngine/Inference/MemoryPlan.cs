@@ -6,9 +6,9 @@ namespace SegEngine.Inference;
 /// <summary>
 /// The host memory one case will hold, computed before any work starts, and the batch size chosen to fit a budget.
 /// Two stages are planned, and the case's peak is the larger: preprocessing (the image, the nonzero mask, the
-/// preprocessed volume and the resampler's working memory) and the network stage (the preprocessed volume, the
-/// sliding-window buffers and the export). The image is released when preprocessing ends, so the network stage does
-/// not hold it. Aggregation always streams: the fp16 sums are held only for the slices under the window (the patch
+/// preprocessed volume and the resampler's working memory, beside what the sessions keep from the load on) and the
+/// network stage (the preprocessed volume, the sliding-window buffers and the export). The image is released when
+/// preprocessing ends, so the network stage does not hold it. Aggregation always streams: the fp16 sums are held only for the slices under the window (the patch
 /// depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there.
 /// </summary>
 /// <remarks>
@@ -190,24 +190,24 @@ public sealed class MemoryPlan
         // The per-tile figure includes the tile's output pages (OrtTileNetwork.WorkingBytesPerTile), which the network
         // batch buffers below count already.
         long ortOwnPerTile = Math.Max(0, workingBytesPerTile - tileOutputBytes);
-        long warmedUpBytes = networksWarmedUp ? folds * workingBytesPerTile : 0;
         const MemoryStages Preprocessing = MemoryStages.Preprocessing;
         const MemoryStages Network = MemoryStages.Network;
+
+        // The sessions keep their memory from case to case: ORT's arena from the load on (the CPU prefault, or the
+        // warm-up), the network's batch buffers once a tile has run.
+        MemoryStages sessionBuffers = networksWarmedUp ? Preprocessing | Network : Network;
         MemoryPlanItem[] items =
         [
             new("input image", preprocessing.ImageBytes, Preprocessing),
             new("nonzero mask (u8)", preprocessing.MaskBytes, Preprocessing),
             new("preprocessing working memory", preprocessing.WorkingBytes, Preprocessing),
-
-            // Warmed-up sessions keep their memory from the load on; in the network stage the two ORT lines below hold it.
-            new("warmed-up network sessions", warmedUpBytes, Preprocessing),
             new("preprocessed volume (f32)", preprocessedBytes, Preprocessing | Network),
             new("aggregation slab (f16)", SliceAccumulator.BytesFor(depth, ((long)folds * headCount) + 1, paddedSlice), Network),
 
             // The mirror average needs its own K-class buffer beside the network's output; without mirroring the output is aggregated in place.
             new("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0)), Network),
-            new("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes), Network),
-            new("ORT working memory", folds * tilesPerRun * ortOwnPerTile, Network),
+            new("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes), sessionBuffers),
+            new("ORT working memory", folds * tilesPerRun * ortOwnPerTile, Preprocessing | Network),
             new("output (f16 logits)", logitBytes, Network),
             new("label map", labelMapBytes, Network),
             new("export working memory", exportWorkingBytes, Network),
@@ -215,6 +215,6 @@ public sealed class MemoryPlan
         ];
         long whilePreprocessed = preprocessing.ImageBytes + preprocessing.MaskBytes + preprocessing.WorkingBytes + preprocessedBytes;
         long afterwards = preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
-        return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), warmedUpBytes, batch, depth, options.MemoryBudgetGb);
+        return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb);
     }
 }

@@ -13,10 +13,10 @@ public class MemoryPlanStageTests
 
     private const long TileBytes = 1 << 20;
 
-    private static MemoryPlan Plan(PreprocessingMemory preprocessing, long labelMapBytes = 0, long probabilityBytes = 0) =>
+    private static MemoryPlan Plan(PreprocessingMemory preprocessing, long labelMapBytes = 0, long probabilityBytes = 0, bool warmedUp = true) =>
         MemoryPlan.Compute(
             Image, 1, 3, [32, 32, 32], 2, dynamicBatch: true, TileBytes, new InferenceOptions { UseMirroring = false }, mirroringAxes: [],
-            preprocessing, labelMapBytes: labelMapBytes, probabilityBytes: probabilityBytes);
+            preprocessing, labelMapBytes: labelMapBytes, networksWarmedUp: warmedUp, probabilityBytes: probabilityBytes);
 
     [Fact]
     public void TheImageIsHeldByPreprocessingAndNotByTheNetworkStage()
@@ -37,12 +37,29 @@ public class MemoryPlanStageTests
 
         MemoryPlan plan = Plan(preprocessing);
 
-        // Image, mask, working memory, the preprocessed volume and the two folds' warmed-up sessions.
-        long preprocessingPeak = 900_000_000 + 225_000_000 + 80_000_000 + PreprocessedBytes + (2 * TileBytes);
+        // Image, mask, working memory, the preprocessed volume, and what the two warmed-up folds keep: ORT's arena (a tile's
+        // working memory less its 3 x 32^3 float output) and their batch buffers (one tile in, 1 x 32^3, and out).
+        const long TileOutput = 3 * 32 * 32 * 32 * sizeof(float);
+        const long TileInput = 32 * 32 * 32 * sizeof(float);
+        long preprocessingPeak = 900_000_000 + 225_000_000 + 80_000_000 + PreprocessedBytes + (2 * (TileBytes - TileOutput)) + (2 * (TileInput + TileOutput));
         Assert.Equal(preprocessingPeak, plan.PreprocessingBytes);
         Assert.True(plan.NetworkStageBytes < preprocessingPeak);
         Assert.Equal(preprocessingPeak, plan.TotalBytes);
         Assert.Equal(900_000_000 + 225_000_000 + 80_000_000 + PreprocessedBytes, plan.PerCaseBytes);
+    }
+
+    [Fact]
+    public void BeforeAnyTileTheSessionsHoldOnlyTheirArenaDuringPreprocessing()
+    {
+        var preprocessing = new PreprocessingMemory(5_000_000, 400_000, 0);
+
+        MemoryPlan warm = Plan(preprocessing);
+        MemoryPlan cold = Plan(preprocessing, warmedUp: false);
+
+        long batchBuffers = warm.Items.Single(i => i.Item == "network batch buffers (f32)").Bytes;
+        Assert.Equal(warm.PreprocessingBytes - batchBuffers, cold.PreprocessingBytes);
+        Assert.Equal(warm.NetworkStageBytes, cold.NetworkStageBytes);
+        Assert.True(cold.Items.Single(i => i.Item == "ORT working memory").IsIn(MemoryStages.Preprocessing));
     }
 
     [Fact]
