@@ -5,8 +5,8 @@ namespace SegEngine.Inference;
 
 /// <summary>
 /// The host memory one case will hold, computed before any work starts, and the batch size chosen to fit a budget.
-/// Two stages are planned, and the case's peak is the larger: preprocessing (the image, the nonzero mask, the
-/// preprocessed volume and the resampler's working memory, beside what the sessions keep from the load on) and the
+/// Two stages are planned, and the case's peak is the larger: preprocessing (the image, the preprocessed volume and the
+/// working memory between them, beside what the sessions keep from the load on) and the
 /// network stage (the preprocessed volume, the sliding-window buffers and the export). The image is released when
 /// preprocessing ends, so the network stage does not hold it. Aggregation always streams: the fp16 sums are held only for the slices under the window (the patch
 /// depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there.
@@ -46,8 +46,8 @@ public sealed class MemoryPlan
     public long TotalBytes => Math.Max(PreprocessingBytes, NetworkStageBytes);
 
     /// <summary>
-    /// The part a case holds on its own, at its largest: while it is preprocessed (image, mask, preprocessed volume,
-    /// working memory), or after (preprocessed volume, logits kept for probabilities, label map, probabilities). A case
+    /// The part a case holds on its own, at its largest: while it is preprocessed (image, preprocessed volume, working
+    /// memory), or after (preprocessed volume, logits kept for probabilities, label map, probabilities). A case
     /// prepared while another runs the network holds its image. The rest belongs to the network stage, which serves one
     /// case at a time.
     /// </summary>
@@ -199,7 +199,6 @@ public sealed class MemoryPlan
         MemoryPlanItem[] items =
         [
             new("input image", preprocessing.ImageBytes, Preprocessing),
-            new("nonzero mask (u8)", preprocessing.MaskBytes, Preprocessing),
             new("preprocessing working memory", preprocessing.WorkingBytes, Preprocessing),
             new("preprocessed volume (f32)", preprocessedBytes, Preprocessing | Network),
             new("aggregation slab (f16)", SliceAccumulator.BytesFor(depth, ((long)folds * headCount) + 1, paddedSlice), Network),
@@ -213,7 +212,7 @@ public sealed class MemoryPlan
             new("export working memory", exportWorkingBytes, Network),
             new("probabilities (f32)", probabilityBytes, Network),
         ];
-        long whilePreprocessed = preprocessing.ImageBytes + preprocessing.MaskBytes + preprocessing.WorkingBytes + preprocessedBytes;
+        long whilePreprocessed = preprocessing.ImageBytes + preprocessing.WorkingBytes + preprocessedBytes;
         long afterwards = preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
         return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb);
     }

@@ -4,6 +4,8 @@ namespace SegEngine.Inference;
 /// What the preprocessing stage of a case holds beside its preprocessed volume (<see cref="MemoryPlan"/>).
 /// </summary>
 /// <param name="ImageBytes">The image it was handed, released when preprocessing ends.</param>
-/// <param name="MaskBytes">The nonzero mask, one byte a voxel.</param>
-/// <param name="WorkingBytes">The working memory at its largest: the resampler's, or a transposed or cropped copy of the image beyond the preprocessed volume's room.</param>
-public readonly record struct PreprocessingMemory(long ImageBytes, long MaskBytes, long WorkingBytes);
+/// <param name="WorkingBytes">
+/// The working memory at its largest: the resampler's, beside the preprocessed volume; or, before that volume exists,
+/// the nonzero mask and a transposed or cropped copy of the image, less the room the volume will take.
+/// </param>
+public readonly record struct PreprocessingMemory(long ImageBytes, long WorkingBytes);

@@ -11,8 +11,8 @@ internal static class CaseMemoryPlanner
 {
     /// <summary>
     /// The plan for an image of <paramref name="imageShape"/> with <paramref name="spacing"/> (both in the reader's z, y,
-    /// x order): preprocessing (the image, its nonzero mask, its preprocessed volume on the target grid, uncropped so an
-    /// upper bound, and the resampler's working memory), then the network stage without the image, which preprocessing
+    /// x order): preprocessing (the image, its preprocessed volume on the target grid, uncropped so an upper bound, and
+    /// the working memory between them), then the network stage without the image, which preprocessing
     /// released (the preprocessed volume, the inference buffers, the label map and what <paramref name="probabilities"/> holds).
     /// </summary>
     /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
@@ -31,11 +31,12 @@ internal static class CaseMemoryPlanner
         var resampling = ResamplingPlan.Create(transposed, network, transposedSpacing, target, configuration.ResamplingData.ForceSeparateZ);
         long resamplerBytes = PlannedResampling.DataWorkingBytes(configuration.ResamplingData, resampling);
 
-        // A transposed or cropped copy of the image exists only before the preprocessed volume does, beside the image
-        // (and the mask): the working memory is whichever of the two needs more room beyond the preprocessed volume.
+        // The nonzero mask (a byte a voxel) and a transposed or cropped copy of the image exist only before the
+        // preprocessed volume does, beside the image; the resampler's working memory only beside that volume. The
+        // working memory is whichever needs more room beyond the image and the preprocessed volume.
         OrtTileNetwork first = model.Folds[0];
         long preprocessedBytes = first.InputChannels * network.Voxels * sizeof(float);
-        var preprocessing = new PreprocessingMemory(imageBytes, imageShape.Voxels, Math.Max(resamplerBytes, imageBytes - preprocessedBytes));
+        var preprocessing = new PreprocessingMemory(imageBytes, Math.Max(resamplerBytes, imageBytes + imageShape.Voxels - preprocessedBytes));
         int slabSlices = model.Predictor.SlabSlices(first.PatchSize);
         bool keepsLogits = probabilities != ProbabilityOutput.None;
         long exportBytes = SegmentationExporter.PlannedWorkingBytes(network, first.HeadCount, slabSlices, wholeVolume: keepsLogits);

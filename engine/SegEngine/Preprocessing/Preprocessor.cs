@@ -82,6 +82,10 @@ internal sealed class Preprocessor
         IntensityNormalization.Normalize(
             crop.Data, configuration.NormalizationSchemes, configuration.UseMaskForNorm, plans.IntensityProperties, cascadeMask ?? crop.Mask);
 
+        // The masks' last use: released before the resampling, the stage's peak (CaseMemoryPlanner plans them before it only).
+        crop.Mask.Dispose();
+        cascadeMask?.Dispose();
+
         var plan = ResamplingPlan.Create(croppedShape, newShape, transposedSpacing, targetSpacing, configuration.ResamplingData.ForceSeparateZ);
         var layout = TorchLayout.OfPreprocessingView(crop.Data.Channels, readerShape, plans.TransposeForward, croppedShape, plan.LowResolutionAxis);
         VolumeBuffer<float> data = VolumeBuffer<float>.Allocate(crop.Data.Channels, newShape);

@@ -22,7 +22,7 @@ public class MemoryPlanStageTests
     public void TheImageIsHeldByPreprocessingAndNotByTheNetworkStage()
     {
         MemoryPlan without = Plan(default);
-        MemoryPlan with = Plan(new PreprocessingMemory(ImageBytes: 5_000_000, MaskBytes: 400_000, WorkingBytes: 300_000));
+        MemoryPlan with = Plan(new PreprocessingMemory(ImageBytes: 5_000_000, WorkingBytes: 700_000));
 
         Assert.Equal(without.NetworkStageBytes, with.NetworkStageBytes);
         Assert.Equal(without.PreprocessingBytes + 5_700_000, with.PreprocessingBytes);
@@ -33,25 +33,25 @@ public class MemoryPlanStageTests
     [Fact]
     public void ABigImageBeforeASmallNetworkStageSetsTheTotal()
     {
-        var preprocessing = new PreprocessingMemory(ImageBytes: 900_000_000, MaskBytes: 225_000_000, WorkingBytes: 80_000_000);
+        var preprocessing = new PreprocessingMemory(ImageBytes: 900_000_000, WorkingBytes: 305_000_000);
 
         MemoryPlan plan = Plan(preprocessing);
 
-        // Image, mask, working memory, the preprocessed volume, and what the two warmed-up folds keep: ORT's arena (a tile's
+        // Image, working memory, the preprocessed volume, and what the two warmed-up folds keep: ORT's arena (a tile's
         // working memory less its 3 x 32^3 float output) and their batch buffers (one tile in, 1 x 32^3, and out).
         const long TileOutput = 3 * 32 * 32 * 32 * sizeof(float);
         const long TileInput = 32 * 32 * 32 * sizeof(float);
-        long preprocessingPeak = 900_000_000 + 225_000_000 + 80_000_000 + PreprocessedBytes + (2 * (TileBytes - TileOutput)) + (2 * (TileInput + TileOutput));
+        long preprocessingPeak = 900_000_000 + 305_000_000 + PreprocessedBytes + (2 * (TileBytes - TileOutput)) + (2 * (TileInput + TileOutput));
         Assert.Equal(preprocessingPeak, plan.PreprocessingBytes);
         Assert.True(plan.NetworkStageBytes < preprocessingPeak);
         Assert.Equal(preprocessingPeak, plan.TotalBytes);
-        Assert.Equal(900_000_000 + 225_000_000 + 80_000_000 + PreprocessedBytes, plan.PerCaseBytes);
+        Assert.Equal(900_000_000 + 305_000_000 + PreprocessedBytes, plan.PerCaseBytes);
     }
 
     [Fact]
     public void BeforeAnyTileTheSessionsHoldOnlyTheirArenaDuringPreprocessing()
     {
-        var preprocessing = new PreprocessingMemory(5_000_000, 400_000, 0);
+        var preprocessing = new PreprocessingMemory(5_000_000, 400_000);
 
         MemoryPlan warm = Plan(preprocessing);
         MemoryPlan cold = Plan(preprocessing, warmedUp: false);
@@ -65,8 +65,8 @@ public class MemoryPlanStageTests
     [Fact]
     public void ACaseHoldsOnItsOwnTheLargerOfItsPreprocessingAndWhatItKeepsAfterTheNetwork()
     {
-        MemoryPlan small = Plan(new PreprocessingMemory(1_000, 250, 0), labelMapBytes: 400_000, probabilityBytes: 4_800_000);
-        MemoryPlan large = Plan(new PreprocessingMemory(90_000_000, 400_000, 0), labelMapBytes: 400_000, probabilityBytes: 4_800_000);
+        MemoryPlan small = Plan(new PreprocessingMemory(1_000, 250), labelMapBytes: 400_000, probabilityBytes: 4_800_000);
+        MemoryPlan large = Plan(new PreprocessingMemory(90_000_000, 400_000), labelMapBytes: 400_000, probabilityBytes: 4_800_000);
 
         Assert.Equal(PreprocessedBytes + 400_000 + 4_800_000, small.PerCaseBytes);
         Assert.Equal(90_000_000 + 400_000 + PreprocessedBytes, large.PerCaseBytes);
@@ -75,7 +75,7 @@ public class MemoryPlanStageTests
     [Fact]
     public void TheTableShowsEachStageSumAndTheLargerAsTheTotal()
     {
-        MemoryPlan plan = Plan(new PreprocessingMemory(900_000_000, 225_000_000, 80_000_000));
+        MemoryPlan plan = Plan(new PreprocessingMemory(900_000_000, 305_000_000));
 
         string table = plan.ToString();
 
