@@ -6,10 +6,11 @@ namespace SegEngine.Inference;
 /// <summary>
 /// The host memory one case will hold, computed before any work starts, and the batch size chosen to fit a budget.
 /// Two stages are planned, and the case's peak is the larger: preprocessing (the image, the preprocessed volume and the
-/// working memory between them, beside what the sessions keep from the load on) and the
-/// network stage (the preprocessed volume, the sliding-window buffers and the export). The image is released when
-/// preprocessing ends, so the network stage does not hold it. Aggregation always streams: the fp16 sums are held only for the slices under the window (the patch
-/// depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there.
+/// working memory between them, beside what the sessions keep from the load on) and the network stage (the
+/// preprocessed volume, the sliding-window buffers and the export). The image is released when preprocessing ends, so
+/// the network stage does not hold it. Aggregation always streams: the fp16 sums are held only for the slices under
+/// the window (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export
+/// from there.
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
@@ -71,7 +72,8 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// Plans one case. <paramref name="preprocessing"/> is what the preprocessing stage holds beside the preprocessed
-    /// volume (nothing when the case comes preprocessed); <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
+    /// volume (nothing when the case comes preprocessed); <paramref name="collectsWholeVolume"/> adds the full fp16
+    /// logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
     /// memory (0 when planned elsewhere); <paramref name="probabilityBytes"/> the probabilities handed over in memory.
     /// <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).

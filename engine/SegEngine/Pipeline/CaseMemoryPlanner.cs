@@ -12,8 +12,8 @@ internal static class CaseMemoryPlanner
     /// <summary>
     /// The plan for an image of <paramref name="imageShape"/> with <paramref name="spacing"/> (both in the reader's z, y,
     /// x order): preprocessing (the image, its preprocessed volume on the target grid, uncropped so an upper bound, and
-    /// the working memory between them), then the network stage without the image, which preprocessing
-    /// released (the preprocessed volume, the inference buffers, the label map and what <paramref name="probabilities"/> holds).
+    /// the working memory between them), then the network stage without the image, which preprocessing released (the
+    /// preprocessed volume, the inference buffers, the label map and what <paramref name="probabilities"/> holds).
     /// </summary>
     /// <exception cref="SegEngineException">The plan exceeds <see cref="InferenceOptions.MemoryBudgetGb"/> at every batch size.</exception>
     public static MemoryPlan Plan(LoadedModel model, Shape3 imageShape, IReadOnlyList<double> spacing, ProbabilityOutput probabilities)
