@@ -1,17 +1,18 @@
-using CommunityToolkit.HighPerformance.Buffers;
+using SegEngine.Buffers;
 
 namespace SegEngine;
 
 /// <summary>
-/// A pooled, channel-major volume (C, z, y, x; x fastest), the in-memory form of every stage's data.
-/// The buffer is rented from the shared array pool; dispose it to return the memory.
+/// A channel-major volume (C, z, y, x; x fastest), the in-memory form of every stage's data. Its voxels are native
+/// memory (<see cref="NativeBuffer{T}"/>): dispose it to give them back to the operating system at once, which is what
+/// lets the memory plan drop a released volume from the later stages. A forgotten buffer is freed when finalized.
 /// </summary>
 public sealed class VolumeBuffer<T> : IDisposable
     where T : unmanaged
 {
-    private MemoryOwner<T>? owner;
+    private NativeBuffer<T>? owner;
 
-    private VolumeBuffer(MemoryOwner<T> owner, int channels, Shape3 shape)
+    private VolumeBuffer(NativeBuffer<T> owner, int channels, Shape3 shape)
     {
         this.owner = owner;
         Channels = channels;
@@ -27,12 +28,13 @@ public sealed class VolumeBuffer<T> : IDisposable
 
     public int Length => Channels * ChannelLength;
 
-    /// <summary>All channels, contiguous. Borrowed: valid until this buffer is disposed.</summary>
+    /// <summary>All channels, contiguous. Borrowed: valid until this buffer is disposed; keep the buffer referenced while using it.</summary>
     public Span<T> Span => Owner.Span;
 
+    /// <summary>All channels, as memory that keeps this buffer's storage alive; valid until this buffer is disposed.</summary>
     public Memory<T> Memory => Owner.Memory;
 
-    /// <summary>Rents a zero-filled buffer.</summary>
+    /// <summary>Allocates a zero-filled buffer (fresh pages for a large one: nothing is cleared up front).</summary>
     public static VolumeBuffer<T> Allocate(int channels, Shape3 shape)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -49,7 +51,7 @@ public sealed class VolumeBuffer<T> : IDisposable
                 $"a volume of {channels} x {shape} = {total} elements exceeds the largest single buffer ({Array.MaxLength} elements)");
         }
 
-        return new VolumeBuffer<T>(MemoryOwner<T>.Allocate((int)total, AllocationMode.Clear), channels, shape);
+        return new VolumeBuffer<T>(new NativeBuffer<T>((int)total), channels, shape);
     }
 
     /// <summary>One channel's voxels. Borrowed: valid until this buffer is disposed.</summary>
@@ -62,9 +64,10 @@ public sealed class VolumeBuffer<T> : IDisposable
 
     public void Dispose()
     {
-        owner?.Dispose();
+        // MemoryManager<T> implements Dispose explicitly.
+        ((IDisposable?)owner)?.Dispose();
         owner = null;
     }
 
-    private MemoryOwner<T> Owner => owner ?? throw new ObjectDisposedException(nameof(VolumeBuffer<T>));
+    private NativeBuffer<T> Owner => owner ?? throw new ObjectDisposedException(nameof(VolumeBuffer<T>));
 }

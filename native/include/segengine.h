@@ -141,7 +141,7 @@ typedef struct seg_model_info {
 
 /* The host memory one prediction will hold, planned before any work. */
 typedef struct seg_memory_plan {
-    uint64_t total_bytes;    /* image, preprocessed volume, inference buffers, ONNX Runtime memory and label map */
+    uint64_t total_bytes;    /* the larger stage: preprocessing (image, preprocessed volume, working memory) or the network stage (preprocessed volume, inference buffers, ONNX Runtime memory, label map) */
     int32_t batch_size;      /* tiles per network run */
     int32_t streaming_depth; /* axis-0 slices the aggregation holds at once */
 } seg_memory_plan;

@@ -4,10 +4,13 @@ using System.Text;
 namespace SegEngine.Inference;
 
 /// <summary>
-/// The host memory the inference stage of one case will hold, computed before any work starts, and the batch size
-/// chosen to fit a budget. Aggregation always streams: the fp16 sums are held only for the slices under the window
-/// (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export from there,
-/// whole or band by band (<see cref="LogitHandOver"/>, chosen here and followed by the sliding window).
+/// The host memory one case will hold, computed before any work starts, and the batch size chosen to fit a budget.
+/// Two stages are planned, and the case's peak is the larger: preprocessing (the image, the preprocessed volume and the
+/// working memory between them, beside what the sessions keep from the load on) and the network stage (the
+/// preprocessed volume, the sliding-window buffers and the export). The image is released when preprocessing ends, so
+/// the network stage does not hold it. Aggregation always streams: the fp16 sums are held only for the slices under
+/// the window (the patch depth on axis 0, one slice for a 2-D configuration), and finished slices go to the export
+/// from there, whole or band by band (<see cref="LogitHandOver"/>, chosen here and followed by the sliding window).
 /// </summary>
 /// <remarks>
 /// The ORT line is per-tile working memory times tiles per run times folds (each fold's session keeps its own arena).
@@ -21,7 +24,7 @@ public sealed class MemoryPlan
     private const int MaxPlannedBatch = 8;
 
     private MemoryPlan(
-        IReadOnlyList<(string Item, long Bytes)> items, long perCaseBytes, long warmedUpBytes, int batchSize, int streamingDepth, double budgetGb,
+        IReadOnlyList<MemoryPlanItem> items, long perCaseBytes, long warmedUpBytes, int batchSize, int streamingDepth, double budgetGb,
         LogitHandOver handOver)
     {
         HandOver = handOver;
@@ -33,14 +36,23 @@ public sealed class MemoryPlan
         BudgetGb = budgetGb;
     }
 
-    /// <summary>Each component and its bytes, in pipeline order.</summary>
-    public IReadOnlyList<(string Item, long Bytes)> Items { get; }
+    /// <summary>Each component, its bytes and the stages that hold it, in pipeline order.</summary>
+    public IReadOnlyList<MemoryPlanItem> Items { get; }
 
-    public long TotalBytes => Items.Sum(i => i.Bytes);
+    /// <summary>The preprocessing stage's peak: the sum of its items.</summary>
+    public long PreprocessingBytes => StageBytes(MemoryStages.Preprocessing);
+
+    /// <summary>The network stage's peak (with the export): the sum of its items.</summary>
+    public long NetworkStageBytes => StageBytes(MemoryStages.Network);
+
+    /// <summary>The case's peak: the larger of <see cref="PreprocessingBytes"/> and <see cref="NetworkStageBytes"/>.</summary>
+    public long TotalBytes => Math.Max(PreprocessingBytes, NetworkStageBytes);
 
     /// <summary>
-    /// The part each case holds between reading and writing (image, preprocessed volume, logits kept for probabilities,
-    /// label map); the rest belongs to the network stage, which serves one case at a time.
+    /// The part a case holds on its own, at its largest: while it is preprocessed (image, preprocessed volume, working
+    /// memory), or after (preprocessed volume, logits kept for probabilities, label map, probabilities). A case
+    /// prepared while another runs the network holds its image. The rest belongs to the network stage, which serves one
+    /// case at a time.
     /// </summary>
     public long PerCaseBytes { get; }
 
@@ -64,8 +76,9 @@ public sealed class MemoryPlan
     internal LogitHandOver HandOver { get; }
 
     /// <summary>
-    /// Plans one case. <paramref name="inputImageBytes"/> is the caller's raw image (0 if already released);
-    /// <paramref name="collectsWholeVolume"/> adds the full fp16 logits a collecting sink keeps;
+    /// Plans one case. <paramref name="preprocessing"/> is what the preprocessing stage holds beside the preprocessed
+    /// volume (nothing when the case comes preprocessed); <paramref name="collectsWholeVolume"/> adds the full fp16
+    /// logits a collecting sink keeps;
     /// <paramref name="labelMapBytes"/> is the export's output label map and <paramref name="exportWorkingBytes"/> its working
     /// memory apart from what it keeps per slice it is handed at once (<paramref name="sinkBytesPerSlice"/>; slabs of
     /// <paramref name="slabSlices"/> when whole slices go over); <paramref name="probabilityBytes"/> the probabilities
@@ -83,7 +96,7 @@ public sealed class MemoryPlan
         long workingBytesPerTile,
         InferenceOptions options,
         IReadOnlyList<int> mirroringAxes,
-        long inputImageBytes = 0,
+        PreprocessingMemory preprocessing = default,
         bool collectsWholeVolume = false,
         long labelMapBytes = 0,
         long exportWorkingBytes = 0,
@@ -112,17 +125,17 @@ public sealed class MemoryPlan
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
             int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
+            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
             plan.ThrowIfOverBudget();
             return plan;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
+        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
         best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
+            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
             if (!candidate.Fits)
             {
                 break;
@@ -134,21 +147,33 @@ public sealed class MemoryPlan
         return best;
     }
 
-    /// <summary>A table: one line per component with MiB, then the total, the batch size and the streaming depth.</summary>
+    /// <summary>
+    /// A table: one line per component with its MiB in the column of each stage that holds it, each stage's sum, the
+    /// total (the larger sum), then the batch size and the streaming depth.
+    /// </summary>
     public override string ToString()
     {
         var text = new StringBuilder();
         int width = Math.Max(24, Items.Max(i => i.Item.Length));
-        foreach ((string item, long bytes) in Items)
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"MiB".PadRight(width)} {"preprocessing",14} {"network stage",14}");
+        foreach (MemoryPlanItem item in Items)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{item.PadRight(width)} {bytes / 1048576.0,12:F1} MiB");
+            text.AppendLine(
+                CultureInfo.InvariantCulture,
+                $"{item.Item.PadRight(width)} {Cell(item, MemoryStages.Preprocessing),14} {Cell(item, MemoryStages.Network),14}");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"total".PadRight(width)} {TotalBytes / 1048576.0,12:F1} MiB");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"stage sum".PadRight(width)} {PreprocessingBytes / 1048576.0,14:F1} {NetworkStageBytes / 1048576.0,14:F1}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"total (larger stage)".PadRight(width)} {TotalBytes / 1048576.0,14:F1} MiB");
         string budget = BudgetGb > 0 ? string.Create(CultureInfo.InvariantCulture, $"{BudgetGb:G} GB") : "unlimited";
         text.Append(CultureInfo.InvariantCulture, $"batch size {BatchSize}, streaming depth {StreamingDepth} slices, budget {budget}");
         return text.ToString();
     }
+
+    private static string Cell(MemoryPlanItem item, MemoryStages stage) =>
+        item.IsIn(stage) ? (item.Bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) : "";
+
+    private long StageBytes(MemoryStages stage) => Items.Where(i => i.IsIn(stage)).Sum(i => i.Bytes);
 
     private bool Fits => BudgetGb == 0 || TotalBytes <= (long)(BudgetGb * (1L << 30));
 
@@ -164,7 +189,7 @@ public sealed class MemoryPlan
 
     private static MemoryPlan Build(
         SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
-        InferenceOptions options, long inputImageBytes, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes,
+        InferenceOptions options, PreprocessingMemory preprocessing, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes,
         LogitHandOver handOver)
     {
         long patchVoxels = grid.Patch.Voxels;
@@ -178,22 +203,30 @@ public sealed class MemoryPlan
         // The per-tile figure includes the tile's output pages (OrtTileNetwork.WorkingBytesPerTile), which the network
         // batch buffers below count already.
         long ortOwnPerTile = Math.Max(0, workingBytesPerTile - tileOutputBytes);
-        var items = new List<(string, long)>
-        {
-            ("input image", inputImageBytes),
-            ("preprocessed volume (f32)", preprocessedBytes),
-            ("aggregation slab (f16)", handOver.AccumulatorBytes),
+        const MemoryStages Preprocessing = MemoryStages.Preprocessing;
+        const MemoryStages Network = MemoryStages.Network;
+
+        // The sessions keep their memory from case to case: ORT's arena from the load on (the CPU prefault, or the
+        // warm-up), the network's batch buffers once a tile has run.
+        MemoryStages sessionBuffers = networksWarmedUp ? Preprocessing | Network : Network;
+        MemoryPlanItem[] items =
+        [
+            new("input image", preprocessing.ImageBytes, Preprocessing),
+            new("preprocessing working memory", preprocessing.WorkingBytes, Preprocessing),
+            new("preprocessed volume (f32)", preprocessedBytes, Preprocessing | Network),
+            new("aggregation slab (f16)", handOver.AccumulatorBytes, Network),
 
             // The mirror average needs its own K-class buffer beside the network's output; without mirroring the output is aggregated in place.
-            ("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0))),
-            ("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes)),
-            ("ORT working memory", folds * tilesPerRun * ortOwnPerTile),
-            ("output (f16 logits)", logitBytes),
-            ("label map", labelMapBytes),
-            ("export working memory", exportWorkingBytes),
-            ("probabilities (f32)", probabilityBytes),
-        };
-        long perCase = inputImageBytes + preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
-        return new MemoryPlan(items, perCase, networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb, handOver);
+            new("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0)), Network),
+            new("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes), sessionBuffers),
+            new("ORT working memory", folds * tilesPerRun * ortOwnPerTile, Preprocessing | Network),
+            new("output (f16 logits)", logitBytes, Network),
+            new("label map", labelMapBytes, Network),
+            new("export working memory", exportWorkingBytes, Network),
+            new("probabilities (f32)", probabilityBytes, Network),
+        ];
+        long whilePreprocessed = preprocessing.ImageBytes + preprocessing.WorkingBytes + preprocessedBytes;
+        long afterwards = preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
+        return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb, handOver);
     }
 }

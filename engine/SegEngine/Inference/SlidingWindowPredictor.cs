@@ -68,13 +68,13 @@ internal sealed partial class SlidingWindowPredictor
     /// and <paramref name="exportWorkingBytes"/> besides.
     /// </summary>
     public MemoryPlan Plan(
-        Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, long inputImageBytes = 0, long labelMapBytes = 0, long exportWorkingBytes = 0,
+        Shape3 image, IReadOnlyList<ITileNetwork> folds, bool collectsWholeVolume = false, PreprocessingMemory preprocessing = default, long labelMapBytes = 0, long exportWorkingBytes = 0,
         long probabilityBytes = 0, long sinkBytesPerSlice = 0)
     {
         ITileNetwork first = CheckFolds(folds);
         return MemoryPlan.Compute(
             image, first.InputChannels, first.HeadCount, first.PatchSize, folds.Count,
-            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, inputImageBytes, collectsWholeVolume, labelMapBytes, exportWorkingBytes,
+            folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes,
             networksWarmedUp: folds.All(f => f.WarmedUp), probabilityBytes, sinkBytesPerSlice, SlabSlices(first.PatchSize));
     }
 

@@ -36,7 +36,7 @@ internal static class NiftiFile
 
     /// <summary>
     /// Reads the header, lets <paramref name="plan"/> check it and choose the buffer layout and conversion, then decodes every
-    /// voxel into a pooled float32 buffer in file order (x fastest), which is nnU-Net's (C, z, y, x) order.
+    /// voxel into a float32 volume buffer in file order (x fastest), which is nnU-Net's (C, z, y, x) order.
     /// </summary>
     internal static VolumeBuffer<float> ReadVoxels(string path, Func<NiftiHeader, NiftiReadPlan> plan, out NiftiHeader header)
     {

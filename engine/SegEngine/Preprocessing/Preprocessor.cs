@@ -10,7 +10,7 @@ namespace SegEngine.Preprocessing;
 /// nnU-Net's <c>DefaultPreprocessor.run_case</c> for one configuration: transpose, crop to nonzero, target shape,
 /// normalise, resample each channel, and for a cascade append the previous stage's one-hot channels.
 /// </summary>
-/// <remarks>nnunet-parity.md §3 (order of operations, §3.1–§3.6). Every buffer it creates is pooled and released as soon as the next stage has its input.</remarks>
+/// <remarks>nnunet-parity.md §3 (order of operations, §3.1–§3.6). Every buffer it creates is released as soon as the next stage has its input, and the image when it returns.</remarks>
 internal sealed class Preprocessor
 {
     private readonly PlansInfo plans;
@@ -81,6 +81,10 @@ internal sealed class Preprocessor
         using VolumeBuffer<byte>? cascadeMask = previousCropped is null ? null : MaskOfCascadeSeg(previousCropped);
         IntensityNormalization.Normalize(
             crop.Data, configuration.NormalizationSchemes, configuration.UseMaskForNorm, plans.IntensityProperties, cascadeMask ?? crop.Mask);
+
+        // The masks' last use: released before the resampling, the stage's peak (CaseMemoryPlanner plans them before it only).
+        crop.Mask.Dispose();
+        cascadeMask?.Dispose();
 
         var plan = ResamplingPlan.Create(croppedShape, newShape, transposedSpacing, targetSpacing, configuration.ResamplingData.ForceSeparateZ);
         var layout = TorchLayout.OfPreprocessingView(crop.Data.Channels, readerShape, plans.TransposeForward, croppedShape, plan.LowResolutionAxis);

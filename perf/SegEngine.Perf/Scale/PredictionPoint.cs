@@ -8,8 +8,8 @@ using SegEngine.Preprocessing.Resampling;
 
 namespace SegEngine.Perf.Scale;
 
-/// <summary>One planned item of <see cref="MemoryPlan.Items"/>.</summary>
-internal sealed record PlannedItem(string Item, long Bytes);
+/// <summary>One planned item of <see cref="MemoryPlan.Items"/> and the stages that hold it.</summary>
+internal sealed record PlannedItem(string Item, long Bytes, MemoryStages Stages);
 
 /// <summary>What one prediction in its own process measured.</summary>
 /// <param name="Shape">Image z, y, x.</param>
@@ -107,7 +107,7 @@ internal static class PredictionPoint
             stagePeaks.Peaks,
             plan.TotalBytes,
             plan.WarmedUpBytes,
-            [.. plan.Items.Select(i => new PlannedItem(i.Item, i.Bytes))],
+            [.. plan.Items.Select(i => new PlannedItem(i.Item, i.Bytes, i.Stages))],
             plan.BatchSize,
 
             // The plans' transposes are the identity, so the network's grid is the image resampled to the plan's spacing.

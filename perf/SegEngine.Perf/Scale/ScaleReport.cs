@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SegEngine.Inference;
 
 namespace SegEngine.Perf.Scale;
 
@@ -46,7 +47,7 @@ internal static class ScaleReport
         md.AppendLine("In the class and length series the CT is on the plan's 0.8 mm grid with no zero border, so preprocessing and export do no resampling and N_pre = N_crop = N_orig; the realistic series and the export series resample.");
         md.AppendLine();
         md.AppendLine("- **peak RSS**: VmHWM of the process at the end (load and prediction). **after load**: VmRSS right after `SegModel.Load`.");
-        md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`; **planned peak** = after load + planned − what the load already made resident (`MemoryPlan.WarmedUpBytes`: the warm-up's ORT memory); **ratio** = peak RSS / planned peak.");
+        md.AppendLine("- **planned**: `SegModel.PlanMemory(shape, spacing).TotalBytes`, the larger of the plan's two stages (preprocessing, which holds the image, and the network stage with the export, after the image is released); **planned peak** = after load + planned − what the load already made resident (`MemoryPlan.WarmedUpBytes`: the warm-up's ORT memory); **ratio** = peak RSS / planned peak.");
         md.AppendLine("- **nnU-Net**: nnunet-parity.md §5.1's theoretical peak for the same case: main-process fp16 logits plus every array of the export worker summed (float64 copy and resampled fp16 logits only when it resamples); without the Python process, the image and the preprocessed volume. Its sliding-window accumulators (fp16, K·N_pre·2 + N_pre·2 bytes) sit on the GPU and are not counted; in a CPU run they would add to host memory.");
         md.AppendLine("- Stage seconds are `CaseTimings`; **ORT Run** is `SegModel.NetworkTime`; **Mvox/s** = image voxels / wall seconds of `PredictFile`.");
         md.AppendLine();
@@ -141,10 +142,17 @@ internal static class ScaleReport
         md.AppendLine();
         md.AppendLine("| item | " + string.Join(" | ", measured.Select(Key)) + " |");
         md.AppendLine("|---|" + string.Concat(measured.Select(_ => "---:|")));
-        foreach (string item in measured[0].PlanItems.Select(i => i.Item))
+        foreach (PlannedItem item in measured[0].PlanItems)
         {
-            Line(md, $"| {item} | {string.Join(" | ", measured.Select(m => Mebibytes(m.PlanItems.First(i => i.Item == item).Bytes)))} |");
+            Line(md, $"| {item.Item} ({StageNames(item.Stages)}) | {string.Join(" | ", measured.Select(m => Mebibytes(m.PlanItems.First(i => i.Item == item.Item).Bytes)))} |");
         }
+
+        foreach (MemoryStages stage in (MemoryStages[])[MemoryStages.Preprocessing, MemoryStages.Network])
+        {
+            Line(md, $"| **{StageNames(stage)} sum** | {string.Join(" | ", measured.Select(m => Mebibytes(m.PlanItems.Where(i => (i.Stages & stage) != 0).Sum(i => i.Bytes))))} |");
+        }
+
+        Line(md, $"| **planned (the larger sum)** | {string.Join(" | ", measured.Select(m => Mebibytes(m.PlannedBytes)))} |");
 
         Line(md, $"| **peak RSS − after load** | {string.Join(" | ", measured.Select(m => Mebibytes(m.PeakRssBytes - m.RssAfterLoadBytes)))} |");
         Line(md, $"| batch size, tiles | {string.Join(" | ", measured.Select(m => $"{m.BatchSize}, {m.Tiles}"))} |");
@@ -218,6 +226,14 @@ internal static class ScaleReport
     /// <summary>A point's column name: K and N, and the spacing when the CT is not on the plan's grid.</summary>
     private static string Key(PredictionMeasurement m) =>
         FormattableString.Invariant($"K={m.Classes} N={m.Shape[0]}{(m.Spacing.All(s => s == TinyResEncPlans.SpacingMm) ? "" : $" at {string.Join('×', m.Spacing.Reverse())} mm")}");
+
+    /// <summary>P for preprocessing, N for the network stage, P+N for both.</summary>
+    private static string StageNames(MemoryStages stages) => stages switch
+    {
+        MemoryStages.Preprocessing => "P",
+        MemoryStages.Network => "N",
+        _ => "P+N",
+    };
 
     private static string StagePeak(PredictionMeasurement m, string stage) =>
         m.StagePeakRssBytes.TryGetValue(stage, out long rss) ? Mebibytes(rss) : "–";

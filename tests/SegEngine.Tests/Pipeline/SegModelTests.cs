@@ -184,6 +184,12 @@ public class SegModelTests(SampleModels models) : IClassFixture<SampleModels>
         Assert.Equal(100L * 200 * 300 * sizeof(float), Item("input image"));
         Assert.Equal(200L * 100 * 150 * sizeof(float), Item("preprocessed volume (f32)"));
         Assert.Equal(100L * 200 * 300, Item("label map"));
+
+        // Preprocessing holds the image, and before the preprocessed volume exists its nonzero mask (a byte a voxel) and
+        // perhaps a cropped copy; the network stage, after preprocessing released them, does not.
+        Assert.True(Item("preprocessing working memory") >= (100L * 200 * 300 * (sizeof(float) + 1)) - (200L * 100 * 150 * sizeof(float)));
+        Assert.Equal(MemoryStages.Preprocessing, plan.Items.Single(i => i.Item == "input image").Stages);
+        Assert.Equal(MemoryStages.Preprocessing, plan.Items.Single(i => i.Item == "preprocessing working memory").Stages);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace SegEngine.Io.Itk;
 
 /// <summary>
-/// Reads the voxels a parsed header locates into a pooled float32 buffer in file order (x fastest: nnU-Net's (C, z, y, x)
+/// Reads the voxels a parsed header locates into a float32 volume buffer in file order (x fastest: nnU-Net's (C, z, y, x)
 /// after <c>GetArrayFromImage</c>), converting as numpy's float32 cast of ITK's native array does (each value rounded once).
 /// Nothing is allocated before the file is known to hold the declared data: raw data must fit in the file, and compressed
 /// data cannot claim more than deflate's maximum ratio allows for the compressed bytes present.

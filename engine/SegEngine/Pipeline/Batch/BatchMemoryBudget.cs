@@ -27,7 +27,10 @@ internal sealed record BatchMemoryBudget(long Bytes, bool FromMachine)
 
     public bool IsUnlimited => Bytes == 0;
 
-    /// <summary>What a case adds to the process: the whole plan, less what the loaded sessions hold already when measured against the machine's headroom.</summary>
+    /// <summary>
+    /// What a case adds to the process: its plan's total (the larger of its preprocessing and network stages), less what
+    /// the loaded sessions hold already when measured against the machine's headroom.
+    /// </summary>
     public long Needed(MemoryPlan plan) => FromMachine ? plan.TotalBytes - plan.WarmedUpBytes : plan.TotalBytes;
 
     public bool Fits(MemoryPlan plan) => IsUnlimited || Needed(plan) <= Bytes;

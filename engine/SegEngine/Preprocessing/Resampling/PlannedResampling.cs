@@ -21,6 +21,16 @@ internal static class PlannedResampling
         return function.IsNoResampling ? cropped : ResamplingPlan.ComputeNewShape(cropped, currentSpacing, targetSpacing);
     }
 
+    /// <summary>
+    /// The working memory <see cref="ResampleData"/> holds beside its input and destination for one channel: SciPy's
+    /// spline working set; torch's and <c>no_resampling_hack</c>'s, a few planes at most, count as nothing.
+    /// </summary>
+    public static long DataWorkingBytes(ResamplingSpec function, ResamplingPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return function.IsNoResampling || function.IsTorch ? 0 : Resampler.DataWorkingBytes(plan, function);
+    }
+
     /// <summary>One image channel; <paramref name="layout"/> is the layout nnU-Net's array has (used by torch only).</summary>
     public static void ResampleData(ReadOnlySpan<float> input, Span<float> destination, ResamplingPlan plan, ResamplingSpec function, TorchLayout layout)
     {

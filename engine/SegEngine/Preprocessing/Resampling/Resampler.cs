@@ -23,6 +23,29 @@ internal static class Resampler
         ResampleData(input, destination, ResamplingPlan.Create(inputShape, outputShape, currentSpacing, newSpacing, spec.ForceSeparateZ), spec);
     }
 
+    /// <summary>
+    /// The working memory <see cref="ResampleData(ReadOnlySpan{float}, Span{float}, ResamplingPlan, ResamplingSpec)"/> holds for one
+    /// channel: the spline's float64 working set over the volume, or over one slice plus that slice in and out.
+    /// </summary>
+    public static long DataWorkingBytes(ResamplingPlan plan, ResamplingSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (plan.IsPassThrough)
+        {
+            return 0;
+        }
+
+        if (!plan.SeparateZ)
+        {
+            return SplineResizer.WorkingBytes(plan.InputShape, plan.OutputShape, spec.Order, planar: false);
+        }
+
+        var slices = new SliceLayout(plan);
+        return SplineResizer.WorkingBytes(slices.InputSlice, slices.OutputSlice, spec.Order, planar: true)
+            + ((slices.InputSlice.Voxels + slices.OutputSlice.Voxels) * sizeof(float));
+    }
+
     /// <summary>Resamples one image channel (float32, z·y·x) into <paramref name="destination"/> as the plan says.</summary>
     /// <exception cref="SegEngineException">Unsupported resampling function or order, or NaN in the input.</exception>
     public static unsafe void ResampleData(ReadOnlySpan<float> input, Span<float> destination, ResamplingPlan plan, ResamplingSpec spec)

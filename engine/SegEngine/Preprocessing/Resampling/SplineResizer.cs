@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance.Buffers;
+using SegEngine.Buffers;
 using SegEngine.Kernels;
 using SegEngine.Resampling;
 
@@ -44,6 +45,40 @@ internal static class SplineResizer
             ResizeDirect(source, input, output, zTaps, yTaps, xTaps, sink);
         }
     }
+
+    /// <summary>
+    /// The bytes of float64 working memory <see cref="Resize"/> holds at its peak: for order 3, the ring of gathered planes,
+    /// the y-filtered plane and, for a volume, the checkpoint, block and carry planes (planar: the one input plane); the
+    /// direct orders hold one row of taps per worker, counted as nothing.
+    /// </summary>
+    public static long WorkingBytes(Shape3 input, Shape3 output, int order, bool planar)
+    {
+        if (order != 3)
+        {
+            return 0;
+        }
+
+        long planeSize = (long)input.Y * input.X;
+        long ringAndFiltered = ((planar ? 1 : 4) * GatheredPlaneLength(input, output)) + ((long)PaddedLength(input.Y) * input.X);
+        if (planar)
+        {
+            return (ringAndFiltered + planeSize) * sizeof(double);
+        }
+
+        int length = PaddedLength(input.Z);
+        int blockLength = BlockLength(length);
+        int blocks = (length + blockLength - 1) / blockLength;
+        return (ringAndFiltered + ((blocks + blockLength + 1) * planeSize)) * sizeof(double);
+    }
+
+    /// <summary>An axis's length with the spline's edge padding on both sides.</summary>
+    private static int PaddedLength(int length) => length + (2 * SplineTaps.SplinePadding);
+
+    /// <summary>Elements of one gathered plane: padded y rows × 4 x taps × output x.</summary>
+    private static int GatheredPlaneLength(Shape3 input, Shape3 output) => PaddedLength(input.Y) * 4 * output.X;
+
+    /// <summary>Planes between two axis-0 checkpoints: ⌈√L⌉, which keeps checkpoints and the recomputed block equally small.</summary>
+    private static int BlockLength(int paddedLength) => (int)Math.Ceiling(Math.Sqrt(paddedLength));
 
     private static void ResizeDirect<TSource, TSink>(TSource source, Shape3 input, Shape3 output, SplineTaps? zTaps, SplineTaps yTaps, SplineTaps xTaps, TSink sink)
         where TSource : struct, IVoxelSource
@@ -101,19 +136,18 @@ internal static class SplineResizer
     {
         private const int Pad = SplineTaps.SplinePadding;
         private readonly int planeSize = input.Y * input.X;
-        private readonly int paddedY = input.Y + 2 * Pad;
-        private readonly int paddedX = input.X + 2 * Pad;
+        private readonly int paddedY = PaddedLength(input.Y);
+        private readonly int paddedX = PaddedLength(input.X);
 
-        /// <summary>Elements of one gathered plane: padded y rows × 4 x taps × output x.</summary>
-        private int GatheredPlaneSize => paddedY * 4 * output.X;
+        private int GatheredPlaneSize => GatheredPlaneLength(input, output);
 
         public void Run()
         {
-            using var ring = new NativeScratch((zTaps is null ? 1 : 4) * GatheredPlaneSize);
-            using var yFiltered = new NativeScratch(paddedY * input.X);
+            using var ring = new NativeBuffer<double>((zTaps is null ? 1 : 4) * GatheredPlaneSize);
+            using var yFiltered = new NativeBuffer<double>(paddedY * input.X);
             if (zTaps is null)
             {
-                using var plane = new NativeScratch(planeSize);
+                using var plane = new NativeBuffer<double>(planeSize);
                 source.ReadRun(0, plane.Span);
                 FilterAndGatherPlane(plane.Memory, yFiltered.Memory, ring.Memory[..GatheredPlaneSize]);
                 EvaluateSlice(0, ring.Memory, -1);
@@ -126,8 +160,8 @@ internal static class SplineResizer
         private void RunVolume(Memory<double> ring, Memory<double> yFiltered)
         {
             SplineTaps taps = zTaps!;
-            int length = input.Z + 2 * Pad;
-            int blockLength = (int)Math.Ceiling(Math.Sqrt(length));
+            int length = PaddedLength(input.Z);
+            int blockLength = BlockLength(length);
             int blocks = (length + blockLength - 1) / blockLength;
             var needed = new bool[length];
             for (int o = 0; o < output.Z; o++)
@@ -138,9 +172,9 @@ internal static class SplineResizer
                 }
             }
 
-            using var checkpoints = new NativeScratch(blocks * planeSize);
-            using var block = new NativeScratch(blockLength * planeSize);
-            using var carry = new NativeScratch(planeSize);
+            using var checkpoints = new NativeBuffer<double>(blocks * planeSize);
+            using var block = new NativeBuffer<double>(blockLength * planeSize);
+            using var carry = new NativeBuffer<double>(planeSize);
             int chunks = (planeSize + ColumnChunk - 1) / ColumnChunk;
             Memory<double> checkpointMemory = checkpoints.Memory;
             Memory<double> blockMemory = block.Memory;
