@@ -6,8 +6,8 @@ namespace SegEngine.Inference;
 /// <see cref="BandSlices"/> finished slices, each band of rows as soon as the row's tiles have left it, its memory
 /// discarded then). Bands hold less of the accumulator (at the end of a row the finished half of the patch depth keeps
 /// only its last band) but the sink sees a whole row's finished slices at once, so its per-slice working memory (the
-/// export's slice summaries) counts for more slices. <see cref="Choose"/> takes the smaller total; the memory plan and
-/// the sliding window both follow its answer.
+/// export's slice summaries) counts for more slices, and discarded pages cost time when they are touched again. The
+/// memory plan chooses (<see cref="PrefersBands"/>) and the sliding window follows its choice.
 /// </summary>
 internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long AccumulatorBytes, int SinkSlices)
 {
@@ -15,15 +15,13 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
     public bool InBands => BandSlices > 0;
 
     /// <summary>
-    /// The hand-over that holds the least for <paramref name="grid"/>, an accumulator of <paramref name="planes"/> planes
-    /// per slice and a sink that keeps <paramref name="sinkBytesPerSlice"/> for every slice it is handed at once.
+    /// Whether a case should go over in bands, given the planned totals of both hand-overs and whether each fits the
+    /// budget: when they cut the peak by a tenth or more, or when only they fit. Bands cost time, so a smaller saving
+    /// is not worth it: every discarded page is faulted in again when its block is reused (4.5 µs a page in our VMs, 20
+    /// times a memset of it; +30 % aggregation time on the realistic CT at 14 and at 118 classes, perf/results/scale.md).
     /// </summary>
-    public static LogitHandOver Choose(SlidingWindowGrid grid, int planes, long sinkBytesPerSlice, int slabSlices)
-    {
-        LogitHandOver whole = WholeSlices(grid, planes, slabSlices);
-        LogitHandOver bands = Bands(grid, planes, slabSlices);
-        return bands.TotalBytes(sinkBytesPerSlice) < whole.TotalBytes(sinkBytesPerSlice) ? bands : whole;
-    }
+    public static bool PrefersBands(long wholeBytes, long bandBytes, bool wholeFits, bool bandsFit) =>
+        bandBytes <= wholeBytes - (wholeBytes / 10) || (bandsFit && !wholeFits);
 
     /// <summary>Whole slices after each tile row, <paramref name="slabSlices"/> per call.</summary>
     public static LogitHandOver WholeSlices(SlidingWindowGrid grid, int planes, int slabSlices) =>
@@ -40,16 +38,23 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
         return new(bandSlices, slabSlices, AccumulatorPeak(grid, planes, bandSlices), Math.Max(bandSlices, slabSlices));
     }
 
-    /// <summary>The accumulator's peak plus the sink's per-slice memory for the slices it is handed at once.</summary>
-    public long TotalBytes(long sinkBytesPerSlice) => AccumulatorBytes + (SinkSlices * sinkBytesPerSlice);
-
     /// <summary>
-    /// The accumulator's most resident bytes: for every tile row and every band of tiles (all tiles of one y offset),
-    /// the rows of each of the row's slices that tiles have touched, less the rows of finished slices already handed
-    /// over in bands (all but the row before the band, which the sink may still read). A slice with discarded rows keeps
-    /// about one partial page per plane besides.
+    /// The accumulator's most resident bytes: <see cref="PeakRows"/> of every plane, and about one partial page per plane
+    /// of each slice with discarded rows.
     /// </summary>
     private static long AccumulatorPeak(SlidingWindowGrid grid, int planes, int bandSlices)
+    {
+        (long rows, int discarding) = PeakRows(grid, bandSlices);
+        return SliceAccumulator.BytesFor(rows, planes, grid.Padded.X) + ((long)discarding * planes * Environment.SystemPageSize);
+    }
+
+    /// <summary>
+    /// The most padded rows (of one plane, summed over slices) held at once: for every tile row and every band of tiles
+    /// (all tiles of one y offset), the rows of each of the row's slices that tiles have touched, less the rows of
+    /// finished slices already handed over in bands (all but the row before the band, which the sink may still read);
+    /// and how many slices had rows discarded then.
+    /// </summary>
+    internal static (long Rows, int DiscardingSlices) PeakRows(SlidingWindowGrid grid, int bandSlices)
     {
         int[] rows = grid.Offsets[0];
         int[] bands = grid.Offsets[1];
@@ -80,6 +85,6 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
             }
         }
 
-        return SliceAccumulator.BytesFor(peakRows, planes, grid.Padded.X) + ((long)peakSlices * planes * Environment.SystemPageSize);
+        return (peakRows, peakSlices);
     }
 }

@@ -112,8 +112,6 @@ public sealed class MemoryPlan
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(folds);
         options.Validate();
         SlidingWindowGrid grid = SlidingWindowGrid.Create(image, patchSize, options.StepSize);
-        LogitHandOver handOver = LogitHandOver.Choose(grid, (folds * headCount) + 1, sinkBytesPerSlice, slabSlices);
-        exportWorkingBytes += handOver.SinkSlices * sinkBytesPerSlice;
         int passes = MirrorCombinations.Passes(mirroringAxes, patchSize.Count, options.UseMirroring).Length;
 
         if (options.BatchSize > 1 && !dynamicBatch)
@@ -122,20 +120,25 @@ public sealed class MemoryPlan
                 SegErrorCode.Unsupported, $"batch size {options.BatchSize} needs an ONNX model with a dynamic batch axis; this one has a fixed batch of 1");
         }
 
+        MemoryPlan At(int batch, LogitHandOver handOver) => Build(
+            grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes,
+            exportWorkingBytes + (handOver.SinkSlices * sinkBytesPerSlice), networksWarmedUp, probabilityBytes, handOver);
+
+        int planes = (folds * headCount) + 1;
+        int firstBatch = Math.Max(options.BatchSize, 1);
+        MemoryPlan whole = At(firstBatch, LogitHandOver.WholeSlices(grid, planes, slabSlices));
+        MemoryPlan bands = At(firstBatch, LogitHandOver.Bands(grid, planes, slabSlices));
+        MemoryPlan best = LogitHandOver.PrefersBands(whole.TotalBytes, bands.TotalBytes, whole.Fits, bands.Fits) ? bands : whole;
+        best.ThrowIfOverBudget();
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {
-            int batch = Math.Max(options.BatchSize, 1);
-            MemoryPlan plan = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
-            plan.ThrowIfOverBudget();
-            return plan;
+            return best;
         }
 
         int largest = dynamicBatch ? Math.Min(MaxPlannedBatch, grid.TilesPerAxis0Position) : 1;
-        MemoryPlan best = Build(grid, channels, headCount, folds, passes, 1, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
-        best.ThrowIfOverBudget();
         for (int batch = 2; batch <= largest; batch++)
         {
-            MemoryPlan candidate = Build(grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes, networksWarmedUp, probabilityBytes, handOver);
+            MemoryPlan candidate = At(batch, best.HandOver);
             if (!candidate.Fits)
             {
                 break;
