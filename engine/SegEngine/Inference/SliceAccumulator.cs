@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SegEngine.Buffers;
 
 namespace SegEngine.Inference;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SegEngine.Inference;
+namespace SegEngine.Buffers;
 
 /// <summary>
 /// Page-aligned native blocks whose pages can be handed back to the OS while the block is kept: on Linux an anonymous
