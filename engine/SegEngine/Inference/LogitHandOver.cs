@@ -39,6 +39,15 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
     }
 
     /// <summary>
+    /// The padded slice below which tile row <paramref name="row"/>'s finished slices go over band by band, from the row's
+    /// start (the row's start itself when slices go whole); the rest of its finished slices go whole after it.
+    /// </summary>
+    public int BandedBelow(SlidingWindowGrid grid, int row) => BandedBelow(grid, row, BandSlices);
+
+    private static int BandedBelow(SlidingWindowGrid grid, int row, int bandSlices) =>
+        bandSlices > 0 ? Math.Min(grid.FinishedBelow(row), grid.Offsets[0][row] + bandSlices) : grid.Offsets[0][row];
+
+    /// <summary>
     /// The accumulator's most resident bytes: <see cref="PeakRows"/> of every plane, and about one partial page per plane
     /// of each slice with discarded rows.
     /// </summary>
@@ -64,7 +73,7 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
         int peakSlices = 0;
         for (int zi = 0; zi < rows.Length; zi++)
         {
-            int finishedBelow = zi + 1 < rows.Length ? rows[zi + 1] : grid.Padded.Z;
+            int bandedBelow = BandedBelow(grid, zi, bandSlices);
             for (int b = 0; b < bands.Length; b++)
             {
                 int touched = Math.Min(height, bands[b] + grid.Patch.Y);
@@ -73,7 +82,7 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
                 for (int z = rows[zi]; z < rows[zi] + depth; z++)
                 {
                     bool firstTouched = zi == 0 || z >= rows[zi - 1] + depth;
-                    bool inBands = bandSlices > 0 && z < finishedBelow && z < rows[zi] + bandSlices;
+                    bool inBands = z < bandedBelow;
                     held += (firstTouched ? touched : height) - (inBands ? Math.Max(0, bands[b] - 1) : 0);
                     discarding += inBands && bands[b] > 0 ? 1 : 0;
                 }

@@ -41,6 +41,12 @@ internal sealed class SlidingWindowGrid
 
     public int TilesPerAxis0Position => Offsets[1].Length * Offsets[2].Length;
 
+    /// <summary>The padded slice below which tile row <paramref name="row"/> leaves every slice final: where the next row starts, or the end.</summary>
+    public int FinishedBelow(int row) => row + 1 < Offsets[0].Length ? Offsets[0][row + 1] : Padded.Z;
+
+    /// <summary>Padded row <paramref name="paddedRow"/> as an image row, clamped to the image (0 or Y in the padding).</summary>
+    public int ImageRow(int paddedRow) => Math.Clamp(paddedRow - PadBelow.Y, 0, Image.Y);
+
     /// <summary>Plans the grid for an image and a 2-D or 3-D patch.</summary>
     public static SlidingWindowGrid Create(Shape3 image, IReadOnlyList<int> patchSize, double stepSize)
     {

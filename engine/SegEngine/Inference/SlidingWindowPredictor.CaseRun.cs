@@ -86,8 +86,8 @@ internal sealed partial class SlidingWindowPredictor
             for (int zi = 0; zi < zOffsets.Length; zi++)
             {
                 int z = zOffsets[zi];
-                int finishedTo = zi + 1 < zOffsets.Length ? zOffsets[zi + 1] : grid.Padded.Z;
-                int bandedTo = handOver.InBands ? Math.Min(finishedTo, z + handOver.BandSlices) : z;
+                int finishedTo = grid.FinishedBelow(zi);
+                int bandedTo = handOver.BandedBelow(grid, zi);
                 accumulator.Hold(z, z + depth);
                 for (int start = 0; start < rowTiles.Length; start += batch)
                 {
@@ -307,8 +307,8 @@ internal sealed partial class SlidingWindowPredictor
             Shape3 pad = grid.PadBelow;
             int imageFrom = Math.Max(from, pad.Z) - pad.Z;
             int imageTo = Math.Min(to, pad.Z + grid.Image.Z) - pad.Z;
-            int imageRowFrom = Math.Clamp(rowFrom - pad.Y, 0, grid.Image.Y);
-            int imageRowTo = Math.Clamp(rowTo - pad.Y, 0, grid.Image.Y);
+            int imageRowFrom = grid.ImageRow(rowFrom);
+            int imageRowTo = grid.ImageRow(rowTo);
             if (imageTo <= imageFrom || imageRowTo <= imageRowFrom)
             {
                 return;
@@ -333,7 +333,7 @@ internal sealed partial class SlidingWindowPredictor
             Shape3 shape = grid.Image;
             long paddedBelow = (long)rowTo * grid.Padded.X;
             bool inImage = zp >= grid.PadBelow.Z && zp < grid.PadBelow.Z + shape.Z;
-            long resultBelow = inImage ? (long)Math.Clamp(rowTo - grid.PadBelow.Y - 1, 0, shape.Y) * shape.X : paddedBelow;
+            long resultBelow = inImage ? (long)grid.ImageRow(rowTo - 1) * shape.X : paddedBelow;
             accumulator.Discard(zp, 0, headCount, 0, resultBelow);
             accumulator.Discard(zp, headCount, accumulator.Planes - headCount, 0, paddedBelow);
         }
@@ -413,8 +413,8 @@ internal sealed partial class SlidingWindowPredictor
                 }
             }
 
-            int imageRowFrom = Math.Clamp(rowFrom - pad.Y, 0, shape.Y);
-            int imageRowTo = Math.Clamp(rowTo - pad.Y, 0, shape.Y);
+            int imageRowFrom = grid.ImageRow(rowFrom);
+            int imageRowTo = grid.ImageRow(rowTo);
             if (inImage && folds.Count > 1 && imageRowTo > imageRowFrom)
             {
                 Span<Half> sum = result[(imageRowFrom * shape.X)..(imageRowTo * shape.X)];
