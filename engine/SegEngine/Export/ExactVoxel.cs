@@ -44,10 +44,10 @@ internal static class ExactVoxel
         {
             if (k + 1 < classes)
             {
-                stencil.Prefetch(low.Class(k + 1), high.Class(k + 1), lanes);
+                stencil.Prefetch(low, high, k + 1, lanes);
             }
 
-            stencil.Sum(low.Class(k), high.Class(k), lanes, sums, work.ScaledRows);
+            stencil.Sum(low, high, k, lanes, sums, work.ScaledRows);
             SegKernels.RoundToHalf(sums, value);
             if (regionsClassOrder is not null)
             {

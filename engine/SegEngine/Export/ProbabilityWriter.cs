@@ -85,13 +85,16 @@ internal static class ProbabilityWriter
     /// sum rounded directly to fp16 (the clip is a no-op, docs/fused-export.md). <paramref name="row"/> holds a lane for
     /// every x (<see cref="AllOfRow"/>); <paramref name="scratch"/> at least 4 · input width + output width values, overwritten.
     /// </summary>
-    internal static void ResampledRow(
+    internal static unsafe void ResampledRow(
         ReadOnlySpan<Half> channel, ResamplingGrid grid, TapLanes row, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
         TrilinearStencil stencil = grid.StencilAt(oz, oy);
-        int plane = grid.InputShape.Y * grid.InputShape.X;
         Span<double> sums = scratch.Slice(4 * stencil.InputWidth, destination.Length);
-        stencil.Sum(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane), row, sums, scratch);
+        fixed (Half* values = channel)
+        {
+            stencil.Sum(SliceOf(values, grid, stencil.LowSlice), SliceOf(values, grid, stencil.HighSlice), 0, row, sums, scratch);
+        }
+
         SegKernels.RoundToHalf(sums, destination);
     }
 
@@ -99,7 +102,7 @@ internal static class ProbabilityWriter
     /// The resampled logits of one class along a cropped output row as nnU-Net holds them before the softmax:
     /// <see cref="ResampledRow"/>'s fp16 values, or for torch resampling the float32 values torch computes.
     /// </summary>
-    private static void ValueRow(
+    private static unsafe void ValueRow(
         ReadOnlySpan<Half> channel, ResamplingGrid grid, TapLanes row, int oz, int oy, Span<float> destination, Span<double> scratch)
     {
         if (grid.Torch is not TorchLayout layout)
@@ -108,13 +111,22 @@ internal static class ProbabilityWriter
             return;
         }
 
-        int plane = grid.InputShape.Y * grid.InputShape.X;
         Span<float> weights = stackalloc float[6];
-        for (int ox = 0; ox < destination.Length; ox++)
+        fixed (Half* values = channel)
         {
-            var stencil = new TorchStencil(grid, layout, oz, oy, ox, weights);
-            destination[ox] = stencil.Value(channel.Slice(stencil.LowSlice * plane, plane), channel.Slice(stencil.HighSlice * plane, plane));
+            for (int ox = 0; ox < destination.Length; ox++)
+            {
+                var stencil = new TorchStencil(grid, layout, oz, oy, ox, weights);
+                destination[ox] = stencil.Value(SliceOf(values, grid, stencil.LowSlice), SliceOf(values, grid, stencil.HighSlice), 0);
+            }
         }
+    }
+
+    /// <summary>Input slice <paramref name="z"/> of one class's (z, y, x) volume at <paramref name="channel"/>, as the stencils read it.</summary>
+    private static unsafe SliceClassPlanes SliceOf(Half* channel, ResamplingGrid grid, int z)
+    {
+        Shape3 input = grid.InputShape;
+        return SliceClassPlanes.Contiguous(channel + ((long)z * input.Y * input.X), 0, input.X);
     }
 
     private static void Check(VolumeBuffer<Half> logits, ExportPlan plan, string target)

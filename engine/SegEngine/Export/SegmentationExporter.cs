@@ -120,7 +120,7 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         }
 
         LabelMap map = labels ?? throw new ObjectDisposedException(nameof(SegmentationExporter));
-        var planes = new InputPlanes(slab, plane, window);
+        var planes = new InputPlanes(slab, (input.Y, input.X), window);
         if (starts)
         {
             StartRun(zStart + zCount);

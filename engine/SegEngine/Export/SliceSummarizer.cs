@@ -59,7 +59,7 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
             key.Clear();
             for (int k = 0; k < classes; k++)
             {
-                TensorPrimitives.ConvertToSingle(slice.Class(k).Slice(offset, width), values);
+                TensorPrimitives.ConvertToSingle(slice.Row(k, y), values);
                 if (!float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
                 {
                     return false;
@@ -89,7 +89,7 @@ internal sealed class SliceSummarizer(int classes, int[]? regionsClassOrder, Sha
         winner.Clear();
         for (int k = 0; k < classes; k++)
         {
-            if (!SegKernels.ArgmaxUpdateHalf(slice.Class(k).Slice(offset, width), k, best, runnerUp, winner))
+            if (!SegKernels.ArgmaxUpdateHalf(slice.Row(k, y), k, best, runnerUp, winner))
             {
                 return false;
             }

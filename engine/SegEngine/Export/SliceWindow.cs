@@ -55,7 +55,7 @@ internal sealed unsafe class SliceWindow : IDisposable
 
     /// <summary>The class planes of a slice retained by an earlier <see cref="Retain"/>.</summary>
     public SliceClassPlanes RetainedPlanes(int z) => copies[z] != 0
-        ? new SliceClassPlanes((Half*)copies[z], plane, plane)
+        ? SliceClassPlanes.Contiguous((Half*)copies[z], plane, plane / rows)
         : throw new InvalidOperationException($"input slice {z} was not retained");
 
     /// <summary>
@@ -76,11 +76,12 @@ internal sealed unsafe class SliceWindow : IDisposable
             }
 
             SliceClassPlanes source = planes.Slice(z);
-            int from = rowFrom * width;
-            int length = (rowTo - rowFrom) * width;
             for (int k = 0; k < classes; k++)
             {
-                source.Class(k).Slice(from, length).CopyTo(new Span<Half>((Half*)copies[z] + ((long)k * plane) + from, length));
+                for (int y = rowFrom; y < rowTo; y++)
+                {
+                    source.Row(k, y).CopyTo(new Span<Half>((Half*)copies[z] + ((long)k * plane) + ((long)y * width), width));
+                }
             }
         }
 

@@ -23,7 +23,7 @@ internal static class TorchExactVoxel
         float best = float.NegativeInfinity;
         for (int k = 0; k < classes; k++)
         {
-            float value = stencil.Value(low.Class(k), high.Class(k));
+            float value = stencil.Value(low, high, k);
             if (regionsClassOrder is not null)
             {
                 if (value > RegionHead.Float32OnThreshold)

@@ -33,15 +33,16 @@ internal sealed class LogitVolumeSink : ILogitSlabSink, IDisposable
     {
         VolumeBuffer<Half> target = volume ?? throw new InvalidOperationException("Accept before Begin");
         (int rowFrom, int rowTo, _, _) = order!.Next(slab);
-        int sliceLength = target.Shape.Y * target.Shape.X;
-        int from = rowFrom * target.Shape.X;
-        int length = (rowTo - rowFrom) * target.Shape.X;
+        (int height, int width) = (target.Shape.Y, target.Shape.X);
         for (int z = slab.ZStart; z < slab.ZStart + slab.ZCount; z++)
         {
-            Export.SliceClassPlanes planes = slab.Slice(z, sliceLength);
+            Export.SliceClassPlanes planes = slab.Slice(z, (height, width));
             for (int k = 0; k < target.Channels; k++)
             {
-                planes.Class(k).Slice(from, length).CopyTo(target.Channel(k).Slice((z * sliceLength) + from, length));
+                for (int y = rowFrom; y < rowTo; y++)
+                {
+                    planes.Row(k, y).CopyTo(target.Channel(k).Slice(((z * height) + y) * width, width));
+                }
             }
         }
     }

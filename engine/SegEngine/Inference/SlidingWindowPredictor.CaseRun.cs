@@ -12,7 +12,7 @@ internal sealed partial class SlidingWindowPredictor
     /// <remarks>
     /// Tile rows run z outermost, as nnU-Net's do, so once row i is done the padded slices [z_i, z_{i+1}) are final: they
     /// are divided, cropped and fold-averaged in place in the <see cref="SliceAccumulator"/> and handed to the sink from
-    /// there, then their blocks are reused. With no mirroring the network's output is aggregated where ORT wrote it.
+    /// there, then their chunks are reused. With no mirroring the network's output is aggregated where ORT wrote it.
     /// </remarks>
     private sealed class CaseRun : IDisposable
     {
@@ -65,14 +65,14 @@ internal sealed partial class SlidingWindowPredictor
             tileVoxels = (int)grid.Patch.Voxels;
             depth = grid.Patch.Z;
             weightPlane = folds.Count * headCount;
-            accumulator = new SliceAccumulator(grid.Padded.Z, weightPlane + 1, grid.Padded.Y * grid.Padded.X);
+            accumulator = new SliceAccumulator(grid.Padded.Z, weightPlane + 1, grid.Padded.Y, grid.Padded.X);
             tiles = MemoryOwner<float>.Allocate(batch * channels * tileVoxels);
             predictions = passes.Length > 1 ? MemoryOwner<float>.Allocate(batch * headCount * tileVoxels) : null;
             rowScratch = MemoryOwner<float>.Allocate(grid.Patch.X);
             rowTiles = grid.Offsets[1].SelectMany(y => grid.Offsets[2].Select(x => (y, x))).ToArray();
             finishedSlices = new nint[Math.Max(handOver.SlabSlices, handOver.BandSlices)];
             failedRows = new int[weightPlane];
-            aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, grid.Padded.X, headCount, weightPlane);
+            aggregation = new TileAggregation(accumulator, gaussian, grid.Patch, headCount, weightPlane);
             finishClass = FinishClass;
         }
 
@@ -88,13 +88,13 @@ internal sealed partial class SlidingWindowPredictor
                 int z = zOffsets[zi];
                 int finishedTo = grid.FinishedBelow(zi);
                 int bandedTo = handOver.BandedBelow(grid, zi);
-                accumulator.Hold(z, z + depth);
                 for (int start = 0; start < rowTiles.Length; start += batch)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int count = Math.Min(batch, rowTiles.Length - start);
                     for (int t = 0; t < count; t++)
                     {
+                        accumulator.Hold(z, z + depth, rowTiles[start + t].Y, rowTiles[start + t].Y + grid.Patch.Y);
                         ExtractTile(z, rowTiles[start + t], tiles.Span.Slice(t * channels * tileVoxels, channels * tileVoxels));
                     }
 
@@ -243,8 +243,8 @@ internal sealed partial class SlidingWindowPredictor
 
         /// <summary>
         /// Padded slices [<paramref name="from"/>, <paramref name="to"/>) are final: <see cref="LogitHandOver.SlabSlices"/> at a
-        /// time, finish each in place (<see cref="FinishClass"/>), hand those inside the image to the sink straight from their
-        /// blocks, and release the blocks.
+        /// time, finish each in place (<see cref="FinishClass"/>), hand those inside the image to the sink straight from the
+        /// accumulator's chunks, and release them.
         /// </summary>
         private void Emit(int from, int to)
         {
@@ -267,7 +267,7 @@ internal sealed partial class SlidingWindowPredictor
         /// <summary>
         /// Band <paramref name="band"/> (the padded rows from its y offset to the next) of slices [<paramref name="from"/>,
         /// <paramref name="to"/>) is final: finish it in place, hand it to the sink, then discard what neither the
-        /// finishing of later bands nor the sink will read again; after the last band, release the blocks.
+        /// finishing of later bands nor the sink will read again; after the last band, release the rest.
         /// </summary>
         private void EmitBand(int from, int to, int band)
         {
@@ -293,7 +293,8 @@ internal sealed partial class SlidingWindowPredictor
                 }
                 else
                 {
-                    DiscardFinishedRows(zp, rowTo);
+                    // The sink may read the band's last row with the next band: padded row rowTo - 1 holds its image row.
+                    accumulator.ReleaseBelow(zp, rowTo - 1);
                 }
             }
         }
@@ -316,26 +317,11 @@ internal sealed partial class SlidingWindowPredictor
 
             for (int z = imageFrom; z < imageTo; z++)
             {
-                finishedSlices[z - imageFrom] = accumulator.Block(z + pad.Z);
+                finishedSlices[z - imageFrom] = accumulator.ChunkTable(z + pad.Z);
             }
 
-            sink.Accept(LogitSlab.OfSlices(imageFrom, imageTo - imageFrom, finishedSlices, accumulator.PlaneLength, imageRowFrom, imageRowTo));
-        }
-
-        /// <summary>
-        /// Padded slice <paramref name="zp"/> is finished and handed over below padded row <paramref name="rowTo"/>: its
-        /// result planes (cropped rows, inside the image) are discarded below the band's last row, which the sink may read
-        /// with the next band; its other planes (folds after the first, the weights: padded rows) below <paramref name="rowTo"/>.
-        /// </summary>
-        /// <remarks>Every discard starts at the plane's start: pages that straddled an earlier boundary go with this one.</remarks>
-        private void DiscardFinishedRows(int zp, int rowTo)
-        {
-            Shape3 shape = grid.Image;
-            long paddedBelow = (long)rowTo * grid.Padded.X;
-            bool inImage = zp >= grid.PadBelow.Z && zp < grid.PadBelow.Z + shape.Z;
-            long resultBelow = inImage ? (long)grid.ImageRow(rowTo - 1) * shape.X : paddedBelow;
-            accumulator.Discard(zp, 0, headCount, 0, resultBelow);
-            accumulator.Discard(zp, headCount, accumulator.Planes - headCount, 0, paddedBelow);
+            sink.Accept(LogitSlab.InChunks(
+                imageFrom, imageTo - imageFrom, finishedSlices, SliceAccumulator.ChunkRowsShift, accumulator.PlaneStride, grid.Padded.X, pad.Y, imageRowFrom, imageRowTo));
         }
 
         /// <summary>
@@ -365,29 +351,21 @@ internal sealed partial class SlidingWindowPredictor
         /// <summary>
         /// Class <paramref name="k"/> of the rows being finished (<see cref="finishSlice"/>, <see cref="finishRowFrom"/> to
         /// <see cref="finishRowTo"/>): every fold divided by the weights row by row (each whole padded row checked for
-        /// infinities, as nnU-Net checks before cropping), cropped into the image's Y·X plane at the start of fold 0's
-        /// plane, later folds added in order and the sum divided by their count.
+        /// infinities, as nnU-Net checks before cropping), cropped to the image's X at the start of fold 0's row, later
+        /// folds added in order and the sum divided by their count.
         /// </summary>
-        /// <remarks>
-        /// Cropping in place is safe as long as rows are finished in order: image row y lands at y·X, never after padded
-        /// row y + pad.Y starts, which is read first.
-        /// </remarks>
         private void FinishClass(int k)
         {
             (int zp, int rowFrom, int rowTo) = (finishSlice, finishRowFrom, finishRowTo);
             Shape3 shape = grid.Image;
             Shape3 pad = grid.PadBelow;
-            int paddedX = grid.Padded.X;
             bool inImage = zp >= pad.Z && zp < pad.Z + shape.Z;
-            Span<Half> weights = accumulator.Plane(zp, weightPlane);
-            Span<Half> result = accumulator.Plane(zp, k);
             for (int f = 0; f < folds.Count; f++)
             {
-                Span<Half> logits = accumulator.Plane(zp, (f * headCount) + k);
                 for (int yp = rowFrom; yp < rowTo; yp++)
                 {
-                    Span<Half> row = logits.Slice(yp * paddedX, paddedX);
-                    SegKernels.DivideHalf(row, weights.Slice(yp * paddedX, paddedX), row);
+                    Span<Half> row = accumulator.Row(zp, (f * headCount) + k, yp);
+                    SegKernels.DivideHalf(row, accumulator.Row(zp, weightPlane, yp), row);
                     if (SegKernels.IndexOfInfinity(row) >= 0)
                     {
                         failedRows[(f * headCount) + k] = yp;
@@ -400,8 +378,9 @@ internal sealed partial class SlidingWindowPredictor
                         continue;
                     }
 
+                    // Within one row the crop moves values down: CopyTo copies overlapping spans as memmove does.
                     ReadOnlySpan<Half> cropped = row.Slice(pad.X, shape.X);
-                    Span<Half> target = result.Slice(y * shape.X, shape.X);
+                    Span<Half> target = accumulator.Row(zp, k, yp)[..shape.X];
                     if (f == 0)
                     {
                         cropped.CopyTo(target);
@@ -413,12 +392,13 @@ internal sealed partial class SlidingWindowPredictor
                 }
             }
 
-            int imageRowFrom = grid.ImageRow(rowFrom);
-            int imageRowTo = grid.ImageRow(rowTo);
-            if (inImage && folds.Count > 1 && imageRowTo > imageRowFrom)
+            if (inImage && folds.Count > 1)
             {
-                Span<Half> sum = result[(imageRowFrom * shape.X)..(imageRowTo * shape.X)];
-                SegKernels.DivideHalf(sum, (Half)folds.Count, sum);
+                for (int y = grid.ImageRow(rowFrom); y < grid.ImageRow(rowTo); y++)
+                {
+                    Span<Half> sum = accumulator.Row(zp, k, y + pad.Y)[..shape.X];
+                    SegKernels.DivideHalf(sum, (Half)folds.Count, sum);
+                }
             }
         }
     }

@@ -16,8 +16,9 @@ internal sealed unsafe class TileAggregation
 
     private readonly SliceAccumulator accumulator;
     private readonly Half[] gaussian;
+    private const int NoPlane = -1;
+
     private readonly Shape3 patch;
-    private readonly int paddedX;
     private readonly int headCount;
     private readonly int weightPlane;
     private readonly int tileVoxels;
@@ -25,7 +26,8 @@ internal sealed unsafe class TileAggregation
 
     // The tile being added, read by the work items.
     private int tileZ;
-    private int tileStart;
+    private int tileY;
+    private int tileX;
     private int firstPlane;
     private bool addWeights;
     private float* prediction;
@@ -34,19 +36,17 @@ internal sealed unsafe class TileAggregation
     [ThreadStatic]
     private static float[]? wideGaussian;
 
-    /// <summary>Aggregation into <paramref name="accumulator"/>'s slices, <paramref name="paddedX"/> wide, of <paramref name="headCount"/>-class tiles of <paramref name="patch"/>.</summary>
+    /// <summary>Aggregation into <paramref name="accumulator"/>'s slices of <paramref name="headCount"/>-class tiles of <paramref name="patch"/>.</summary>
     /// <param name="accumulator">The held slices.</param>
     /// <param name="gaussian">The patch's Gaussian.</param>
     /// <param name="patch">The tile shape (z 1 for a 2-D configuration).</param>
-    /// <param name="paddedX">The accumulator's row length.</param>
     /// <param name="headCount">Classes K per tile.</param>
     /// <param name="weightPlane">The accumulator plane of the Gaussian weights; class k of a fold is plane fold·K + k.</param>
-    public TileAggregation(SliceAccumulator accumulator, Half[] gaussian, Shape3 patch, int paddedX, int headCount, int weightPlane)
+    public TileAggregation(SliceAccumulator accumulator, Half[] gaussian, Shape3 patch, int headCount, int weightPlane)
     {
         this.accumulator = accumulator;
         this.gaussian = gaussian;
         this.patch = patch;
-        this.paddedX = paddedX;
         this.headCount = headCount;
         this.weightPlane = weightPlane;
         tileVoxels = (int)patch.Voxels;
@@ -56,7 +56,7 @@ internal sealed unsafe class TileAggregation
     /// <summary>
     /// Adds the (K, patch) <paramref name="values"/> of the tile at padded offsets (<paramref name="z0"/>, <paramref name="y0"/>,
     /// <paramref name="x0"/>) into planes <paramref name="classPlane"/> + k, and the Gaussian into the weights when
-    /// <paramref name="withWeights"/> (once per tile, whatever the folds).
+    /// <paramref name="withWeights"/> (once per tile, whatever the folds). The tile's rows must be held.
     /// </summary>
     public void Add(int classPlane, int z0, int y0, int x0, ReadOnlySpan<float> values, bool withWeights)
     {
@@ -67,7 +67,7 @@ internal sealed unsafe class TileAggregation
 
         fixed (float* first = values)
         {
-            (tileZ, tileStart, firstPlane, addWeights) = (z0, (y0 * paddedX) + x0, classPlane, withWeights);
+            (tileZ, tileY, tileX, firstPlane, addWeights) = (z0, y0, x0, classPlane, withWeights);
             prediction = first;
             Parallel.For(0, patch.Z, addPlane);
             prediction = null;
@@ -89,17 +89,17 @@ internal sealed unsafe class TileAggregation
 
         Span<float> wide = wideGaussian.AsSpan(0, planeVoxels);
         TensorPrimitives.ConvertToSingle(planeGaussian, wide);
-        Span<Half> next = ClassPlane(dz, 0);
+        int z = tileZ + dz;
         for (int k = 0; k < headCount; k++)
         {
-            Span<Half> plane = next;
-            next = k + 1 < headCount ? ClassPlane(dz, k + 1) : addWeights ? accumulator.Plane(tileZ + dz, weightPlane)[tileStart..] : default;
+            int plane = firstPlane + k;
+            int next = k + 1 < headCount ? plane + 1 : addWeights ? weightPlane : NoPlane;
             var values = new ReadOnlySpan<float>(prediction + ((long)k * tileVoxels) + ((long)dz * planeVoxels), planeVoxels);
             for (int dy = 0; dy < patch.Y; dy++)
             {
-                PrefetchAhead(plane, next, dy);
+                PrefetchAhead(z, plane, next, dy);
                 int tileRow = dy * patch.X;
-                SegKernels.AccumulateWeighted(values.Slice(tileRow, patch.X), wide.Slice(tileRow, patch.X), plane.Slice(dy * paddedX, patch.X));
+                SegKernels.AccumulateWeighted(values.Slice(tileRow, patch.X), wide.Slice(tileRow, patch.X), TileRow(z, plane, dy));
             }
         }
 
@@ -107,28 +107,29 @@ internal sealed unsafe class TileAggregation
         {
             for (int dy = 0; dy < patch.Y; dy++)
             {
-                PrefetchAhead(next, default, dy);
-                SegKernels.AddHalf(planeGaussian.Slice(dy * patch.X, patch.X), next.Slice(dy * paddedX, patch.X));
+                PrefetchAhead(z, weightPlane, NoPlane, dy);
+                SegKernels.AddHalf(planeGaussian.Slice(dy * patch.X, patch.X), TileRow(z, weightPlane, dy));
             }
         }
     }
 
-    private Span<Half> ClassPlane(int dz, int k) => accumulator.Plane(tileZ + dz, firstPlane + k)[tileStart..];
+    /// <summary>The part of accumulator row <see cref="tileY"/> + <paramref name="dy"/> of slice <paramref name="z"/>'s <paramref name="plane"/> that the tile covers.</summary>
+    private Span<Half> TileRow(int z, int plane, int dy) => accumulator.Row(z, plane, tileY + dy).Slice(tileX, patch.X);
 
     /// <summary>
     /// Accumulator rows are a padded width apart, a stride the hardware prefetchers miss: asks for the row a few rows
-    /// ahead of <paramref name="dy"/>, running on into <paramref name="next"/> (if any) near the end of <paramref name="plane"/>.
+    /// ahead of <paramref name="dy"/>, running on into plane <paramref name="next"/> (if any) near the end of <paramref name="plane"/>.
     /// </summary>
-    private void PrefetchAhead(Span<Half> plane, Span<Half> next, int dy)
+    private void PrefetchAhead(int z, int plane, int next, int dy)
     {
         int ahead = dy + PrefetchRowsAhead;
         if (ahead < patch.Y)
         {
-            SegKernels.Prefetch<Half>(plane.Slice(ahead * paddedX, patch.X));
+            SegKernels.Prefetch<Half>(TileRow(z, plane, ahead));
         }
-        else if (!next.IsEmpty && ahead - patch.Y < patch.Y)
+        else if (next != NoPlane && ahead - patch.Y < patch.Y)
         {
-            SegKernels.Prefetch<Half>(next.Slice((ahead - patch.Y) * paddedX, patch.X));
+            SegKernels.Prefetch<Half>(TileRow(z, next, ahead - patch.Y));
         }
     }
 }

@@ -1,3 +1,5 @@
+using SegEngine.Export;
+
 namespace SegEngine.Resampling;
 
 /// <summary>
@@ -23,11 +25,10 @@ internal readonly ref struct TorchStencil
     public TorchStencil(ResamplingGrid grid, TorchLayout layout, int oz, int oy, int ox, Span<float> weights)
     {
         TapPairs<double> tz = grid.Z, ty = grid.Y, tx = grid.X;
-        int width = grid.InputShape.X;
         LowSlice = tz.Low[oz];
         HighSlice = tz.High[oz];
-        row0 = ty.Low[oy] * width;
-        row1 = ty.High[oy] * width;
+        row0 = ty.Low[oy];
+        row1 = ty.High[oy];
         x0 = tx.Low[ox];
         x1 = tx.High[ox];
         selected = grid.LowResAxis ?? -1;
@@ -47,13 +48,17 @@ internal readonly ref struct TorchStencil
     /// <summary>The input slice (axis 0) of the high taps.</summary>
     public int HighSlice { get; }
 
-    /// <summary>One class's value from its planes (y·x) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.</summary>
-    public float Value(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high)
+    /// <summary>Class <paramref name="k"/>'s value from the class planes of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.</summary>
+    public float Value(SliceClassPlanes low, SliceClassPlanes high, int k)
     {
+        ReadOnlySpan<Half> low0 = low.Row(k, row0);
+        ReadOnlySpan<Half> low1 = low.Row(k, row1);
+        ReadOnlySpan<Half> high0 = high.Row(k, row0);
+        ReadOnlySpan<Half> high1 = high.Row(k, row1);
         Span<float> v =
         [
-            (float)low[row0 + x0], (float)low[row0 + x1], (float)low[row1 + x0], (float)low[row1 + x1],
-            (float)high[row0 + x0], (float)high[row0 + x1], (float)high[row1 + x0], (float)high[row1 + x1],
+            (float)low0[x0], (float)low0[x1], (float)low1[x0], (float)low1[x1],
+            (float)high0[x0], (float)high0[x1], (float)high1[x0], (float)high1[x1],
         ];
         return channelsLast ? ChannelsLast(v) : Nested(v);
     }

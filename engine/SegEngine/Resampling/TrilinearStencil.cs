@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SegEngine.Export;
 using SegEngine.Kernels;
 
 namespace SegEngine.Resampling;
@@ -31,8 +32,8 @@ internal readonly struct TrilinearStencil
         InputWidth = grid.InputShape.X;
         LowSlice = tz.Low[oz];
         HighSlice = tz.High[oz];
-        row0 = ty.Low[oy] * InputWidth;
-        row1 = ty.High[oy] * InputWidth;
+        row0 = ty.Low[oy];
+        row1 = ty.High[oy];
         wz0 = tz.W0[oz];
         wz1 = tz.W1[oz];
         wy0 = ty.W0[oy];
@@ -49,11 +50,12 @@ internal readonly struct TrilinearStencil
     public int InputWidth { get; }
 
     /// <summary>
-    /// The float64 sums of one class at the output x of <paramref name="lanes"/> (taken from this grid's x axis), from
-    /// that class's planes (y·x each) of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.
-    /// <paramref name="scratch"/> holds at least 4 · <see cref="InputWidth"/> values and is overwritten.
+    /// The float64 sums of class <paramref name="k"/> at the output x of <paramref name="lanes"/> (taken from this grid's
+    /// x axis), from the class planes of input slices <see cref="LowSlice"/> (<paramref name="low"/>) and
+    /// <see cref="HighSlice"/> (<paramref name="high"/>). <paramref name="scratch"/> holds at least 4 · <see cref="InputWidth"/>
+    /// values and is overwritten.
     /// </summary>
-    public void Sum(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, TapLanes lanes, Span<double> destination, Span<double> scratch)
+    public void Sum(SliceClassPlanes low, SliceClassPlanes high, int k, TapLanes lanes, Span<double> destination, Span<double> scratch)
     {
         Debug.Assert(lanes.Axis == x, "lanes of this grid's x axis");
         int w = InputWidth;
@@ -63,14 +65,18 @@ internal readonly struct TrilinearStencil
         Span<double> r3 = scratch.Slice(3 * w, w);
         ReadOnlySpan<int> firsts = lanes.RangeFirst;
         ReadOnlySpan<int> lasts = lanes.RangeLast;
+        ReadOnlySpan<Half> low0 = low.Row(k, row0);
+        ReadOnlySpan<Half> low1 = low.Row(k, row1);
+        ReadOnlySpan<Half> high0 = high.Row(k, row0);
+        ReadOnlySpan<Half> high1 = high.Row(k, row1);
         for (int r = 0; r < firsts.Length; r++)
         {
             int first = firsts[r];
             int count = lasts[r] - first + 1;
-            SegKernels.ScaleHalfToDouble(low.Slice(row0 + first, count), wz0, wy0, r0.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(low.Slice(row1 + first, count), wz0, wy1, r1.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(high.Slice(row0 + first, count), wz1, wy0, r2.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(high.Slice(row1 + first, count), wz1, wy1, r3.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(low0.Slice(first, count), wz0, wy0, r0.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(low1.Slice(first, count), wz0, wy1, r1.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high0.Slice(first, count), wz1, wy0, r2.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(high1.Slice(first, count), wz1, wy1, r3.Slice(first, count));
         }
 
         SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
@@ -80,18 +86,22 @@ internal readonly struct TrilinearStencil
     /// Asks the CPU for the inputs a later <see cref="Sum"/> of another class will read (the 4 rows' ranges): a class plane
     /// lies far from the previous one and a row's ranges are short, so the hardware prefetchers do not see them coming.
     /// </summary>
-    public void Prefetch(ReadOnlySpan<Half> low, ReadOnlySpan<Half> high, TapLanes lanes)
+    public void Prefetch(SliceClassPlanes low, SliceClassPlanes high, int k, TapLanes lanes)
     {
         ReadOnlySpan<int> firsts = lanes.RangeFirst;
         ReadOnlySpan<int> lasts = lanes.RangeLast;
+        ReadOnlySpan<Half> low0 = low.Row(k, row0);
+        ReadOnlySpan<Half> low1 = low.Row(k, row1);
+        ReadOnlySpan<Half> high0 = high.Row(k, row0);
+        ReadOnlySpan<Half> high1 = high.Row(k, row1);
         for (int r = 0; r < firsts.Length; r++)
         {
             int first = firsts[r];
             int count = lasts[r] - first + 1;
-            SegKernels.Prefetch(low.Slice(row0 + first, count));
-            SegKernels.Prefetch(low.Slice(row1 + first, count));
-            SegKernels.Prefetch(high.Slice(row0 + first, count));
-            SegKernels.Prefetch(high.Slice(row1 + first, count));
+            SegKernels.Prefetch(low0.Slice(first, count));
+            SegKernels.Prefetch(low1.Slice(first, count));
+            SegKernels.Prefetch(high0.Slice(first, count));
+            SegKernels.Prefetch(high1.Slice(first, count));
         }
     }
 }

@@ -42,9 +42,9 @@ public class AggregationBenchmark
         tileAccumulator = new Half[prediction.Length];
         long bytes = 10L * prediction.Length;
         string size = $"K={sizes.Classes} x {patch}";
-        slices = new SliceAccumulator(patch.Z, sizes.Classes + 1, patch.Y * sizes.SlabWidth);
-        slices.Hold(0, patch.Z);
-        aggregation = new TileAggregation(slices, gaussian, patch, sizes.SlabWidth, sizes.Classes, sizes.Classes);
+        slices = new SliceAccumulator(patch.Z, sizes.Classes + 1, patch.Y, sizes.SlabWidth);
+        slices.Hold(0, patch.Z, 0, patch.Y);
+        aggregation = new TileAggregation(slices, gaussian, patch, sizes.Classes, sizes.Classes);
         TrafficTable.Register(
             typeof(AggregationBenchmark),
             nameof(AccumulateTileAsCalled),
@@ -66,7 +66,7 @@ public class AggregationBenchmark
     public Half AccumulateTileAsCalled()
     {
         aggregation!.Add(0, 0, 0, sizes.SlabWidth - sizes.Patch.X, prediction, withWeights: true);
-        return slices!.Plane(0, 0)[^1];
+        return slices!.Row(0, 0, sizes.Patch.Y - 1)[^1];
     }
 
     /// <summary>The sliding window's loop before the half-patch accumulator: one kernel call per tile row on one core, the slab prefetched a few rows ahead.</summary>

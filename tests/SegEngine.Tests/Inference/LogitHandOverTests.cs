@@ -19,7 +19,7 @@ public class LogitHandOverTests
         foreach (bool inBands in new[] { false, true })
         {
             LogitHandOver handOver = inBands ? LogitHandOver.Bands(grid, 3, 16) : LogitHandOver.WholeSlices(grid, 3, 16);
-            Assert.Equal(ReplayedPeakRows(grid, handOver.BandSlices), LogitHandOver.PeakRows(grid, handOver.BandSlices).Rows);
+            Assert.Equal(ReplayedPeakRows(grid, handOver.BandSlices), LogitHandOver.PeakRows(grid, handOver.BandSlices));
         }
     }
 
@@ -48,11 +48,16 @@ public class LogitHandOverTests
         Assert.True(Plan(14, budget).HandOver.InBands);
     }
 
-    /// <summary>Marks the rows each tile touches and each band hands over, in the sliding window's order, and counts what is held.</summary>
+    /// <summary>
+    /// Marks the accumulator chunks each tile touches and each band hands back, in the sliding window's order, and counts
+    /// the rows of those held.
+    /// </summary>
     private static long ReplayedPeakRows(SlidingWindowGrid grid, int bandSlices)
     {
+        const int Rows = SliceAccumulator.ChunkRows;
         int height = grid.Padded.Y;
-        var held = new bool[grid.Padded.Z, height];
+        int chunks = (height + Rows - 1) / Rows;
+        var held = new bool[grid.Padded.Z, chunks];
         int[] rows = grid.Offsets[0];
         int[] bands = grid.Offsets[1];
         long peak = 0;
@@ -65,34 +70,35 @@ public class LogitHandOverTests
                 {
                     for (int y = bands[b]; y < Math.Min(height, bands[b] + grid.Patch.Y); y++)
                     {
-                        held[z, y] = true;
+                        held[z, y / Rows] = true;
                     }
                 }
 
                 long count = 0;
                 foreach (bool h in held)
                 {
-                    count += h ? 1 : 0;
+                    count += h ? Rows : 0;
                 }
 
                 peak = Math.Max(peak, count);
 
-                // The band is handed over: its slices keep only the band's last row until the next band, or nothing after the last.
+                // The band is handed over: its slices keep the chunk of the band's last row (and those above) until the next
+                // band, nothing after the last.
                 for (int z = rows[zi]; bandSlices > 0 && z < Math.Min(finishedBelow, rows[zi] + bandSlices); z++)
                 {
-                    int below = b + 1 < bands.Length ? bands[b + 1] - 1 : height;
-                    for (int y = 0; y < below; y++)
+                    int released = b + 1 < bands.Length ? (bands[b + 1] - 1) / Rows : chunks;
+                    for (int c = 0; c < released; c++)
                     {
-                        held[z, y] = false;
+                        held[z, c] = false;
                     }
                 }
             }
 
             for (int z = rows[zi]; z < finishedBelow; z++)
             {
-                for (int y = 0; y < height; y++)
+                for (int c = 0; c < chunks; c++)
                 {
-                    held[z, y] = false;
+                    held[z, c] = false;
                 }
             }
         }

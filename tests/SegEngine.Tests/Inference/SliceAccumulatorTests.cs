@@ -2,50 +2,80 @@ using SegEngine.Inference;
 
 namespace SegEngine.Tests.Inference;
 
-/// <summary>The accumulator's blocks: discarding rows never touches values outside the range, and a reused block reads as zero.</summary>
+/// <summary>
+/// The accumulator's chunks: every (slice, plane, row) has its own memory, releasing rows below a row never touches the
+/// rows kept, and a reused chunk reads as zero.
+/// </summary>
 public class SliceAccumulatorTests
 {
+    private const int Slices = 3;
+    private const int Planes = 3;
+    private const int Rows = (2 * SliceAccumulator.ChunkRows) + 3;
+    private const int Width = 5;
+
     [Fact]
-    public void DiscardKeepsEveryValueOutsideItsRangeAndReusedBlocksAreZero()
+    public void RowsAreDistinctAndReleasingBelowARowKeepsTheRest()
     {
-        // Planes of 5000 values (10,000 bytes): pages lie wholly inside a discarded range, and others straddle its ends.
-        const int Plane = 5000;
-        using var accumulator = new SliceAccumulator(slices: 3, planes: 3, planeLength: Plane);
-        accumulator.Hold(0, 1);
-        for (int p = 0; p < 3; p++)
-        {
-            accumulator.Plane(0, p).Fill((Half)1);
-        }
+        using var accumulator = new SliceAccumulator(Slices, Planes, Rows, Width);
+        accumulator.Hold(0, Slices, 0, Rows);
+        FillWithAddresses(accumulator, 0, Slices, 0);
 
-        accumulator.Discard(0, firstPlane: 1, planes: 2, from: 200, to: 4900);
-
-        Assert.All(accumulator.Plane(0, 0).ToArray(), v => Assert.Equal((Half)1, v));
-        for (int p = 1; p < 3; p++)
+        // The rows of slice 1 below the second chunk go; a kept row in the first chunk keeps it all.
+        int firstKept = SliceAccumulator.ChunkRows + 1;
+        accumulator.ReleaseBelow(1, firstKept);
+        accumulator.ReleaseBelow(2, SliceAccumulator.ChunkRows - 1);
+        for (int z = 0; z < Slices; z++)
         {
-            Half[] values = accumulator.Plane(0, p).ToArray();
-            Assert.All(values[..200], v => Assert.Equal((Half)1, v));
-            Assert.All(values[4900..], v => Assert.Equal((Half)1, v));
-            Assert.All(values[200..4900], v => Assert.True(v == (Half)1 || v == (Half)0));
-            if (OperatingSystem.IsLinux())
+            int from = z == 1 ? SliceAccumulator.ChunkRows : 0;
+            for (int p = 0; p < Planes; p++)
             {
-                Assert.Contains((Half)0, values[200..4900]);
+                for (int y = from; y < Rows; y++)
+                {
+                    Assert.All(accumulator.Row(z, p, y).ToArray(), v => Assert.Equal(Address(z, p, y), v));
+                }
             }
         }
 
-        // Reused after a discard (pages given back), then after being held whole (cleared in place).
-        accumulator.Release(0);
-        accumulator.Hold(1, 2);
-        for (int p = 0; p < 3; p++)
-        {
-            Assert.All(accumulator.Plane(1, p).ToArray(), v => Assert.Equal((Half)0, v));
-            accumulator.Plane(1, p).Fill((Half)1);
-        }
+        Assert.Throws<InvalidOperationException>(() => accumulator.Row(1, 0, SliceAccumulator.ChunkRows - 1).Length);
+    }
 
-        accumulator.Release(1);
-        accumulator.Hold(2, 3);
-        for (int p = 0; p < 3; p++)
+    [Fact]
+    public void ReusedChunksReadAsZero()
+    {
+        using var accumulator = new SliceAccumulator(Slices, Planes, Rows, Width);
+        accumulator.Hold(0, 1, 0, Rows);
+        FillWithAddresses(accumulator, 0, 1, 0);
+        accumulator.ReleaseBelow(0, SliceAccumulator.ChunkRows);
+        accumulator.Release(0);
+
+        // Held a few rows at a time, as tiles touch them: the released chunks come back, cleared.
+        accumulator.Hold(1, 3, 2, 5);
+        accumulator.Hold(1, 3, SliceAccumulator.ChunkRows, Rows);
+        for (int z = 1; z < Slices; z++)
         {
-            Assert.All(accumulator.Plane(2, p).ToArray(), v => Assert.Equal((Half)0, v));
+            for (int p = 0; p < Planes; p++)
+            {
+                for (int y = 0; y < Rows; y++)
+                {
+                    Assert.All(accumulator.Row(z, p, y).ToArray(), v => Assert.Equal((Half)0, v));
+                }
+            }
+        }
+    }
+
+    private static Half Address(int z, int plane, int y) => (Half)((((z * Planes) + plane) * Rows) + y + 1);
+
+    private static void FillWithAddresses(SliceAccumulator accumulator, int from, int to, int rowFrom)
+    {
+        for (int z = from; z < to; z++)
+        {
+            for (int p = 0; p < Planes; p++)
+            {
+                for (int y = rowFrom; y < Rows; y++)
+                {
+                    accumulator.Row(z, p, y).Fill(Address(z, p, y));
+                }
+            }
         }
     }
 }

@@ -186,7 +186,7 @@ public class SlidingWindowPredictorTests
     }
 
     private static LogitSlab SlabOf(int start, int count, int rowFrom, int rowTo) =>
-        LogitSlab.OfSlices(start, count, new nint[count], 0, rowFrom, rowTo);
+        LogitSlab.InChunks(start, count, new nint[count], 0, 0, 0, 0, rowFrom, rowTo);
 
     private sealed class RecordingSink : ILogitSlabSink
     {
