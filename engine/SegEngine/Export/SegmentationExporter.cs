@@ -276,7 +276,9 @@ internal sealed class SegmentationExporter : ILogitSlabSink, IDisposable
         }
         else
         {
-            ExactVoxel.LabelRow(grid, grid.StencilAt(oz, oy), planes, classes, plan.RegionsClassOrder, row);
+            TrilinearStencil stencil = grid.StencilAt(oz, oy);
+            ExactVoxel.LabelRow(
+                grid, stencil, planes, window.Summary(stencil.LowSlice), window.Summary(stencil.HighSlice), classes, plan.RegionsClassOrder, row);
         }
 
         long offset = placement.RowStart(oz, oy);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SegEngine.Export;
 
 /// <summary>
@@ -38,6 +40,7 @@ internal readonly unsafe struct SliceClassPlanes
         new(null, chunks, chunkShift, classStride, rowStride, rowOffset, width);
 
     /// <summary>Row <paramref name="y"/> of class <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<Half> Row(int k, int y)
     {
         int row = y + rowOffset;

@@ -15,13 +15,13 @@ internal sealed record LogitHandOver(int BandSlices, int SlabSlices, long Accumu
     public bool InBands => BandSlices > 0;
 
     /// <summary>
-    /// Whether a case should go over in bands, given the planned totals of both hand-overs and whether each fits the
-    /// budget: when they cut the peak by a tenth or more, or when only they fit. Bands cost some time (a row's finished
-    /// slices are finished and summarised in many small steps instead of a few large ones), so a smaller saving is not
-    /// worth it.
+    /// Whether a case should go over in bands, given the planned network stage of both hand-overs (the stage the
+    /// hand-over changes): when that plans less. Bands
+    /// cost no measurable time since the accumulator recycles its chunks itself (the realistic CT at 14 classes aggregated
+    /// in 7.2–8.7 s in bands against 8.3 s whole, perf/results/scale-issue15-chunks.md), so the smaller plan wins, and it
+    /// is the one that fits a budget whenever one does.
     /// </summary>
-    public static bool PrefersBands(long wholeBytes, long bandBytes, bool wholeFits, bool bandsFit) =>
-        bandBytes <= wholeBytes - (wholeBytes / 10) || (bandsFit && !wholeFits);
+    public static bool PrefersBands(long wholeNetworkStage, long bandNetworkStage) => bandNetworkStage < wholeNetworkStage;
 
     /// <summary>Whole slices after each tile row, <paramref name="slabSlices"/> per call.</summary>
     public static LogitHandOver WholeSlices(SlidingWindowGrid grid, int planes, int slabSlices) =>

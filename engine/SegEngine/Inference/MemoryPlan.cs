@@ -128,7 +128,7 @@ public sealed class MemoryPlan
         int firstBatch = Math.Max(options.BatchSize, 1);
         MemoryPlan whole = At(firstBatch, LogitHandOver.WholeSlices(grid, planes, slabSlices));
         MemoryPlan bands = At(firstBatch, LogitHandOver.Bands(grid, planes, slabSlices));
-        MemoryPlan best = LogitHandOver.PrefersBands(whole.TotalBytes, bands.TotalBytes, whole.Fits, bands.Fits) ? bands : whole;
+        MemoryPlan best = LogitHandOver.PrefersBands(whole.NetworkStageBytes, bands.NetworkStageBytes) ? bands : whole;
         best.ThrowIfOverBudget();
         if (options.BatchSize > 0 || options.MemoryBudgetGb == 0)
         {

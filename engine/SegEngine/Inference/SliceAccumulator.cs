@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SegEngine.Inference;
@@ -87,6 +88,7 @@ internal sealed unsafe class SliceAccumulator : IDisposable
     public nint ChunkTable(int z) => (nint)SliceTable(z);
 
     /// <summary>Row <paramref name="row"/> of plane <paramref name="plane"/> of slice <paramref name="z"/>, whose chunk must be held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<Half> Row(int z, int plane, int row)
     {
         nint chunk = SliceTable(z)[row >> ChunkRowsShift];
@@ -141,6 +143,7 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         table = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private nint* SliceTable(int z) =>
         (uint)z < (uint)slices ? table + ((long)z * chunksPerSlice) : throw new ArgumentOutOfRangeException(nameof(z), z, $"the accumulator has {slices} slices");
 }

@@ -65,9 +65,9 @@ internal static partial class SegKernels
         }
     }
 
-    /// <summary>One lane of <see cref="RoundLanesToHalf(Vector256{double})"/>: <c>(float)(Half)value</c> without the cast's slow software path.</summary>
+    /// <summary>One value of <see cref="RoundToHalf(ReadOnlySpan{double}, Span{float})"/>: <c>(float)(Half)value</c> without the cast's slow software path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float RoundOneToHalf(double value)
+    public static float RoundOneToHalf(double value)
     {
         ulong sign = BitConverter.DoubleToUInt64Bits(value) & 0x8000_0000_0000_0000UL;
         double magnitude = Math.Abs(value);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using SegEngine.Export;
 using SegEngine.Kernels;
 
@@ -46,6 +47,12 @@ internal readonly struct TrilinearStencil
     /// <summary>The input slice (axis 0) of the high taps.</summary>
     public int HighSlice { get; }
 
+    /// <summary>The input row (axis 1) of the low taps.</summary>
+    public int LowRow => row0;
+
+    /// <summary>The input row (axis 1) of the high taps.</summary>
+    public int HighRow => row1;
+
     /// <summary>The input row length; <see cref="Sum"/> needs 4 rows of it as scratch.</summary>
     public int InputWidth { get; }
 
@@ -81,6 +88,30 @@ internal readonly struct TrilinearStencil
 
         SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
     }
+
+    /// <summary>
+    /// The float64 sum of output voxel <paramref name="ox"/> of this row from its 8 tap values in tap order (slice, then
+    /// row, then x: low before high): the sum <see cref="Sum"/> computes for that voxel's lane, term for term.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double VoxelSum(ReadOnlySpan<float> taps, int ox)
+    {
+        double u = x.W0[ox];
+        double w = x.W1[ox];
+        double t = 0.0;
+        t += (((double)taps[0] * wz0) * wy0) * u;
+        t += (((double)taps[1] * wz0) * wy0) * w;
+        t += (((double)taps[2] * wz0) * wy1) * u;
+        t += (((double)taps[3] * wz0) * wy1) * w;
+        t += (((double)taps[4] * wz1) * wy0) * u;
+        t += (((double)taps[5] * wz1) * wy0) * w;
+        t += (((double)taps[6] * wz1) * wy1) * u;
+        t += (((double)taps[7] * wz1) * wy1) * w;
+        return t;
+    }
+
+    /// <summary>The input x of output voxel <paramref name="ox"/>'s low and high taps.</summary>
+    public (int Low, int High) TapsX(int ox) => (x.Low[ox], x.High[ox]);
 
     /// <summary>
     /// Asks the CPU for the inputs a later <see cref="Sum"/> of another class will read (the 4 rows' ranges): a class plane

@@ -40,11 +40,14 @@ internal static class ExportTestData
         return (plan, logits);
     }
 
-    /// <summary>A random export problem; every choice comes from <paramref name="random"/>.</summary>
-    public static (ExportPlan Plan, Half[] Logits) Random(Random random)
+    /// <summary>
+    /// A random export problem; every choice comes from <paramref name="random"/>, but for a label problem of
+    /// <paramref name="labelClasses"/> classes when given.
+    /// </summary>
+    public static (ExportPlan Plan, Half[] Logits) Random(Random random, int? labelClasses = null)
     {
-        bool regions = random.Next(3) == 0;
-        int classes = regions ? random.Next(1, 5) : random.Next(2, 6);
+        bool regions = labelClasses is null && random.Next(3) == 0;
+        int classes = labelClasses ?? (regions ? random.Next(1, 5) : random.Next(2, 6));
         int[]? order = null;
         if (regions)
         {
@@ -109,6 +112,17 @@ internal static class ExportTestData
             {
                 Half other = logits[v];
                 logits[voxels + v] = random.Next(3) switch { 0 => other, 1 when other != Half.MaxValue => Half.BitIncrement(other), 2 when other != Half.MinValue => Half.BitDecrement(other), _ => other };
+            }
+        }
+
+        // With many classes, more near-ties between random pairs: a class that wins nowhere may still tie the winner.
+        for (int pair = 0; classes > 5 && pair < classes; pair++)
+        {
+            (int from, int to) = (random.Next(classes), random.Next(classes));
+            for (long v = 0; v < voxels; v++)
+            {
+                Half other = logits[(from * voxels) + v];
+                logits[(to * voxels) + v] = random.Next(3) switch { 0 => other, 1 when other != Half.MaxValue => Half.BitIncrement(other), _ => logits[(to * voxels) + v] };
             }
         }
 

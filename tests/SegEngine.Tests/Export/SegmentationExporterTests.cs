@@ -69,6 +69,20 @@ public sealed class SegmentationExporterTests
     }
 
     [Fact]
+    public void FusedExportEqualsNaiveWithManyClasses()
+    {
+        // From ExactVoxel.TapWinnersFromClasses classes on, undecided voxels are first tried on their taps' winners.
+        for (int seed = 0; seed < 150; seed++)
+        {
+            var random = new Random(seed);
+            (ExportPlan plan, Half[] logits) = ExportTestData.Random(random, random.Next(ExactVoxel.TapWinnersFromClasses, ExactVoxel.TapWinnersFromClasses + 9));
+            int[] expected = NaiveExport.Labels(logits, plan);
+            int[] actual = ExportTestData.Fused(plan, logits, new Random(seed + 1_000_000));
+            Assert.True(expected.SequenceEqual(actual), $"seed {seed}: plan {Describe(plan)}");
+        }
+    }
+
+    [Fact]
     public void RandomProblemsCoverEveryPath()
     {
         var seen = new HashSet<string>();

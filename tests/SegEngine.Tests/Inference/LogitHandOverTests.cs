@@ -24,28 +24,27 @@ public class LogitHandOverTests
     }
 
     [Fact]
-    public void BandsAreChosenOnlyWhereTheyCutThePeakByATenthOrWhereOnlyTheyFit()
+    public void TheSmallerHandOverIsChosen()
     {
         // The realistic CT of the scale benchmark on its plan's grid, with the ResEnc M patch and a tiny network.
         var image = new Shape3(312, 448, 448);
+        var grid = SlidingWindowGrid.Create(image, [96, 160, 160], 0.5);
         // Its figures as the scale benchmark plans them: the 512×512×250 float32 image and its label map, ORT's 100 MiB
-        // beside the tile's output, the order-3 resampler's working memory.
-        MemoryPlan Plan(int classes, double budget = 0) => MemoryPlan.Compute(
+        // beside the tile's output, the order-3 resampler's working memory, slice summaries of 10 bytes a voxel.
+        MemoryPlan Plan(int classes) => MemoryPlan.Compute(
             image, 1, classes, [96, 160, 160], 1, dynamicBatch: false, (classes * 96L * 160 * 160 * 4) + (100L << 20),
-            new InferenceOptions { MemoryBudgetGb = budget }, mirroringAxes: [], new PreprocessingMemory(250L << 20, 101L << 20),
+            new InferenceOptions(), mirroringAxes: [], new PreprocessingMemory(250L << 20, 101L << 20),
             labelMapBytes: 512 * 512 * 250, sinkBytesPerSlice: 448 * 448 * 10, slabSlices: 16);
 
+        // With 3 planes the accumulator saves less than the 32 more slice summaries a band hand-over keeps in flight.
         Assert.False(Plan(2).HandOver.InBands, Plan(2).ToString());
-        Assert.True(Plan(118).HandOver.InBands, Plan(118).ToString());
-        MemoryPlan fourteen = Plan(14);
-        Assert.False(fourteen.HandOver.InBands, fourteen.ToString());
-
-        // A budget between the two: only bands fit.
-        var grid = SlidingWindowGrid.Create(image, [96, 160, 160], 0.5);
-        long saved = fourteen.HandOver.AccumulatorBytes - LogitHandOver.Bands(grid, 15, 16).AccumulatorBytes;
-        Assert.True(saved > 0);
-        double budget = (fourteen.TotalBytes - (saved / 4)) / (double)(1L << 30);
-        Assert.True(Plan(14, budget).HandOver.InBands);
+        foreach (int classes in new[] { 14, 118 })
+        {
+            MemoryPlan plan = Plan(classes);
+            Assert.True(plan.HandOver.InBands, plan.ToString());
+            long saved = LogitHandOver.WholeSlices(grid, classes + 1, 16).AccumulatorBytes - plan.HandOver.AccumulatorBytes;
+            Assert.True(saved > (plan.HandOver.SinkSlices - 16) * 448L * 448 * 10, plan.ToString());
+        }
     }
 
     /// <summary>
