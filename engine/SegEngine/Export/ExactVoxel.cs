@@ -50,7 +50,7 @@ internal static class ExactVoxel
         SliceClassPlanes high = planes.Slice(stencil.HighSlice);
         if (regionsClassOrder is null && classes >= TapWinnersFromClasses)
         {
-            DecideByTapWinners(stencil, low, high, lowSummary, highSummary, grid.InputShape.X, labels);
+            DecideByTapWinners(stencil, low, high, lowSummary, highSummary, labels);
             if (!labels.Contains(CellFastPath.Undecided))
             {
                 return;
@@ -110,8 +110,9 @@ internal static class ExactVoxel
     /// rarely has more than two or three plausible classes: at 118 classes this replaces 118 class sums by about four.
     /// </remarks>
     private static void DecideByTapWinners(
-        in TrilinearStencil stencil, SliceClassPlanes low, SliceClassPlanes high, SliceSummary lowSummary, SliceSummary highSummary, int width, Span<int> labels)
+        in TrilinearStencil stencil, SliceClassPlanes low, SliceClassPlanes high, SliceSummary lowSummary, SliceSummary highSummary, Span<int> labels)
     {
+        int width = stencil.InputWidth;
         Span<float> taps = stackalloc float[8];
         Span<int> candidates = stackalloc int[8];
         (int row0, int row1) = (stencil.LowRow, stencil.HighRow);
@@ -126,6 +127,7 @@ internal static class ExactVoxel
             int count = 0;
             for (int t = 0; t < 8; t++)
             {
+                // Tap t in StencilRows' order: slice (bit 2), row (bit 1), x (bit 0).
                 SliceSummary summary = t < 4 ? lowSummary : highSummary;
                 int offset = (((t & 2) == 0 ? row0 : row1) * width) + ((t & 1) == 0 ? a : b);
                 taps[t] = summary.RunnerUp[offset];
@@ -148,18 +150,7 @@ internal static class ExactVoxel
             for (int c = 0; c < count; c++)
             {
                 int k = candidates[c];
-                ReadOnlySpan<Half> low0 = low.Row(k, row0);
-                ReadOnlySpan<Half> low1 = low.Row(k, row1);
-                ReadOnlySpan<Half> high0 = high.Row(k, row0);
-                ReadOnlySpan<Half> high1 = high.Row(k, row1);
-                taps[0] = ToSingle(low0[a]);
-                taps[1] = ToSingle(low0[b]);
-                taps[2] = ToSingle(low1[a]);
-                taps[3] = ToSingle(low1[b]);
-                taps[4] = ToSingle(high0[a]);
-                taps[5] = ToSingle(high0[b]);
-                taps[6] = ToSingle(high1[a]);
-                taps[7] = ToSingle(high1[b]);
+                new StencilRows(low, high, k, row0, row1).Taps(a, b, taps);
                 float value = SegKernels.RoundOneToHalf(stencil.VoxelSum(taps, ox));
                 if (value > best || (value == best && k < label))
                 {
@@ -173,8 +164,6 @@ internal static class ExactVoxel
             }
         }
     }
-
-    private static float ToSingle(Half value) => HalfLanes.ToSingle(BitConverter.HalfToUInt16Bits(value));
 
     /// <summary>Regions: a head that is on sets its label; later heads overwrite earlier ones; none on leaves 0.</summary>
     private static void Threshold(ReadOnlySpan<float> value, int head, int label, Span<float> result)

@@ -11,7 +11,7 @@ namespace SegEngine.Export;
 internal sealed unsafe class SliceWindow : IDisposable
 {
     private readonly int plane;
-    private readonly int rows;
+    private readonly int width;
     private readonly int classes;
     private readonly bool regions;
     private readonly WorkingMemory memory;
@@ -28,7 +28,7 @@ internal sealed unsafe class SliceWindow : IDisposable
     {
         this.regions = regions;
         plane = input.Y * input.X;
-        rows = input.Y;
+        width = input.X;
         this.classes = classes;
         this.memory = memory;
         summaries = new SliceSummary?[input.Z];
@@ -55,7 +55,7 @@ internal sealed unsafe class SliceWindow : IDisposable
 
     /// <summary>The class planes of a slice retained by an earlier <see cref="Retain"/>.</summary>
     public SliceClassPlanes RetainedPlanes(int z) => copies[z] != 0
-        ? SliceClassPlanes.Contiguous((Half*)copies[z], plane, plane / rows)
+        ? SliceClassPlanes.Contiguous((Half*)copies[z], plane, width)
         : throw new InvalidOperationException($"input slice {z} was not retained");
 
     /// <summary>
@@ -65,7 +65,6 @@ internal sealed unsafe class SliceWindow : IDisposable
     /// </summary>
     public void Retain(InputPlanes planes, int keepFrom, int zStart, int zCount, int rowFrom, int rowTo)
     {
-        int width = plane / rows;
         for (int z = Math.Max(keepFrom, zStart); z < zStart + zCount; z++)
         {
             if (copies[z] == 0)

@@ -5,7 +5,7 @@ namespace SegEngine.Inference;
 
 /// <summary>
 /// The sliding window's fp16 sums over the padded volume, held in chunks of <see cref="ChunkRows"/> padded rows: chunk c
-/// of slice z holds rows [c·R, (c+1)·R) of all <see cref="Planes"/> planes (each fold's K class planes, then the Gaussian
+/// of slice z holds rows [c·R, (c+1)·R) of all its planes (each fold's K class planes, then the Gaussian
 /// weights), plane after plane. A chunk is taken when the first tile touches its rows and given back once its rows are
 /// final and handed over, whole slices at a time or, band by band, the chunks below a band. Given-back chunks are cleared
 /// and reused, so the memory is that of the most chunks ever held at once and is never faulted in twice.
@@ -42,13 +42,10 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         this.slices = slices;
         chunksPerSlice = ChunksCovering(rows);
         table = (nint*)NativeMemory.AllocZeroed((nuint)slices * (nuint)chunksPerSlice, (nuint)sizeof(nint));
-        Planes = planes;
         Rows = rows;
         RowLength = rowLength;
         chunkBytes = (nuint)BytesFor(ChunkRows, planes, rowLength);
     }
-
-    public int Planes { get; }
 
     /// <summary>Padded rows per slice.</summary>
     public int Rows { get; }

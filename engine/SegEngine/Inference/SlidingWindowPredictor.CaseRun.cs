@@ -266,8 +266,8 @@ internal sealed partial class SlidingWindowPredictor
 
         /// <summary>
         /// Band <paramref name="band"/> (the padded rows from its y offset to the next) of slices [<paramref name="from"/>,
-        /// <paramref name="to"/>) is final: finish it in place, hand it to the sink, then discard what neither the
-        /// finishing of later bands nor the sink will read again; after the last band, release the rest.
+        /// <paramref name="to"/>) is final: finish it in place, hand it to the sink, then release the chunks that neither
+        /// the finishing of later bands nor the sink will read again; after the last band, release the rest.
         /// </summary>
         private void EmitBand(int from, int to, int band)
         {

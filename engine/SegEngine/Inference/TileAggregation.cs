@@ -14,10 +14,10 @@ internal sealed unsafe class TileAggregation
     /// <summary>How far ahead of the tile row being added the accumulator is prefetched: the best of 2, 4, 8 and 16 on a 512-wide slab.</summary>
     internal const int PrefetchRowsAhead = 8;
 
-    private readonly SliceAccumulator accumulator;
-    private readonly Half[] gaussian;
     private const int NoPlane = -1;
 
+    private readonly SliceAccumulator accumulator;
+    private readonly Half[] gaussian;
     private readonly Shape3 patch;
     private readonly int headCount;
     private readonly int weightPlane;

@@ -51,15 +51,8 @@ internal readonly ref struct TorchStencil
     /// <summary>Class <paramref name="k"/>'s value from the class planes of input slices <see cref="LowSlice"/> and <see cref="HighSlice"/>.</summary>
     public float Value(SliceClassPlanes low, SliceClassPlanes high, int k)
     {
-        ReadOnlySpan<Half> low0 = low.Row(k, row0);
-        ReadOnlySpan<Half> low1 = low.Row(k, row1);
-        ReadOnlySpan<Half> high0 = high.Row(k, row0);
-        ReadOnlySpan<Half> high1 = high.Row(k, row1);
-        Span<float> v =
-        [
-            (float)low0[x0], (float)low0[x1], (float)low1[x0], (float)low1[x1],
-            (float)high0[x0], (float)high0[x1], (float)high1[x0], (float)high1[x1],
-        ];
+        Span<float> v = stackalloc float[8];
+        new StencilRows(low, high, k, row0, row1).Taps(x0, x1, v);
         return channelsLast ? ChannelsLast(v) : Nested(v);
     }
 

@@ -72,18 +72,15 @@ internal readonly struct TrilinearStencil
         Span<double> r3 = scratch.Slice(3 * w, w);
         ReadOnlySpan<int> firsts = lanes.RangeFirst;
         ReadOnlySpan<int> lasts = lanes.RangeLast;
-        ReadOnlySpan<Half> low0 = low.Row(k, row0);
-        ReadOnlySpan<Half> low1 = low.Row(k, row1);
-        ReadOnlySpan<Half> high0 = high.Row(k, row0);
-        ReadOnlySpan<Half> high1 = high.Row(k, row1);
+        var rows = new StencilRows(low, high, k, row0, row1);
         for (int r = 0; r < firsts.Length; r++)
         {
             int first = firsts[r];
             int count = lasts[r] - first + 1;
-            SegKernels.ScaleHalfToDouble(low0.Slice(first, count), wz0, wy0, r0.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(low1.Slice(first, count), wz0, wy1, r1.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(high0.Slice(first, count), wz1, wy0, r2.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(high1.Slice(first, count), wz1, wy1, r3.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(rows.Row0.Slice(first, count), wz0, wy0, r0.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(rows.Row1.Slice(first, count), wz0, wy1, r1.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(rows.Row2.Slice(first, count), wz1, wy0, r2.Slice(first, count));
+            SegKernels.ScaleHalfToDouble(rows.Row3.Slice(first, count), wz1, wy1, r3.Slice(first, count));
         }
 
         SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
@@ -121,18 +118,15 @@ internal readonly struct TrilinearStencil
     {
         ReadOnlySpan<int> firsts = lanes.RangeFirst;
         ReadOnlySpan<int> lasts = lanes.RangeLast;
-        ReadOnlySpan<Half> low0 = low.Row(k, row0);
-        ReadOnlySpan<Half> low1 = low.Row(k, row1);
-        ReadOnlySpan<Half> high0 = high.Row(k, row0);
-        ReadOnlySpan<Half> high1 = high.Row(k, row1);
+        var rows = new StencilRows(low, high, k, row0, row1);
         for (int r = 0; r < firsts.Length; r++)
         {
             int first = firsts[r];
             int count = lasts[r] - first + 1;
-            SegKernels.Prefetch(low0.Slice(first, count));
-            SegKernels.Prefetch(low1.Slice(first, count));
-            SegKernels.Prefetch(high0.Slice(first, count));
-            SegKernels.Prefetch(high1.Slice(first, count));
+            SegKernels.Prefetch(rows.Row0.Slice(first, count));
+            SegKernels.Prefetch(rows.Row1.Slice(first, count));
+            SegKernels.Prefetch(rows.Row2.Slice(first, count));
+            SegKernels.Prefetch(rows.Row3.Slice(first, count));
         }
     }
 }
