@@ -5,7 +5,8 @@ namespace SegEngine.Buffers;
 
 /// <summary>
 /// A block from <see cref="NativeMemory.AllocZeroed(nuint)"/> (calloc), freed when disposed or, if forgotten, when
-/// the handle is finalized.
+/// the handle is finalized. Its whole huge pages are advised as such: volumes are written through, so a huge page
+/// commits nothing that would not be written anyway, and faults 512 times fewer.
 /// </summary>
 internal sealed unsafe class ZeroedNativeBlock : SafeHandleZeroOrMinusOneIsInvalid
 {
@@ -14,6 +15,7 @@ internal sealed unsafe class ZeroedNativeBlock : SafeHandleZeroOrMinusOneIsInval
     {
         // calloc of a large block maps fresh zero pages: nothing is cleared, and nothing is committed until written.
         SetHandle((nint)NativeMemory.AllocZeroed(bytes));
+        PageAdvice.PreferHugePages(handle, (long)bytes);
     }
 
     protected override bool ReleaseHandle()

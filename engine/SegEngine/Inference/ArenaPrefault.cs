@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using SegEngine.Buffers;
 
 namespace SegEngine.Inference;
 
@@ -15,11 +15,8 @@ namespace SegEngine.Inference;
 /// <see cref="Wait"/>) says by how much. A failure (the arena refuses the bytes) leaves the first forward to fault its
 /// pages itself.
 /// </remarks>
-internal sealed partial class ArenaPrefault
+internal sealed class ArenaPrefault
 {
-    /// <summary>Linux 5.14's madvise advice that faults a range in writable, in the kernel, without touching it from user space.</summary>
-    private const int MadvisePopulateWrite = 23;
-
     /// <summary>One arena request at most: a power of two, so the region the arena maps for it is used whole.</summary>
     private const long MaxBlockBytes = 1L << 31;
 
@@ -64,6 +61,7 @@ internal sealed partial class ArenaPrefault
                 {
                     OrtMemoryAllocation block = allocator.Allocate((uint)Math.Min(left, MaxBlockBytes));
                     blocks.Add(block);
+                    PageAdvice.PreferHugePages(block.DangerousGetHandle(), block.Size);
                     for (long offset = 0; offset < block.Size && !stopped; offset += StepBytes)
                     {
                         Touch(block.DangerousGetHandle() + (nint)offset, Math.Min(StepBytes, block.Size - offset));
@@ -98,7 +96,7 @@ internal sealed partial class ArenaPrefault
             return;
         }
 
-        if (OperatingSystem.IsLinux() && Madvise((IntPtr)first, (nuint)(end - first), MadvisePopulateWrite) == 0)
+        if (PageAdvice.TryPopulate((nint)first, end - first))
         {
             return;
         }
@@ -108,7 +106,4 @@ internal sealed partial class ArenaPrefault
             *(byte*)p = 0;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    private static partial int Madvise(IntPtr address, nuint length, int advice);
 }

@@ -3,8 +3,8 @@ using SegEngine.Inference;
 namespace SegEngine.Tests.Inference;
 
 /// <summary>
-/// The accumulator's chunks: every (slice, plane, row) has its own memory, releasing rows below a row never touches the
-/// rows kept, and a reused chunk reads as zero.
+/// The accumulator's chunks: every (slice, plane, row) has its own memory, in one slab or several, releasing rows below
+/// a row never touches the rows kept, and new and reused chunks read as zero.
 /// </summary>
 public class SliceAccumulatorTests
 {
@@ -58,6 +58,38 @@ public class SliceAccumulatorTests
                 for (int y = 0; y < Rows; y++)
                 {
                     Assert.All(accumulator.Row(z, p, y).ToArray(), v => Assert.Equal((Half)0, v));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ChunksFromSeveralSlabsAreDistinct()
+    {
+        // Chunks of 12 MiB: a 32 MiB slab holds two, so three slices' chunks take two slabs.
+        const int WideRow = 1 << 18;
+        using var accumulator = new SliceAccumulator(Slices, Planes, SliceAccumulator.ChunkRows, WideRow);
+        accumulator.Hold(0, Slices, 0, SliceAccumulator.ChunkRows);
+        for (int z = 0; z < Slices; z++)
+        {
+            for (int p = 0; p < Planes; p++)
+            {
+                for (int y = 0; y < SliceAccumulator.ChunkRows; y++)
+                {
+                    Span<Half> row = accumulator.Row(z, p, y);
+                    Assert.Equal(-1, row.IndexOfAnyExcept((Half)0));
+                    row.Fill(Address(z, p, y));
+                }
+            }
+        }
+
+        for (int z = 0; z < Slices; z++)
+        {
+            for (int p = 0; p < Planes; p++)
+            {
+                for (int y = 0; y < SliceAccumulator.ChunkRows; y++)
+                {
+                    Assert.Equal(-1, accumulator.Row(z, p, y).IndexOfAnyExcept(Address(z, p, y)));
                 }
             }
         }

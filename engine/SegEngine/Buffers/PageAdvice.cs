@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace SegEngine.Buffers;
+
+/// <summary>Linux's madvise, for the two pieces of advice the engine gives about large working memory.</summary>
+internal static partial class PageAdvice
+{
+    private const int MadviseHugePage = 14;
+
+    /// <summary>Linux 5.14's advice that faults a range in writable, in the kernel, without touching it from user space.</summary>
+    private const int MadvisePopulateWrite = 23;
+
+    /// <summary>The x86-64 and arm64 transparent huge page size: only whole, aligned ones of a range can be huge.</summary>
+    public const long HugePageBytes = 2L << 20;
+
+    /// <summary>
+    /// Asks for transparent huge pages in the whole huge pages inside the range: each is then faulted in at once instead of
+    /// as 512 small pages (4.5 µs a fault in our VMs), and strided access misses the TLB far less. A no-op where they are
+    /// off or the OS is not Linux; best before the range is first written.
+    /// </summary>
+    public static void PreferHugePages(nint start, long length)
+    {
+        long first = ((long)start + HugePageBytes - 1) & -HugePageBytes;
+        long end = ((long)start + length) & -HugePageBytes;
+        if (OperatingSystem.IsLinux() && end > first)
+        {
+            _ = Madvise((nint)first, (nuint)(end - first), MadviseHugePage);
+        }
+    }
+
+    /// <summary>Makes every page of the page-aligned range resident without writing it from user space; false where the kernel cannot.</summary>
+    public static bool TryPopulate(nint start, long length) =>
+        OperatingSystem.IsLinux() && Madvise(start, (nuint)length, MadvisePopulateWrite) == 0;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nuint length, int advice);
+}
