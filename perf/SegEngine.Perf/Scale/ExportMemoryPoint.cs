@@ -61,6 +61,14 @@ internal static class ExportMemoryPoint
         using VolumeBuffer<Half> logits = VolumeBuffer<Half>.Allocate(classes, shape);
         using VolumeBuffer<Half>? slabs = slabDepth < shape.Z ? VolumeBuffer<Half>.Allocate(classes, shape with { Z = slabDepth }) : null;
         FillLogits(logits);
+
+        // Native buffers are committed when first written, not when allocated: write the slab buffer now, or its pages
+        // would count as the export's memory.
+        if (slabs is not null)
+        {
+            CopySlab(logits, 0, slabDepth, slabs.Span);
+        }
+
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
