@@ -2,7 +2,7 @@
 # SegEngine and nnU-Net 2.8.1's own predictor side by side on one case of exactly one patch of a synthetic ResEnc M
 # 3d_fullres (102 M parameters, patch 96×160×160, 14 classes, random weights), with and without mirroring, one process
 # after the other, each timed by /usr/bin/time. Appends a table (wall time, seconds per forward, peak RSS, ratios,
-# the CPU) to perf/results/network.md.
+# the CPU) to perf/results/network-history.md.
 #   perf/scripts/side_by_side_nnunet.sh [WORK_DIR]        (default /tmp/segengine-side-by-side; the model is reused)
 # Needs a Release build and nnU-Net's reference predictor with Debian's python3-torch (/work/shared/nnunet-reference,
 # or NNUNET_REFERENCE=DIR). Run it alone on the machine: it takes about 8 minutes on 2 cores.
@@ -64,7 +64,7 @@ time_run segengine-notta "${ours[@]}" -o "$work/out-segengine-notta" --disable_t
 time_run nnunet-tta "${nnunet[@]}" -o "$work/out-nnunet-tta"
 time_run segengine-tta "${ours[@]}" -o "$work/out-segengine-tta" --report "$work/segengine-tta.json"
 
-/usr/bin/python3 - "$work" "$repo/perf/results/network.md" "$(git rev-parse --short=12 HEAD)" <<'PY'
+/usr/bin/python3 - "$work" "$repo/perf/results/network-history.md" "$(git rev-parse --short=12 HEAD)" <<'PY'
 import json, platform, sys, time
 work, markdown, commit = sys.argv[1:]
 def run(name):
