@@ -5,7 +5,8 @@ namespace SegEngine.Export;
 
 /// <summary>
 /// The per-class work for the output voxels the fast path left undecided, a row at a time. With labels and many
-/// classes, a voxel is first tried on the classes that win at one of its 8 taps alone (<see cref="DecideByTapWinners"/>).
+/// classes, a voxel is first tried on the classes that win at one of its 8 taps alone (<see cref="DecideByTapWinners"/>);
+/// then, with labels, the row's voxels on the classes that win at a tap of any of them (<see cref="DecideByRowTapWinners"/>).
 /// The voxels left get the full work: each class's order-1
 /// sums (<see cref="TrilinearStencil"/>), stored to fp16 with NumPy's direct double→half rounding
 /// (<see cref="SegKernels.RoundToHalf"/>), then the argmax (ties to the lowest class) or the region thresholds with later
@@ -60,6 +61,15 @@ internal static class ExactVoxel
         RowScratch work = RowScratch.For(ref scratch, grid);
         TapLanes lanes = work.Lanes;
         lanes.Select(labels, CellFastPath.Undecided);
+        if (regionsClassOrder is null && classes >= 2 && DecideByRowTapWinners(stencil, low, high, lowSummary, highSummary, classes, work, labels))
+        {
+            lanes.Select(labels, CellFastPath.Undecided);
+            if (lanes.Count == 0)
+            {
+                return;
+            }
+        }
+
         int n = lanes.Count;
         Span<double> sums = work.Sums.AsSpan(0, n);
         Span<float> value = work.Values.AsSpan(0, n);
@@ -165,6 +175,118 @@ internal static class ExactVoxel
         }
     }
 
+    /// <summary>
+    /// Labels the undecided voxels of the row, selected in <paramref name="work"/>'s lanes, that the row's tap winners
+    /// decide: the classes that win at a tap of any of those voxels are summed exactly for each, and each voxel's best of
+    /// them is taken where it lies strictly above the voxel's ceiling, the same sum over its taps' runner-up values
+    /// (<see cref="DecideByTapWinners"/> argues why no other class can then win). Skipped, returning false, when those
+    /// classes are more than half of all: then the full work is hardly more.
+    /// </summary>
+    /// <remarks>
+    /// Where a confident model's cells fail the fast path, they straddle the border of two or three classes; their voxels
+    /// then need two or three class sums instead of K.
+    /// </remarks>
+    private static bool DecideByRowTapWinners(
+        in TrilinearStencil stencil,
+        SliceClassPlanes low,
+        SliceClassPlanes high,
+        SliceSummary lowSummary,
+        SliceSummary highSummary,
+        int classes,
+        RowScratch work,
+        Span<int> labels)
+    {
+        TapLanes lanes = work.Lanes;
+        int n = lanes.Count;
+        Span<bool> winsATap = work.ClassFlags(classes);
+        if (!FlagTapWinners(stencil, lanes, lowSummary, highSummary, winsATap, classes / 2))
+        {
+            return false;
+        }
+
+        Span<double> sums = work.Sums.AsSpan(0, n);
+        Span<float> value = work.Values.AsSpan(0, n);
+        Span<float> best = work.Best.AsSpan(0, n);
+        Span<float> runnerUp = work.RunnerUp.AsSpan(0, n);
+        Span<float> winner = work.Winner.AsSpan(0, n);
+        Span<float> ceiling = work.Ceiling.AsSpan(0, n);
+        stencil.SumOfRunnerUps(lowSummary, highSummary, lanes, sums, work.ScaledRows);
+        SegKernels.RoundToHalf(sums, ceiling);
+        bool first = true;
+        for (int k = 0; k < classes; k++)
+        {
+            if (!winsATap[k])
+            {
+                continue;
+            }
+
+            stencil.Sum(low, high, k, lanes, sums, work.ScaledRows);
+            SegKernels.RoundToHalf(sums, value);
+            if (first)
+            {
+                value.CopyTo(best);
+                runnerUp.Fill(float.NegativeInfinity);
+                winner.Fill(k);
+                first = false;
+            }
+            else
+            {
+                SegKernels.ArgmaxUpdate(value, k, best, runnerUp, winner);
+            }
+        }
+
+        ReadOnlySpan<int> output = lanes.Output;
+        for (int i = 0; i < n; i++)
+        {
+            if (ceiling[i] < best[i])
+            {
+                labels[output[i]] = (int)winner[i];
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Flags the classes that win at a tap of <paramref name="lanes"/> (both slices, both rows); false, part done, as
+    /// soon as more than <paramref name="most"/> are flagged.
+    /// </summary>
+    private static bool FlagTapWinners(in TrilinearStencil stencil, TapLanes lanes, SliceSummary low, SliceSummary high, Span<bool> winsATap, int most)
+    {
+        int width = stencil.InputWidth;
+        ReadOnlySpan<int> lowX = lanes.Low;
+        ReadOnlySpan<int> highX = lanes.High;
+        int flagged = 0;
+        foreach (SliceSummary summary in (ReadOnlySpan<SliceSummary>)[low, high])
+        {
+            foreach (int row in (ReadOnlySpan<int>)[stencil.LowRow, stencil.HighRow])
+            {
+                ReadOnlySpan<ushort> label = summary.Label.AsSpan(row * width, width);
+                for (int i = 0; i < lowX.Length; i++)
+                {
+                    flagged += Flag(winsATap, label[lowX[i]]) + Flag(winsATap, label[highX[i]]);
+                    if (flagged > most)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static int Flag(Span<bool> flags, int k)
+    {
+        if (flags[k])
+        {
+            return 0;
+        }
+
+        flags[k] = true;
+        return 1;
+    }
+
     /// <summary>Regions: a head that is on sets its label; later heads overwrite earlier ones; none on leaves 0.</summary>
     private static void Threshold(ReadOnlySpan<float> value, int head, int label, Span<float> result)
     {
@@ -185,6 +307,8 @@ internal static class ExactVoxel
     /// <summary>One thread's row buffers: the lanes, 4 scaled input rows and the per-lane sums, values and argmax.</summary>
     private sealed class RowScratch
     {
+        private bool[] classFlags = [];
+
         private RowScratch(ResamplingGrid grid)
         {
             Grid = grid;
@@ -196,6 +320,7 @@ internal static class ExactVoxel
             Best = new float[width];
             RunnerUp = new float[width];
             Winner = new float[width];
+            Ceiling = new float[width];
         }
 
         public ResamplingGrid Grid { get; }
@@ -213,6 +338,21 @@ internal static class ExactVoxel
         public float[] RunnerUp { get; }
 
         public float[] Winner { get; }
+
+        public float[] Ceiling { get; }
+
+        /// <summary>One flag per class, all cleared.</summary>
+        public Span<bool> ClassFlags(int classes)
+        {
+            if (classFlags.Length < classes)
+            {
+                classFlags = new bool[classes];
+            }
+
+            Span<bool> flags = classFlags.AsSpan(0, classes);
+            flags.Clear();
+            return flags;
+        }
 
         /// <summary>The thread's buffers for <paramref name="grid"/>, made anew only when the grid changes (a new case).</summary>
         public static RowScratch For(ref RowScratch? cached, ResamplingGrid grid)

@@ -87,6 +87,32 @@ internal readonly struct TrilinearStencil
     }
 
     /// <summary>
+    /// The sums <see cref="Sum"/> computes, taken over the runner-up values of the two input slices' summaries instead of
+    /// one class's logits: at each tap, a bound on every class that does not win there.
+    /// </summary>
+    public void SumOfRunnerUps(SliceSummary low, SliceSummary high, TapLanes lanes, Span<double> destination, Span<double> scratch)
+    {
+        int w = InputWidth;
+        Span<double> r0 = scratch[..w];
+        Span<double> r1 = scratch.Slice(w, w);
+        Span<double> r2 = scratch.Slice(2 * w, w);
+        Span<double> r3 = scratch.Slice(3 * w, w);
+        ReadOnlySpan<int> firsts = lanes.RangeFirst;
+        ReadOnlySpan<int> lasts = lanes.RangeLast;
+        for (int r = 0; r < firsts.Length; r++)
+        {
+            int first = firsts[r];
+            int count = lasts[r] - first + 1;
+            Scale(low.RunnerUp.AsSpan((row0 * w) + first, count), wz0, wy0, r0.Slice(first, count));
+            Scale(low.RunnerUp.AsSpan((row1 * w) + first, count), wz0, wy1, r1.Slice(first, count));
+            Scale(high.RunnerUp.AsSpan((row0 * w) + first, count), wz1, wy0, r2.Slice(first, count));
+            Scale(high.RunnerUp.AsSpan((row1 * w) + first, count), wz1, wy1, r3.Slice(first, count));
+        }
+
+        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
+    }
+
+    /// <summary>
     /// The float64 sum of output voxel <paramref name="ox"/> of this row from its 8 tap values in tap order (slice, then
     /// row, then x: low before high): the sum <see cref="Sum"/> computes for that voxel's lane, term for term.
     /// </summary>
@@ -105,6 +131,15 @@ internal readonly struct TrilinearStencil
         t += (((double)taps[6] * wz1) * wy1) * u;
         t += (((double)taps[7] * wz1) * wy1) * w;
         return t;
+    }
+
+    /// <summary>(v·<paramref name="first"/>)·<paramref name="second"/> in float64, as <see cref="SegKernels.ScaleHalfToDouble"/> scales fp16 rows.</summary>
+    private static void Scale(ReadOnlySpan<float> source, double first, double second, Span<double> destination)
+    {
+        for (int i = 0; i < source.Length; i++)
+        {
+            destination[i] = ((double)source[i] * first) * second;
+        }
     }
 
     /// <summary>The input x of output voxel <paramref name="ox"/>'s low and high taps.</summary>
