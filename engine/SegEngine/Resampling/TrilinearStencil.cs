@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SegEngine.Export;
 using SegEngine.Kernels;
 
@@ -64,26 +65,8 @@ internal readonly struct TrilinearStencil
     /// </summary>
     public void Sum(SliceClassPlanes low, SliceClassPlanes high, int k, TapLanes lanes, Span<double> destination, Span<double> scratch)
     {
-        Debug.Assert(lanes.Axis == x, "lanes of this grid's x axis");
-        int w = InputWidth;
-        Span<double> r0 = scratch[..w];
-        Span<double> r1 = scratch.Slice(w, w);
-        Span<double> r2 = scratch.Slice(2 * w, w);
-        Span<double> r3 = scratch.Slice(3 * w, w);
-        ReadOnlySpan<int> firsts = lanes.RangeFirst;
-        ReadOnlySpan<int> lasts = lanes.RangeLast;
         var rows = new StencilRows(low, high, k, row0, row1);
-        for (int r = 0; r < firsts.Length; r++)
-        {
-            int first = firsts[r];
-            int count = lasts[r] - first + 1;
-            SegKernels.ScaleHalfToDouble(rows.Row0.Slice(first, count), wz0, wy0, r0.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(rows.Row1.Slice(first, count), wz0, wy1, r1.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(rows.Row2.Slice(first, count), wz1, wy0, r2.Slice(first, count));
-            SegKernels.ScaleHalfToDouble(rows.Row3.Slice(first, count), wz1, wy1, r3.Slice(first, count));
-        }
-
-        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
+        SumOverRows(rows.Row0, rows.Row1, rows.Row2, rows.Row3, lanes, destination, scratch);
     }
 
     /// <summary>
@@ -93,23 +76,10 @@ internal readonly struct TrilinearStencil
     public void SumOfRunnerUps(SliceSummary low, SliceSummary high, TapLanes lanes, Span<double> destination, Span<double> scratch)
     {
         int w = InputWidth;
-        Span<double> r0 = scratch[..w];
-        Span<double> r1 = scratch.Slice(w, w);
-        Span<double> r2 = scratch.Slice(2 * w, w);
-        Span<double> r3 = scratch.Slice(3 * w, w);
-        ReadOnlySpan<int> firsts = lanes.RangeFirst;
-        ReadOnlySpan<int> lasts = lanes.RangeLast;
-        for (int r = 0; r < firsts.Length; r++)
-        {
-            int first = firsts[r];
-            int count = lasts[r] - first + 1;
-            Scale(low.RunnerUp.AsSpan((row0 * w) + first, count), wz0, wy0, r0.Slice(first, count));
-            Scale(low.RunnerUp.AsSpan((row1 * w) + first, count), wz0, wy1, r1.Slice(first, count));
-            Scale(high.RunnerUp.AsSpan((row0 * w) + first, count), wz1, wy0, r2.Slice(first, count));
-            Scale(high.RunnerUp.AsSpan((row1 * w) + first, count), wz1, wy1, r3.Slice(first, count));
-        }
-
-        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
+        ReadOnlySpan<float> lowRunnerUps = low.RunnerUp;
+        ReadOnlySpan<float> highRunnerUps = high.RunnerUp;
+        SumOverRows(
+            lowRunnerUps.Slice(row0 * w, w), lowRunnerUps.Slice(row1 * w, w), highRunnerUps.Slice(row0 * w, w), highRunnerUps.Slice(row1 * w, w), lanes, destination, scratch);
     }
 
     /// <summary>
@@ -133,12 +103,49 @@ internal readonly struct TrilinearStencil
         return t;
     }
 
-    /// <summary>(v·<paramref name="first"/>)·<paramref name="second"/> in float64, as <see cref="SegKernels.ScaleHalfToDouble"/> scales fp16 rows.</summary>
-    private static void Scale(ReadOnlySpan<float> source, double first, double second, Span<double> destination)
+    /// <summary>
+    /// The sums over 4 input rows in <see cref="StencilRows"/>' order (fp16 logits or float32 values): each row's ranges
+    /// that <paramref name="lanes"/> read scaled by its z and y weights into <paramref name="scratch"/>, then the tap sum.
+    /// </summary>
+    private void SumOverRows<T>(
+        ReadOnlySpan<T> in0, ReadOnlySpan<T> in1, ReadOnlySpan<T> in2, ReadOnlySpan<T> in3, TapLanes lanes, Span<double> destination, Span<double> scratch)
+        where T : unmanaged
     {
-        for (int i = 0; i < source.Length; i++)
+        Debug.Assert(lanes.Axis == x, "lanes of this grid's x axis");
+        int w = InputWidth;
+        Span<double> r0 = scratch[..w];
+        Span<double> r1 = scratch.Slice(w, w);
+        Span<double> r2 = scratch.Slice(2 * w, w);
+        Span<double> r3 = scratch.Slice(3 * w, w);
+        ReadOnlySpan<int> firsts = lanes.RangeFirst;
+        ReadOnlySpan<int> lasts = lanes.RangeLast;
+        for (int r = 0; r < firsts.Length; r++)
         {
-            destination[i] = ((double)source[i] * first) * second;
+            int first = firsts[r];
+            int count = lasts[r] - first + 1;
+            Scale(in0.Slice(first, count), wz0, wy0, r0.Slice(first, count));
+            Scale(in1.Slice(first, count), wz0, wy1, r1.Slice(first, count));
+            Scale(in2.Slice(first, count), wz1, wy0, r2.Slice(first, count));
+            Scale(in3.Slice(first, count), wz1, wy1, r3.Slice(first, count));
+        }
+
+        SegKernels.TrilinearTapSum(r0, r1, r2, r3, lanes.Low, lanes.High, lanes.W0, lanes.W1, destination);
+    }
+
+    /// <summary>(v·<paramref name="first"/>)·<paramref name="second"/> in float64: fp16 rows by the vector kernel, float32 rows (summaries) term by term.</summary>
+    private static void Scale<T>(ReadOnlySpan<T> source, double first, double second, Span<double> destination)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(Half))
+        {
+            SegKernels.ScaleHalfToDouble(MemoryMarshal.Cast<T, Half>(source), first, second, destination);
+            return;
+        }
+
+        ReadOnlySpan<float> values = MemoryMarshal.Cast<T, float>(source);
+        for (int i = 0; i < values.Length; i++)
+        {
+            destination[i] = ((double)values[i] * first) * second;
         }
     }
 
