@@ -32,7 +32,7 @@ internal static unsafe partial class HugePageMemory
             throw new OutOfMemoryException($"the OS refused {bytes} bytes of memory (mmap errno {Marshal.GetLastSystemError()})");
         }
 
-        nint start = (nint)(((long)mapped + PageAdvice.HugePageBytes - 1) & -PageAdvice.HugePageBytes);
+        nint start = (nint)PageAdvice.RoundUpToHugePage(mapped);
         if (start > mapped)
         {
             _ = Munmap(mapped, (nuint)(start - mapped));

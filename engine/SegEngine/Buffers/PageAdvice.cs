@@ -20,13 +20,16 @@ internal static partial class PageAdvice
     /// </summary>
     public static void PreferHugePages(nint start, long length)
     {
-        long first = ((long)start + HugePageBytes - 1) & -HugePageBytes;
+        long first = RoundUpToHugePage(start);
         long end = ((long)start + length) & -HugePageBytes;
         if (OperatingSystem.IsLinux() && end > first)
         {
             _ = Madvise((nint)first, (nuint)(end - first), MadviseHugePage);
         }
     }
+
+    /// <summary>The smallest multiple of <see cref="HugePageBytes"/> at or above <paramref name="value"/> (an address or a size).</summary>
+    public static long RoundUpToHugePage(long value) => (value + HugePageBytes - 1) & -HugePageBytes;
 
     /// <summary>Makes every page of the page-aligned range resident without writing it from user space; false where the kernel cannot.</summary>
     public static bool TryPopulate(nint start, long length) =>

@@ -57,7 +57,7 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         Rows = rows;
         RowLength = rowLength;
         chunkBytes = (nuint)BytesFor(ChunkRows, planes, rowLength);
-        slabBytes = RoundUp(Math.Max(SlabTargetBytes, (long)chunkBytes), PageAdvice.HugePageBytes);
+        slabBytes = PageAdvice.RoundUpToHugePage(Math.Max(SlabTargetBytes, (long)chunkBytes));
         chunksPerSlab = (int)(slabBytes / (long)chunkBytes);
         slabChunksCut = chunksPerSlab;
     }
@@ -157,8 +157,6 @@ internal sealed unsafe class SliceAccumulator : IDisposable
         NativeMemory.Free(table);
         table = null;
     }
-
-    private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>A never-used (zero) chunk, from a new slab when the newest is used up. Chunks are cut in address order, so only the used part of a slab is ever resident.</summary>
     private nint CutChunk()
