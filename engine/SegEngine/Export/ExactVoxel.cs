@@ -70,42 +70,71 @@ internal static class ExactVoxel
             }
         }
 
+        SolveLanes(stencil, low, high, classes, [], regionsClassOrder, work);
+        ReadOnlySpan<int> output = lanes.Output;
+        ReadOnlySpan<float> winner = work.Winner;
+        for (int i = 0; i < output.Length; i++)
+        {
+            labels[output[i]] = (int)winner[i];
+        }
+    }
+
+    /// <summary>
+    /// The label of every lane of <paramref name="work"/> from the classes in <paramref name="only"/> (all when it is
+    /// empty), into its <c>Winner</c>: each class's sums stored to fp16, then the argmax (ties to the lowest class; the
+    /// winner's value into <c>Best</c>) or the region thresholds. The next class's inputs are prefetched meanwhile.
+    /// </summary>
+    private static void SolveLanes(
+        in TrilinearStencil stencil, SliceClassPlanes low, SliceClassPlanes high, int classes, ReadOnlySpan<bool> only, int[]? regionsClassOrder, RowScratch work)
+    {
+        TapLanes lanes = work.Lanes;
         int n = lanes.Count;
         Span<double> sums = work.Sums.AsSpan(0, n);
         Span<float> value = work.Values.AsSpan(0, n);
         Span<float> best = work.Best.AsSpan(0, n);
         Span<float> runnerUp = work.RunnerUp.AsSpan(0, n);
         Span<float> winner = work.Winner.AsSpan(0, n);
-        for (int k = 0; k < classes; k++)
+        bool first = true;
+        int k = NextClass(only, -1, classes);
+        while (k < classes)
         {
-            if (k + 1 < classes)
+            int next = NextClass(only, k, classes);
+            if (next < classes)
             {
-                stencil.Prefetch(low, high, k + 1, lanes);
+                stencil.Prefetch(low, high, next, lanes);
             }
 
             stencil.Sum(low, high, k, lanes, sums, work.ScaledRows);
             SegKernels.RoundToHalf(sums, value);
             if (regionsClassOrder is not null)
             {
-                Threshold(value, k, regionsClassOrder[k], winner);
+                Threshold(value, first, regionsClassOrder[k], winner);
             }
-            else if (k == 0)
+            else if (first)
             {
                 value.CopyTo(best);
                 runnerUp.Fill(float.NegativeInfinity);
-                winner.Clear();
+                winner.Fill(k);
             }
             else
             {
                 SegKernels.ArgmaxUpdate(value, k, best, runnerUp, winner);
             }
+
+            (k, first) = (next, false);
+        }
+    }
+
+    /// <summary>The first class after <paramref name="k"/> in <paramref name="only"/> (any class when it is empty); <paramref name="classes"/> when none is left.</summary>
+    private static int NextClass(ReadOnlySpan<bool> only, int k, int classes)
+    {
+        k++;
+        while (k < classes && !only.IsEmpty && !only[k])
+        {
+            k++;
         }
 
-        ReadOnlySpan<int> output = lanes.Output;
-        for (int i = 0; i < n; i++)
-        {
-            labels[output[i]] = (int)winner[i];
-        }
+        return k;
     }
 
     /// <summary>
@@ -205,36 +234,12 @@ internal static class ExactVoxel
         }
 
         Span<double> sums = work.Sums.AsSpan(0, n);
-        Span<float> value = work.Values.AsSpan(0, n);
-        Span<float> best = work.Best.AsSpan(0, n);
-        Span<float> runnerUp = work.RunnerUp.AsSpan(0, n);
-        Span<float> winner = work.Winner.AsSpan(0, n);
         Span<float> ceiling = work.Ceiling.AsSpan(0, n);
         stencil.SumOfRunnerUps(lowSummary, highSummary, lanes, sums, work.ScaledRows);
         SegKernels.RoundToHalf(sums, ceiling);
-        bool first = true;
-        for (int k = 0; k < classes; k++)
-        {
-            if (!winsATap[k])
-            {
-                continue;
-            }
-
-            stencil.Sum(low, high, k, lanes, sums, work.ScaledRows);
-            SegKernels.RoundToHalf(sums, value);
-            if (first)
-            {
-                value.CopyTo(best);
-                runnerUp.Fill(float.NegativeInfinity);
-                winner.Fill(k);
-                first = false;
-            }
-            else
-            {
-                SegKernels.ArgmaxUpdate(value, k, best, runnerUp, winner);
-            }
-        }
-
+        SolveLanes(stencil, low, high, classes, winsATap, regionsClassOrder: null, work);
+        ReadOnlySpan<float> best = work.Best;
+        ReadOnlySpan<float> winner = work.Winner;
         ReadOnlySpan<int> output = lanes.Output;
         for (int i = 0; i < n; i++)
         {
@@ -288,9 +293,9 @@ internal static class ExactVoxel
     }
 
     /// <summary>Regions: a head that is on sets its label; later heads overwrite earlier ones; none on leaves 0.</summary>
-    private static void Threshold(ReadOnlySpan<float> value, int head, int label, Span<float> result)
+    private static void Threshold(ReadOnlySpan<float> value, bool firstHead, int label, Span<float> result)
     {
-        if (head == 0)
+        if (firstHead)
         {
             result.Clear();
         }
