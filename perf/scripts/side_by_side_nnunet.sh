@@ -70,7 +70,15 @@ work, markdown, commit = sys.argv[1:]
 def run(name):
     wall, rss = open(f"{work}/{name}.time").read().split()
     return float(wall), int(rss) * 1024
-cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.machine())
+# The first processor's fields: the VM names every CPU "AMD EPYC", so its family, model and vector width say which it is.
+info = {}
+for line in open("/proc/cpuinfo"):
+    if not line.strip():
+        break
+    key, _, value = line.partition(":")
+    info.setdefault(key.strip(), value.strip())
+vectors = "AVX-512" if "avx512f" in info.get("flags", "").split() else "AVX2" if "avx2" in info.get("flags", "").split() else "no AVX2"
+cpu = f"{info.get('model name', platform.machine())} (family {info.get('cpu family', '?')} model {info.get('model', '?')}, {vectors})"
 cores = sum(1 for line in open("/proc/cpuinfo") if line.startswith("processor"))
 r = {name: run(name) for name in ("nnunet-notta", "segengine-notta", "nnunet-tta", "segengine-tta")}
 reports = {m: json.load(open(f"{work}/segengine-{m}.json")) for m in ("notta", "tta")}
