@@ -60,6 +60,8 @@ nnunet=("$reference/nnunet-predict" -i "$work/in" -d 901 -p nnUNetResEncUNetMPla
   -device cpu -npp 0 -nps 0 --disable_progress_bar)
 ours=("$segengine" predict -i "$work/in" -m "$model" -f 0 -device cpu)
 time_run nnunet-notta "${nnunet[@]}" -o "$work/out-nnunet-notta" --disable_tta
+# A new user's first start: no memory record beside the model (a reused work folder keeps the last run's).
+rm -f "$model"/fold_0/*.segengine-memory.json
 time_run segengine-notta "${ours[@]}" -o "$work/out-segengine-notta" --disable_tta --report "$work/segengine-notta.json"
 time_run nnunet-tta "${nnunet[@]}" -o "$work/out-nnunet-tta"
 time_run segengine-tta "${ours[@]}" -o "$work/out-segengine-tta" --report "$work/segengine-tta.json"
