@@ -2,13 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace SegEngine.Buffers;
 
-/// <summary>Linux's madvise, for the two pieces of advice the engine gives about large working memory.</summary>
+/// <summary>Linux's madvise, for the advice the engine gives about large working memory.</summary>
 internal static partial class PageAdvice
 {
     private const int MadviseHugePage = 14;
-
-    /// <summary>Linux 5.14's advice that faults a range in writable, in the kernel, without touching it from user space.</summary>
-    private const int MadvisePopulateWrite = 23;
 
     /// <summary>The x86-64 and arm64 transparent huge page size: only whole, aligned ones of a range can be huge.</summary>
     public const long HugePageBytes = 2L << 20;
@@ -30,10 +27,6 @@ internal static partial class PageAdvice
 
     /// <summary>The smallest multiple of <see cref="HugePageBytes"/> at or above <paramref name="value"/> (an address or a size).</summary>
     public static long RoundUpToHugePage(long value) => (value + HugePageBytes - 1) & -HugePageBytes;
-
-    /// <summary>Makes every page of the page-aligned range resident without writing it from user space; false where the kernel cannot.</summary>
-    public static bool TryPopulate(nint start, long length) =>
-        OperatingSystem.IsLinux() && Madvise(start, (nuint)length, MadvisePopulateWrite) == 0;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);

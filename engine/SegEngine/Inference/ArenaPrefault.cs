@@ -20,12 +20,8 @@ internal sealed class ArenaPrefault
     /// <summary>One arena request at most: a power of two, so the region the arena maps for it is used whole.</summary>
     private const long MaxBlockBytes = 1L << 31;
 
-    /// <summary>
-    /// Pages made resident per step (one huge page), between which a <see cref="Stop"/> is noticed. A populating madvise
-    /// holds the process's memory-map lock, so every mmap and mprotect of other threads (the JIT's, the allocators') waits
-    /// for the step to end: 64 MiB steps took 0.14 s each in our VMs and held the start of a prediction up by 2–3 s.
-    /// </summary>
-    private const long StepBytes = PageAdvice.HugePageBytes;
+    /// <summary>Pages made resident per step, between which a <see cref="Stop"/> is noticed.</summary>
+    private const long StepBytes = 64L << 20;
 
     private volatile bool stopped;
     private Task<long> populated = Task.FromResult(0L);
@@ -89,22 +85,18 @@ internal sealed class ArenaPrefault
         }
     }
 
-    /// <summary>Makes every whole page of the range resident: one madvise on Linux, else a write per page.</summary>
+    /// <summary>
+    /// Makes every whole page of the range resident by writing a byte to each. Not <c>MADV_POPULATE_WRITE</c>: that call
+    /// holds the process's memory-map lock while it zeroes pages, so every mmap and mprotect of other threads (the JIT's,
+    /// at start-up thousands) waited for it, and a prediction reached its first case seconds late
+    /// (perf/results/network-prefault-steps.md); a fault from a write takes only its own area's lock (Linux 6.4 on).
+    /// In huge pages the first write of each faults all of it and the other writes find it resident.
+    /// </summary>
     private static unsafe void Touch(IntPtr start, long length)
     {
         long page = Environment.SystemPageSize;
         long first = ((long)start + page - 1) & -page;
         long end = ((long)start + length) & -page;
-        if (end <= first)
-        {
-            return;
-        }
-
-        if (PageAdvice.TryPopulate((nint)first, end - first))
-        {
-            return;
-        }
-
         for (long p = first; p < end; p += page)
         {
             *(byte*)p = 0;
