@@ -88,7 +88,7 @@ internal sealed class ArenaPrefault
     /// <summary>
     /// Makes every whole page of the range resident by writing a byte to each. Not <c>MADV_POPULATE_WRITE</c>: that call
     /// holds the process's memory-map lock while it zeroes pages, so every mmap and mprotect of other threads (the JIT's,
-    /// at start-up thousands) waited for it, and a prediction reached its first case seconds late
+    /// at start-up thousands) waited for it, and some predictions reached their first case seconds late
     /// (perf/results/network-prefault-start.md); a fault from a write takes only its own area's lock (Linux 6.4 on).
     /// In huge pages the first write of each faults all of it and the other writes find it resident.
     /// </summary>
