@@ -20,6 +20,9 @@ internal interface ITileNetwork
     /// <summary>Estimated runtime working memory (bytes) of one tile in a run, for the memory plan.</summary>
     long WorkingBytesPerTile { get; }
 
+    /// <summary>Whether the model's folds run in one ORT arena and bind one pair of tile buffers, so one fold's worth serves them all.</summary>
+    bool SharesFoldMemory { get; }
+
     /// <summary>Whether that working memory is already held (a tile or a warm-up ran), so the memory plan counts it as resident.</summary>
     bool WarmedUp { get; }
 

@@ -85,6 +85,8 @@ public sealed class MemoryPlan
     /// handed over in memory.
     /// <paramref name="mirroringAxes"/> are the model's (<see cref="MirrorCombinations.Passes"/>).
     /// <paramref name="networksWarmedUp"/> says every fold's session has run a tile, so <see cref="WarmedUpBytes"/> is resident already.
+    /// <paramref name="foldsShareMemory"/> says the folds run in one ORT arena with one set of network buffers
+    /// (<see cref="SharedCpuArena"/>, <see cref="FoldTileBuffers"/>): one fold's worth of each is counted, not one per fold.
     /// </summary>
     public static MemoryPlan Compute(
         Shape3 image,
@@ -103,7 +105,8 @@ public sealed class MemoryPlan
         bool networksWarmedUp = true,
         long probabilityBytes = 0,
         long sinkBytesPerSlice = 0,
-        int slabSlices = 1)
+        int slabSlices = 1,
+        bool foldsShareMemory = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -121,8 +124,8 @@ public sealed class MemoryPlan
         }
 
         MemoryPlan At(int batch, LogitHandOver handOver) => Build(
-            grid, channels, headCount, folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume, labelMapBytes,
-            exportWorkingBytes + (handOver.SinkSlices * sinkBytesPerSlice), networksWarmedUp, probabilityBytes, handOver);
+            grid, channels, headCount, foldsShareMemory ? 1 : folds, passes, batch, workingBytesPerTile, options, preprocessing, collectsWholeVolume,
+            labelMapBytes, exportWorkingBytes + (handOver.SinkSlices * sinkBytesPerSlice), networksWarmedUp, probabilityBytes, handOver);
 
         int planes = (folds * headCount) + 1;
         int firstBatch = Math.Max(options.BatchSize, 1);
@@ -191,7 +194,7 @@ public sealed class MemoryPlan
     }
 
     private static MemoryPlan Build(
-        SlidingWindowGrid grid, int channels, int headCount, int folds, int passes, int batch, long workingBytesPerTile,
+        SlidingWindowGrid grid, int channels, int headCount, int networkCopies, int passes, int batch, long workingBytesPerTile,
         InferenceOptions options, PreprocessingMemory preprocessing, bool collectsWholeVolume, long labelMapBytes, long exportWorkingBytes, bool networksWarmedUp, long probabilityBytes,
         LogitHandOver handOver)
     {
@@ -221,8 +224,8 @@ public sealed class MemoryPlan
 
             // The mirror average needs its own K-class buffer beside the network's output; without mirroring the output is aggregated in place.
             new("tile buffers (f32)", batch * (tileInputBytes + (passes > 1 ? tileOutputBytes : 0)), Network),
-            new("network batch buffers (f32)", folds * tilesPerRun * (tileInputBytes + tileOutputBytes), sessionBuffers),
-            new("ORT working memory", folds * tilesPerRun * ortOwnPerTile, Preprocessing | Network),
+            new("network batch buffers (f32)", networkCopies * tilesPerRun * (tileInputBytes + tileOutputBytes), sessionBuffers),
+            new("ORT working memory", networkCopies * tilesPerRun * ortOwnPerTile, Preprocessing | Network),
             new("output (f16 logits)", logitBytes, Network),
             new("label map", labelMapBytes, Network),
             new("export working memory", exportWorkingBytes, Network),
@@ -230,6 +233,6 @@ public sealed class MemoryPlan
         ];
         long whilePreprocessed = preprocessing.ImageBytes + preprocessing.WorkingBytes + preprocessedBytes;
         long afterwards = preprocessedBytes + logitBytes + labelMapBytes + probabilityBytes;
-        return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), networksWarmedUp ? folds * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb, handOver);
+        return new MemoryPlan(items, Math.Max(whilePreprocessed, afterwards), networksWarmedUp ? networkCopies * workingBytesPerTile : 0, batch, depth, options.MemoryBudgetGb, handOver);
     }
 }

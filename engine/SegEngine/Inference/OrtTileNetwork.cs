@@ -7,6 +7,7 @@ namespace SegEngine.Inference;
 /// <summary>
 /// One fold's network: an ONNX Runtime session created once and reused for every tile of every case.
 /// Tiles pass through pinned buffers wrapped once per batch size as <see cref="OrtValue"/>s, so the hot path allocates nothing.
+/// The folds of a multi-fold model on the CPU share those buffers and ORT's arena (<see cref="SharesFoldMemory"/>).
 /// Not thread-safe: one sliding window at a time.
 /// </summary>
 /// <remarks>
@@ -21,9 +22,10 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     private readonly string[] outputNames;
     private readonly int inputVoxels;
     private readonly Dictionary<int, (OrtValue[] Inputs, OrtValue[] Outputs)> valuesByBatch = [];
-    private float[] input = [];
-    private float[] output = [];
-    private int capacity;
+    private readonly FoldTileBuffers buffers;
+
+    /// <summary>The <see cref="FoldTileBuffers.Generation"/> the values in <see cref="valuesByBatch"/> wrap.</summary>
+    private int boundGeneration;
     private long runTicks;
 
     /// <summary>The record key's settings while the first tile's working memory is still to be measured; null once known.</summary>
@@ -35,9 +37,11 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// <summary>The arena bytes the prefault left resident before the first run.</summary>
     private long prefaultedBytes;
 
-    private OrtTileNetwork(InferenceSession session, string path, InferenceDevice device, OnnxSignature signature)
+    private OrtTileNetwork(InferenceSession session, string path, InferenceDevice device, OnnxSignature signature, FoldTileBuffers? sharedBuffers)
     {
         this.session = session;
+        buffers = sharedBuffers ?? new FoldTileBuffers();
+        SharesFoldMemory = sharedBuffers is not null;
         ModelPath = path;
         Device = device;
         InputChannels = signature.InputChannels;
@@ -61,6 +65,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     public IReadOnlyList<int> PatchSize { get; }
 
     public bool DynamicBatch { get; }
+
+    /// <summary>
+    /// Whether this session runs in the process's <see cref="SharedCpuArena"/> and binds the model's
+    /// <see cref="FoldTileBuffers"/>, with the model's other folds: the memory plan then counts one fold's working memory
+    /// and buffers, not one per fold.
+    /// </summary>
+    public bool SharesFoldMemory { get; }
 
     /// <summary>
     /// ORT's working memory per tile plus the pages its run writes into the tile's output buffer, for <see cref="MemoryPlan"/>
@@ -87,8 +98,10 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// <summary>
     /// Creates the session for a checked ONNX export. On the CPU the network does not run here: its working memory comes
     /// from a <see cref="NetworkMemoryRecord"/> or the graph's estimate; on CUDA a warm-up on a zero tile runs.
+    /// <paramref name="foldBuffers"/>, given for every fold of a multi-fold model, makes the folds share their tile
+    /// buffers and, on the CPU, ORT's arena (<see cref="SharedCpuArena"/>).
     /// </summary>
-    public static OrtTileNetwork Open(OnnxSignature signature, InferenceOptions options)
+    public static OrtTileNetwork Open(OnnxSignature signature, InferenceOptions options, FoldTileBuffers? foldBuffers = null)
     {
         ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(options);
@@ -100,6 +113,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         }
 
         using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
+        FoldTileBuffers? sharedBuffers = device == InferenceDevice.Cpu && foldBuffers is not null && SharedCpuArena.Use(sessionOptions) ? foldBuffers : null;
         long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
         string loadPath = device == InferenceDevice.Cpu && options.GraphRewrite ? Conversion.Onnx.Rewrite.GraphRewrite.Prepare(onnxPath, tileShape) : onnxPath;
         if (options.SaveOptimizedModel)
@@ -127,7 +141,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
         try
         {
-            var network = new OrtTileNetwork(session, loadPath, device, signature);
+            var network = new OrtTileNetwork(session, loadPath, device, signature, sharedBuffers);
             if (device == InferenceDevice.Cuda)
             {
                 // On CUDA the warm-up also picks cuDNN algorithms and finds a missing cuDNN: always run it.
@@ -135,11 +149,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
                 return network;
             }
 
+            // In a shared arena only its first session fills it: the others' runs find their memory there already.
+            bool fillsArena = sharedBuffers is null || SharedCpuArena.ClaimFirstUse();
             string settings = NetworkMemoryRecord.SettingsOf(sessionOptions);
             if (NetworkMemoryRecord.TryRead(loadPath, settings) is long recorded)
             {
                 network.WorkingBytesPerTile = recorded;
-                network.StartPrefault();
+                network.StartPrefault(fillsArena);
                 return network;
             }
 
@@ -147,13 +163,17 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             if (ActivationMemoryEstimate.BytesPerTile(OnnxGraphNodes.Read(onnxPath), tileShape) is long estimate)
             {
                 network.WorkingBytesPerTile = network.WithOutputPages(estimate);
-                network.unmeasuredSettings = settings;
-                network.StartPrefault();
+                network.unmeasuredSettings = fillsArena ? settings : null;
+                network.StartPrefault(fillsArena);
                 return network;
             }
 
             network.WarmUp(runs: 1);
-            NetworkMemoryRecord.Measured(loadPath, settings, network.WorkingBytesPerTile).TryWrite(loadPath);
+            if (fillsArena)
+            {
+                NetworkMemoryRecord.Measured(loadPath, settings, network.WorkingBytesPerTile).TryWrite(loadPath);
+            }
+
             return network;
         }
         catch (OnnxRuntimeException e) when (device == InferenceDevice.Cuda)
@@ -172,7 +192,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     Span<float> ITileNetwork.InputBuffer(int batch)
     {
         EnsureCapacity(batch);
-        return input.AsSpan(0, batch * InputChannels * inputVoxels);
+        return buffers.Input.AsSpan(0, batch * InputChannels * inputVoxels);
     }
 
     ReadOnlySpan<float> ITileNetwork.Run(int batch)
@@ -198,7 +218,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             RecordFirstRun(Environment.WorkingSet - before, batch);
         }
 
-        return output.AsSpan(0, batch * HeadCount * inputVoxels);
+        return buffers.Output.AsSpan(0, batch * HeadCount * inputVoxels);
     }
 
     public void Dispose()
@@ -218,7 +238,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     {
         EnsureCapacity(1);
         (OrtValue[] inputs, OrtValue[] outputs) = Values(1);
-        input.AsSpan(0, InputChannels * inputVoxels).Clear();
+        buffers.Input.AsSpan(0, InputChannels * inputVoxels).Clear();
         long before = WorkingSetBeforeMeasuredRun(1);
         for (int i = 0; i < runs; i++)
         {
@@ -247,7 +267,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// <summary>The working set before the measured run, with the output buffer's pages touched so that ORT's growth alone is measured.</summary>
     private long WorkingSetBeforeMeasuredRun(int batch)
     {
-        output.AsSpan(0, batch * HeadCount * inputVoxels).Clear();
+        buffers.Output.AsSpan(0, batch * HeadCount * inputVoxels).Clear();
         return Environment.WorkingSet;
     }
 
@@ -259,9 +279,16 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     /// <summary>
     /// Faults in ORT's own part of the planned working memory (the plan's ORT line: the output buffer is the engine's)
-    /// while the caller reads and preprocesses its case.
+    /// while the caller reads and preprocesses its case; not when <paramref name="fillsArena"/> is false (a shared arena
+    /// that an earlier session fills).
     /// </summary>
-    private void StartPrefault() => prefault = ArenaPrefault.Start(session, WorkingBytesPerTile - TileOutputBytes);
+    private void StartPrefault(bool fillsArena)
+    {
+        if (fillsArena)
+        {
+            prefault = ArenaPrefault.Start(session, WorkingBytesPerTile - TileOutputBytes);
+        }
+    }
 
     private void WaitForPrefault()
     {
@@ -282,15 +309,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{ModelPath} has a fixed batch of 1");
         }
 
-        if (batch <= capacity)
+        buffers.EnsureLengths(batch * InputChannels * inputVoxels, batch * HeadCount * inputVoxels);
+        if (boundGeneration != buffers.Generation)
         {
-            return;
+            // Another fold (or a larger batch) replaced the arrays the values wrap.
+            DisposeValues();
+            boundGeneration = buffers.Generation;
         }
-
-        DisposeValues();
-        input = GC.AllocateUninitializedArray<float>(batch * InputChannels * inputVoxels, pinned: true);
-        output = GC.AllocateUninitializedArray<float>(batch * HeadCount * inputVoxels, pinned: true);
-        capacity = batch;
     }
 
     /// <summary>The input and output values for a batch size, created on first use over the pinned buffers.</summary>
@@ -302,8 +327,8 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
             long[] inShape = [batch, InputChannels, .. PatchSize.Select(p => (long)p)];
             long[] outShape = [batch, HeadCount, .. PatchSize.Select(p => (long)p)];
             values = (
-                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, batch * InputChannels * inputVoxels), inShape)],
-                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, batch * HeadCount * inputVoxels), outShape)]);
+                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.Input.AsMemory(0, batch * InputChannels * inputVoxels), inShape)],
+                [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.Output.AsMemory(0, batch * HeadCount * inputVoxels), outShape)]);
             valuesByBatch[batch] = values;
         }
 

@@ -75,7 +75,8 @@ internal sealed partial class SlidingWindowPredictor
         return MemoryPlan.Compute(
             image, first.InputChannels, first.HeadCount, first.PatchSize, folds.Count,
             folds.All(f => f.DynamicBatch), folds.Max(f => f.WorkingBytesPerTile), options, mirroringAxes, preprocessing, collectsWholeVolume, labelMapBytes, exportWorkingBytes,
-            networksWarmedUp: folds.All(f => f.WarmedUp), probabilityBytes, sinkBytesPerSlice, SlabSlices(first.PatchSize));
+            networksWarmedUp: folds.All(f => f.WarmedUp), probabilityBytes, sinkBytesPerSlice, SlabSlices(first.PatchSize),
+            foldsShareMemory: folds.Count > 1 && folds.All(f => f.SharesFoldMemory));
     }
 
     /// <summary>Predicts one preprocessed case (C, z, y, x) with every fold and streams the fp16 logits into <paramref name="sink"/>.</summary>

@@ -6,7 +6,8 @@ namespace SegEngine.Pipeline;
 
 /// <summary>
 /// A model folder with one open ONNX Runtime session per fold, the reader and the sliding window over them: what every
-/// case's stages share. Loading converts checkpoint-only folds to ONNX first.
+/// case's stages share. Loading converts checkpoint-only folds to ONNX first. The folds of a multi-fold model share
+/// their tile buffers and, on the CPU, ORT's arena: they run one after another on every tile.
 /// </summary>
 internal sealed class LoadedModel : IDisposable
 {
@@ -51,6 +52,7 @@ internal sealed class LoadedModel : IDisposable
         }
 
         var sessions = new List<OrtTileNetwork>();
+        FoldTileBuffers? foldBuffers = folder.Folds.Count > 1 ? new FoldTileBuffers() : null;
         try
         {
             foreach (FoldInfo fold in folder.Folds)
@@ -58,7 +60,7 @@ internal sealed class LoadedModel : IDisposable
                 OnnxSignature onnx = fold.Onnx ?? OnnxSignature.Read(ModelConversion.EnsureOnnx(folder, fold, options.ConversionCacheDirectory, inference.Warning), folder.Network);
                 // Every fold runs where the first one does, so a fallback to the CPU is decided, and said, once.
                 InferenceOptions foldInference = sessions.Count == 0 ? inference : inference with { Device = sessions[0].Device };
-                sessions.Add(OrtTileNetwork.Open(onnx, foldInference));
+                sessions.Add(OrtTileNetwork.Open(onnx, foldInference, foldBuffers));
             }
 
             return new LoadedModel(folder, [.. sessions], inference);

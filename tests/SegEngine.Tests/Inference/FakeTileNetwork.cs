@@ -35,6 +35,8 @@ internal sealed class FakeTileNetwork : ITileNetwork
 
     public bool WarmedUp { get; init; } = true;
 
+    public bool SharesFoldMemory { get; init; }
+
     /// <summary>Largest batch seen by <see cref="Run"/>.</summary>
     public int LargestBatch { get; private set; }
 

@@ -219,6 +219,8 @@ public class SlidingWindowPredictorTests
 
         public bool WarmedUp => inner.WarmedUp;
 
+        public bool SharesFoldMemory => inner.SharesFoldMemory;
+
         public Span<float> InputBuffer(int batch) => inner.InputBuffer(batch);
 
         public ReadOnlySpan<float> Run(int batch)

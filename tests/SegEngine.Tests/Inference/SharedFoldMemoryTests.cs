@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SegEngine.Inference;
+using SegEngine.Io;
+using SegEngine.Model;
+using SegEngine.Pipeline;
+
+namespace SegEngine.Tests.Inference;
+
+/// <summary>The folds of a multi-fold model share ORT's arena and their tile buffers: one fold's worth is planned, and the logits do not change.</summary>
+public sealed class SharedFoldMemoryTests
+{
+    private static readonly InferenceOptions Cpu = new() { Device = InferenceDevice.Cpu };
+
+    [Fact]
+    public void FoldsBindOneBufferPairAndThePlanCountsOneFold()
+    {
+        using LoadedModel model = LoadedModel.Open(CopyWithFolds("3d_fullres", 3), new SegModelOptions { Inference = Cpu });
+        ITileNetwork[] folds = [.. model.Folds];
+
+        Assert.All(folds, fold => Assert.True(fold.SharesFoldMemory));
+        Span<float> first = folds[0].InputBuffer(1);
+        Span<float> last = folds[2].InputBuffer(1);
+        Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(first), ref MemoryMarshal.GetReference(last)));
+
+        var shape = new Shape3(40, 64, 64);
+        MemoryPlan shared = model.Predictor.Plan(shape, folds);
+        MemoryPlan one = model.Predictor.Plan(shape, [folds[0]]);
+        foreach (string item in new[] { "ORT working memory", "network batch buffers (f32)" })
+        {
+            Assert.Equal(Bytes(one, item), Bytes(shared, item));
+            Assert.True(Bytes(one, item) > 0);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SharedFoldsGiveTheLogitsOfSeparateSessionsBitForBit(bool mirroring)
+    {
+        string folder = CopyWithFolds("3d_fullres", 2);
+        NpyArray input = Npy.Read(Path.Combine(TestPaths.SampleIntermediate("3d_fullres", "case_003"), "preprocessed.npy"));
+        var shape = new Shape3((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]);
+        using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
+        input.As<float>().CopyTo(image.Span);
+        InferenceOptions options = Cpu with { UseMirroring = mirroring };
+
+        using LoadedModel shared = LoadedModel.Open(folder, new SegModelOptions { Inference = options });
+        Half[] sharedLogits = Predict(shared.Predictor, image, [.. shared.Folds]);
+
+        ModelFolder modelFolder = ModelFolder.Load(folder);
+        using OrtTileNetwork fold0 = OrtTileNetwork.Open(modelFolder.Folds[0].Onnx!, options);
+        using OrtTileNetwork fold1 = OrtTileNetwork.Open(modelFolder.Folds[1].Onnx!, options);
+        Assert.False(((ITileNetwork)fold0).SharesFoldMemory);
+        Half[] separateLogits = Predict(shared.Predictor, image, [fold0, fold1]);
+
+        Assert.Equal(separateLogits.Length, sharedLogits.Length);
+        Assert.True(separateLogits.AsSpan().SequenceEqual(sharedLogits));
+    }
+
+    [Fact]
+    public void AFoldRebindsWhenAnotherFoldGrowsTheBuffers()
+    {
+        string folder = CopyWithFolds("2d", 2);
+        using LoadedModel shared = LoadedModel.Open(folder, new SegModelOptions { Inference = Cpu });
+        ITileNetwork first = shared.Folds[0];
+        ITileNetwork second = shared.Folds[1];
+        using OrtTileNetwork separate = OrtTileNetwork.Open(ModelFolder.Load(folder).Folds[1].Onnx!, Cpu);
+        ITileNetwork reference = separate;
+        var random = new Random(7);
+
+        // The second fold binds one tile, the first fold's batch of two then replaces the arrays under that binding.
+        Fill(second.InputBuffer(1), random);
+        second.Run(1);
+        first.InputBuffer(2);
+        Fill(second.InputBuffer(1), random);
+        second.InputBuffer(1).CopyTo(reference.InputBuffer(1));
+
+        Assert.True(reference.Run(1).SequenceEqual(second.Run(1)));
+    }
+
+    private static void Fill(Span<float> values, Random random)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)random.NextDouble();
+        }
+    }
+
+    private static Half[] Predict(SlidingWindowPredictor predictor, VolumeBuffer<float> image, ITileNetwork[] folds)
+    {
+        using var sink = new LogitVolumeSink();
+        predictor.Predict(image, folds, sink, CancellationToken.None);
+        using VolumeBuffer<Half> logits = sink.TakeVolume();
+        return logits.Span.ToArray();
+    }
+
+    private static long Bytes(MemoryPlan plan, string item) => plan.Items.Single(i => i.Item == item).Bytes;
+
+    /// <summary>The sample model of <paramref name="configuration"/> with its fold copied into <paramref name="folds"/> folds.</summary>
+    private static string CopyWithFolds(string configuration, int folds)
+    {
+        string folder = TestPaths.NewTempFolder();
+        string source = TestPaths.SampleModel(configuration);
+        File.Copy(Path.Combine(source, "dataset.json"), Path.Combine(folder, "dataset.json"));
+        File.Copy(Path.Combine(source, "plans.json"), Path.Combine(folder, "plans.json"));
+        for (int f = 0; f < folds; f++)
+        {
+            string fold = Path.Combine(folder, $"fold_{f}");
+            Directory.CreateDirectory(fold);
+            File.Copy(Path.Combine(source, "fold_0", "model.onnx"), Path.Combine(fold, "model.onnx"));
+            File.Copy(Path.Combine(source, "fold_0", "checkpoint_final.pth"), Path.Combine(fold, "checkpoint_final.pth"));
+        }
+
+        return folder;
+    }
+}
