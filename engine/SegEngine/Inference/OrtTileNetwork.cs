@@ -26,6 +26,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     /// <summary>The <see cref="FoldTileBuffers.Generation"/> the values in <see cref="valuesByBatch"/> wrap.</summary>
     private int boundGeneration;
+    private bool disposed;
     private long runTicks;
 
     /// <summary>The record key's settings while the first tile's working memory is still to be measured; null once known.</summary>
@@ -89,6 +90,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     /// </summary>
     public bool WarmedUp { get; private set; }
 
+    /// <summary>
+    /// The bytes of ORT's working memory that the arena prefault has made resident while the session is not
+    /// <see cref="WarmedUp"/> (0 once it is): a plan that counts that working memory in full takes them off a resident-set
+    /// reading taken before the first tile.
+    /// </summary>
+    public long PrefaultedBytes => prefault?.TouchedBytes ?? (WarmedUp ? 0 : prefaultedBytes);
+
     /// <summary>Time spent inside <c>InferenceSession.Run</c> since opening (warm-up excluded).</summary>
     public TimeSpan RunTime => TimeSpan.FromTicks(runTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
 
@@ -136,7 +144,13 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         }
         catch (OnnxRuntimeException e)
         {
+            ReleaseArena(sharedBuffers);
             throw new SegEngineException(SegErrorCode.InvalidModel, $"{loadPath}: ONNX Runtime could not load the model: {e.Message}", e);
+        }
+        catch
+        {
+            ReleaseArena(sharedBuffers);
+            throw;
         }
 
         try
@@ -151,7 +165,8 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
             // In a shared arena only its first session fills it: the others' runs find their memory there already.
             bool fillsArena = sharedBuffers is null || SharedCpuArena.ClaimFirstUse();
-            string settings = NetworkMemoryRecord.SettingsOf(sessionOptions);
+            // The arena a session shares with other folds lays out its memory differently from one of its own.
+            string settings = NetworkMemoryRecord.SettingsOf(sessionOptions) + (sharedBuffers is null ? "" : ";arena=shared");
             if (NetworkMemoryRecord.TryRead(loadPath, settings) is long recorded)
             {
                 network.WorkingBytesPerTile = recorded;
@@ -185,6 +200,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         catch
         {
             session.Dispose();
+            ReleaseArena(sharedBuffers);
             throw;
         }
     }
@@ -223,10 +239,26 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         prefault?.Stop();
         DisposeValues();
         runOptions.Dispose();
         session.Dispose();
+        ReleaseArena(SharesFoldMemory ? buffers : null);
+    }
+
+    /// <summary>Gives back a session's use of the <see cref="SharedCpuArena"/>: when it was opened with <paramref name="sharedBuffers"/>.</summary>
+    private static void ReleaseArena(FoldTileBuffers? sharedBuffers)
+    {
+        if (sharedBuffers is not null)
+        {
+            SharedCpuArena.Release();
+        }
     }
 
     /// <summary>
@@ -286,7 +318,7 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
     {
         if (fillsArena)
         {
-            prefault = ArenaPrefault.Start(session, WorkingBytesPerTile - TileOutputBytes);
+            prefault = ArenaPrefault.Start(session, SharesFoldMemory ? SharedCpuArena.Memory : OrtMemoryInfo.DefaultInstance, WorkingBytesPerTile - TileOutputBytes);
         }
     }
 

@@ -8,22 +8,31 @@ namespace SegEngine.Inference;
 /// the previous fold's forward left, and five folds hold one forward's working memory instead of five.
 /// </summary>
 /// <remarks>
-/// The arena lives as long as the process (ORT's environment keeps it). Only the first session to run in it sees
-/// its own working memory grow from nothing, so only that session measures it and writes a
-/// <see cref="NetworkMemoryRecord"/>; the others take their record or the graph's estimate.
+/// The arena lives while a session uses it: the last one's <see cref="Release"/> unregisters it, and ORT frees it with
+/// that session, so a process that unloads its models (a server) gets the memory back. Only the first session to run
+/// in a newly registered arena sees its own working memory grow from nothing, so only that session measures it and
+/// writes a <see cref="NetworkMemoryRecord"/>; the others take their record or the graph's estimate.
 /// </remarks>
 internal static class SharedCpuArena
 {
     /// <summary>The session configuration key that makes a session allocate from the environment's arena.</summary>
     private const string UseEnvironmentAllocators = "session.use_env_allocators";
 
+    /// <summary>
+    /// The memory the arena serves, CPU memory through an arena: with a plain allocator type ORT registers no arena, and
+    /// every tensor would be mapped and unmapped per run. A session's allocator for it is the shared arena.
+    /// </summary>
+    public static OrtMemoryInfo Memory { get; } = new(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+
     private static readonly Lock Gate = new();
     private static bool? registered;
     private static bool claimed;
+    private static int users;
 
     /// <summary>
-    /// Makes sessions created with <paramref name="sessionOptions"/> allocate from the shared arena, registering it on the
-    /// first call; false (the session keeps an arena of its own) when ORT refuses the registration.
+    /// Makes the session created with <paramref name="sessionOptions"/> allocate from the shared arena, registering it if
+    /// no session uses it; false (the session keeps an arena of its own) when ORT refuses the registration. Every true
+    /// is paired with one <see cref="Release"/>, when that session is disposed or could not be created.
     /// </summary>
     public static bool Use(SessionOptions sessionOptions)
     {
@@ -36,7 +45,7 @@ internal static class SharedCpuArena
                 {
                     // ORT's default arena settings, as a session's own arena has them.
                     using var defaults = new OrtArenaCfg(0, -1, -1, -1);
-                    OrtEnv.Instance().CreateAndRegisterAllocator(OrtMemoryInfo.DefaultInstance, defaults);
+                    OrtEnv.Instance().CreateAndRegisterAllocator(Memory, defaults);
                     registered = true;
                 }
                 catch (OnnxRuntimeException)
@@ -48,9 +57,25 @@ internal static class SharedCpuArena
             if (registered.Value)
             {
                 sessionOptions.AddSessionConfigEntry(UseEnvironmentAllocators, "1");
+                users++;
             }
 
             return registered.Value;
+        }
+    }
+
+    /// <summary>One session no longer uses the arena; after the last, it is unregistered and a later session starts a new one.</summary>
+    public static void Release()
+    {
+        lock (Gate)
+        {
+            if (--users > 0)
+            {
+                return;
+            }
+
+            OrtEnv.Instance().UnregisterAllocator(Memory);
+            (registered, claimed, users) = (null, false, 0);
         }
     }
 

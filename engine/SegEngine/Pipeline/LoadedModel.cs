@@ -37,6 +37,9 @@ internal sealed class LoadedModel : IDisposable
     /// <summary>Time spent inside ONNX Runtime's <c>Run</c> over every fold since loading.</summary>
     public TimeSpan NetworkTime => TimeSpan.FromTicks(Folds.Sum(f => f.RunTime.Ticks));
 
+    /// <summary>The bytes the folds' arena prefaults have made resident before their first tiles (<see cref="OrtTileNetwork.PrefaultedBytes"/>).</summary>
+    public long PrefaultedBytes => Folds.Sum(f => f.PrefaultedBytes);
+
     /// <summary>Bytes per voxel of the label maps this model produces (nnU-Net's uint8/uint16 rule on its largest label).</summary>
     public int LabelBytesPerVoxel => LabelWidth.BytesPerVoxel(Folder.Labels.MaxLabel);
 

@@ -62,6 +62,9 @@ public sealed class SegModel : IDisposable
     /// <summary>Bytes per voxel of the label maps this model produces: 1 (uint8), or 2 (uint16) for labels of 255 and above.</summary>
     internal int LabelBytesPerVoxel => loaded.LabelBytesPerVoxel;
 
+    /// <summary>ORT working memory already made resident by the arena prefaults, which a plan made before the first tile still counts in full.</summary>
+    internal long PrefaultedBytes => loaded.PrefaultedBytes;
+
     /// <summary>
     /// Loads a model folder (or the matching one in a dataset folder) and opens one session per fold. A fold that has only
     /// its checkpoint is converted to ONNX first, and the result kept beside the checkpoint for the next load.

@@ -62,7 +62,7 @@ internal sealed class TileSession : IDisposable
     }
 
     /// <summary>Starts the engine's prefault of this session's arena (<see cref="ArenaPrefault"/>).</summary>
-    public ArenaPrefault StartPrefault(long bytes) => ArenaPrefault.Start(session, bytes);
+    public ArenaPrefault StartPrefault(long bytes) => ArenaPrefault.Start(session, OrtMemoryInfo.DefaultInstance, bytes);
 
     /// <summary>One forward of the tile; returns its wall time in seconds.</summary>
     public double Run()

@@ -26,7 +26,7 @@ public class ArenaPrefaultTests
         using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out _);
         using var cold = new InferenceSession(onnx.Path, sessionOptions);
         using var warm = new InferenceSession(onnx.Path, sessionOptions);
-        long prefaulted = ArenaPrefault.Start(warm, estimate).Wait();
+        long prefaulted = ArenaPrefault.Start(warm, OrtMemoryInfo.DefaultInstance, estimate).Wait();
         (float[] warmLogits, long warmFaults) = FirstForward(warm, onnx, tile);
         (float[] coldLogits, _) = FirstForward(cold, onnx, tile);
 

@@ -10,6 +10,7 @@ namespace SegEngine.Tests.Inference;
 /// The device choice against the real ONNX Runtime package this test build restored: the CPU package by default, the
 /// CUDA 13 GPU package when built with -p:OrtFlavor=Gpu (tests/gpu-flavor.sh), on a machine without the CUDA libraries.
 /// </summary>
+[Collection(SharedFoldMemoryTests.Collection)]
 public class DeviceSelectionTests
 {
 #if ORT_GPU

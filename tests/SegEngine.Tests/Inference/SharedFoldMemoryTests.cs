@@ -7,9 +7,15 @@ using SegEngine.Pipeline;
 
 namespace SegEngine.Tests.Inference;
 
-/// <summary>The folds of a multi-fold model share ORT's arena and their tile buffers: one fold's worth is planned, and the logits do not change.</summary>
+/// <summary>
+/// The folds of a multi-fold model share ORT's arena and their tile buffers: one fold's worth is planned, and the logits
+/// do not change. The arena is the process's, so the test classes that load multi-fold models run one at a time.
+/// </summary>
+[Collection(Collection)]
 public sealed class SharedFoldMemoryTests
 {
+    public const string Collection = "the process's shared CPU arena";
+
     private static readonly InferenceOptions Cpu = new() { Device = InferenceDevice.Cpu };
 
     [Fact]
@@ -77,6 +83,26 @@ public sealed class SharedFoldMemoryTests
         second.InputBuffer(1).CopyTo(reference.InputBuffer(1));
 
         Assert.True(reference.Run(1).SequenceEqual(second.Run(1)));
+    }
+
+    [Fact]
+    public void TheArenaGoesWithItsLastSessionAndTheNextModelMeasuresItsOwn()
+    {
+        NpyArray input = Npy.Read(Path.Combine(TestPaths.SampleIntermediate("3d_fullres", "case_003"), "preprocessed.npy"));
+        var shape = new Shape3((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]);
+        using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
+        input.As<float>().CopyTo(image.Span);
+        foreach (string folder in new[] { CopyWithFolds("3d_fullres", 2), CopyWithFolds("3d_fullres", 2) })
+        {
+            using (LoadedModel model = LoadedModel.Open(folder, new SegModelOptions { Inference = Cpu }))
+            {
+                Predict(model.Predictor, image, [.. model.Folds]);
+            }
+
+            // The first fold ran first in an arena of its own; the second found its memory there and measured nothing.
+            Assert.True(File.Exists(NetworkMemoryRecord.PathBeside(Path.Combine(folder, "fold_0", "model.onnx"))));
+            Assert.False(File.Exists(NetworkMemoryRecord.PathBeside(Path.Combine(folder, "fold_1", "model.onnx"))));
+        }
     }
 
     private static void Fill(Span<float> values, Random random)

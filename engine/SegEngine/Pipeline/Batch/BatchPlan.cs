@@ -54,7 +54,10 @@ internal sealed record BatchPlan(
             throw new SegEngineException(SegErrorCode.InvalidInput, $"-npp {readers} and -nps {writers}: each stage needs at least one worker");
         }
 
-        long resident = CurrentResidentBytes();
+        // The cases' plans count the sessions' working memory in full until a tile ran: what the arena prefault has
+        // faulted in is left out of the reading, not counted twice. Read first, it never exceeds what the reading holds.
+        long prefaulted = model.PrefaultedBytes;
+        long resident = CurrentResidentBytes() - prefaulted;
         CaseAdmission[] admissions = [.. cases.Select(c => CaseAdmission.Create(model, c, budget))];
         Dictionary<string, SegEngineException> refusals = admissions
             .Where(a => a.Refusal is not null)
