@@ -105,6 +105,32 @@ public sealed class SharedFoldMemoryTests
         }
     }
 
+    [Fact]
+    public void AFoldThatFailsToOpenGivesTheArenaBack()
+    {
+        string broken = CopyWithFolds("2d", 2);
+        ModelFolder folds = ModelFolder.Load(broken);
+        File.WriteAllBytes(folds.Folds[1].Onnx!.Path, [0x08, 0x07, 0x12, 0x03]);
+        var buffers = new FoldTileBuffers();
+        using (OrtTileNetwork first = OrtTileNetwork.Open(folds.Folds[0].Onnx!, Cpu, buffers))
+        {
+            var error = Assert.Throws<SegEngineException>(() => OrtTileNetwork.Open(folds.Folds[1].Onnx!, Cpu, buffers));
+            Assert.Equal(SegErrorCode.InvalidModel, error.Code);
+            Assert.Contains(folds.Folds[1].Onnx!.Path, error.Message);
+        }
+
+        // Every use was given back, so the next model's first fold runs in a new arena and measures its own memory.
+        string next = CopyWithFolds("2d", 2);
+        using (LoadedModel model = LoadedModel.Open(next, new SegModelOptions { Inference = Cpu }))
+        {
+            ITileNetwork fold = model.Folds[0];
+            fold.InputBuffer(1).Clear();
+            fold.Run(1);
+        }
+
+        Assert.True(File.Exists(NetworkMemoryRecord.PathBeside(Path.Combine(next, "fold_0", "model.onnx"))));
+    }
+
     private static void Fill(Span<float> values, Random random)
     {
         for (int i = 0; i < values.Length; i++)
