@@ -6,13 +6,8 @@
 #   perf/scripts/folds_side_by_side.sh [WORK_DIR]        (default /tmp/segengine-side-by-side; the model is reused)
 # Needs what side_by_side_nnunet.sh needs, and about 4 GB of disk for the copied folds; about 5 minutes on 2 cores.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-repo=$(pwd)
-work=${1:-/tmp/segengine-side-by-side}
-reference=${NNUNET_REFERENCE:-/work/shared/nnunet-reference}
-segengine=$repo/engine/SegEngine.Cli/bin/Release/net10.0/segengine
 # shellcheck source=perf/scripts/side_by_side_setup.sh
-source "$repo/perf/scripts/side_by_side_setup.sh"
+source "$(dirname "$0")/side_by_side_setup.sh"
 
 for fold in 1 2 3 4; do
   mkdir -p "$model/fold_$fold"

@@ -7,13 +7,8 @@
 # Needs a Release build and nnU-Net's reference predictor with Debian's python3-torch (/work/shared/nnunet-reference,
 # or NNUNET_REFERENCE=DIR). Run it alone on the machine: it takes about 8 minutes on 2 cores.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-repo=$(pwd)
-work=${1:-/tmp/segengine-side-by-side}
-reference=${NNUNET_REFERENCE:-/work/shared/nnunet-reference}
-segengine=$repo/engine/SegEngine.Cli/bin/Release/net10.0/segengine
 # shellcheck source=perf/scripts/side_by_side_setup.sh
-source "$repo/perf/scripts/side_by_side_setup.sh"
+source "$(dirname "$0")/side_by_side_setup.sh"
 
 export nnUNet_results=$results
 nnunet=("$reference/nnunet-predict" -i "$work/in" -d 901 -p nnUNetResEncUNetMPlans -tr nnUNetTrainer -c 3d_fullres -f 0

@@ -1,5 +1,11 @@
-# Sourced by the side-by-side scripts, in the repository root with $repo, $work and $reference set: the synthetic
-# ResEnc M model both predictors read (made once, then reused), the one-patch case, and time_run.
+# Sourced by the side-by-side scripts (their first argument is the work folder): moves to the repository root and sets
+# $repo, $work, $reference and $segengine; makes the synthetic ResEnc M model both predictors read (once, then reused)
+# and the one-patch case; defines time_run.
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+repo=$(pwd)
+work=${1:-/tmp/segengine-side-by-side}
+reference=${NNUNET_REFERENCE:-/work/shared/nnunet-reference}
+segengine=$repo/engine/SegEngine.Cli/bin/Release/net10.0/segengine
 results=$work/results
 model=$results/Dataset901_SideBySide/nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres
 [ -x "$segengine" ] || { echo "side_by_side: build first (dotnet build Engine.sln -c Release)" >&2; exit 2; }
