@@ -121,7 +121,14 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
         }
 
         using SessionOptions sessionOptions = OrtSessionOptions.Create(options, out InferenceDevice device);
-        FoldTileBuffers? sharedBuffers = device == InferenceDevice.Cpu && foldBuffers is not null && SharedCpuArena.Use(sessionOptions) ? foldBuffers : null;
+        // In a shared arena only the session it was registered for fills it: the others' runs find their memory there already.
+        bool fillsArena = true;
+        FoldTileBuffers? sharedBuffers = null;
+        if (device == InferenceDevice.Cpu && foldBuffers is not null && SharedCpuArena.Use(sessionOptions, out fillsArena))
+        {
+            sharedBuffers = foldBuffers;
+        }
+
         long[] tileShape = [1, signature.InputChannels, .. signature.PatchSize.Select(p => (long)p)];
         string loadPath = device == InferenceDevice.Cpu && options.GraphRewrite ? Conversion.Onnx.Rewrite.GraphRewrite.Prepare(onnxPath, tileShape) : onnxPath;
         if (options.SaveOptimizedModel)
@@ -163,8 +170,6 @@ internal sealed class OrtTileNetwork : IDisposable, ITileNetwork
                 return network;
             }
 
-            // In a shared arena only its first session fills it: the others' runs find their memory there already.
-            bool fillsArena = sharedBuffers is null || SharedCpuArena.ClaimFirstUse();
             // The arena a session shares with other folds lays out its memory differently from one of its own.
             string settings = NetworkMemoryRecord.SettingsOf(sessionOptions) + (sharedBuffers is null ? "" : ";arena=shared");
             if (NetworkMemoryRecord.TryRead(loadPath, settings) is long recorded)

@@ -29,19 +29,21 @@ internal static class SharedCpuArena
 
     private static readonly Lock Gate = new();
     private static bool? registered;
-    private static bool claimed;
     private static int users;
 
     /// <summary>
     /// Makes the session created with <paramref name="sessionOptions"/> allocate from the shared arena, registering it if
     /// no session uses it; false (the session keeps an arena of its own) when ORT refuses the registration. Every true
     /// is paired with one <see cref="Release"/>, when that session is disposed or could not be created.
+    /// <paramref name="fillsArena"/> says the session's first run finds its arena holding nothing else, so its growth
+    /// is its own: the shared arena was registered for it, or it keeps an arena of its own.
     /// </summary>
-    public static bool Use(SessionOptions sessionOptions)
+    public static bool Use(SessionOptions sessionOptions, out bool fillsArena)
     {
         ArgumentNullException.ThrowIfNull(sessionOptions);
         lock (Gate)
         {
+            fillsArena = registered is null;
             if (registered is null)
             {
                 try
@@ -64,6 +66,10 @@ internal static class SharedCpuArena
                 sessionOptions.AddSessionConfigEntry(UseEnvironmentAllocators, "1");
                 users++;
             }
+            else
+            {
+                fillsArena = true;
+            }
 
             return registered.Value;
         }
@@ -80,18 +86,7 @@ internal static class SharedCpuArena
             }
 
             OrtEnv.Instance().UnregisterAllocator(Memory);
-            (registered, claimed, users) = (null, false, 0);
-        }
-    }
-
-    /// <summary>True for the first caller only: the session whose first run finds the arena holding nothing else, so its growth is its own.</summary>
-    public static bool ClaimFirstUse()
-    {
-        lock (Gate)
-        {
-            bool first = !claimed;
-            claimed = true;
-            return first;
+            (registered, users) = (null, 0);
         }
     }
 }
