@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using SegEngine.Inference;
 using SegEngine.Model;
 using SegEngine.Pipeline;
+using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Inference;
 
@@ -48,16 +49,7 @@ public class DeviceSelectionTests
     [Fact]
     public void EveryFoldRunsWhereTheFirstOneDoesAndAFallbackIsSaidOnce()
     {
-        string folder = TestPaths.NewTempFolder();
-        string source = TestPaths.SampleModel("2d");
-        File.Copy(Path.Combine(source, "dataset.json"), Path.Combine(folder, "dataset.json"));
-        File.Copy(Path.Combine(source, "plans.json"), Path.Combine(folder, "plans.json"));
-        foreach (string fold in new[] { "fold_0", "fold_1", "fold_2" })
-        {
-            Directory.CreateDirectory(Path.Combine(folder, fold));
-            File.Copy(Path.Combine(source, "fold_0", "model.onnx"), Path.Combine(folder, fold, "model.onnx"));
-            File.Copy(Path.Combine(source, "fold_0", "checkpoint_final.pth"), Path.Combine(folder, fold, "checkpoint_final.pth"));
-        }
+        string folder = ModelFixtures.CopySampleWithFolds("2d", 3);
 
         var warnings = new List<string>();
         using var model = SegModel.Load(folder, new SegModelOptions { Inference = new InferenceOptions { Device = InferenceDevice.Auto, Warning = warnings.Add } });

@@ -4,6 +4,7 @@ using SegEngine.Inference;
 using SegEngine.Io;
 using SegEngine.Model;
 using SegEngine.Pipeline;
+using SegEngine.Tests.Model;
 
 namespace SegEngine.Tests.Inference;
 
@@ -21,7 +22,7 @@ public sealed class SharedFoldMemoryTests
     [Fact]
     public void FoldsBindOneBufferPairAndThePlanCountsOneFold()
     {
-        using LoadedModel model = LoadedModel.Open(CopyWithFolds("3d_fullres", 3), new SegModelOptions { Inference = Cpu });
+        using LoadedModel model = LoadedModel.Open(ModelFixtures.CopySampleWithFolds("3d_fullres", 3), new SegModelOptions { Inference = Cpu });
         ITileNetwork[] folds = [.. model.Folds];
 
         Assert.All(folds, fold => Assert.True(fold.SharesFoldMemory));
@@ -44,11 +45,8 @@ public sealed class SharedFoldMemoryTests
     [InlineData(true)]
     public void SharedFoldsGiveTheLogitsOfSeparateSessionsBitForBit(bool mirroring)
     {
-        string folder = CopyWithFolds("3d_fullres", 2);
-        NpyArray input = Npy.Read(Path.Combine(TestPaths.SampleIntermediate("3d_fullres", "case_003"), "preprocessed.npy"));
-        var shape = new Shape3((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]);
-        using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
-        input.As<float>().CopyTo(image.Span);
+        string folder = ModelFixtures.CopySampleWithFolds("3d_fullres", 2);
+        using VolumeBuffer<float> image = SampleCase();
         InferenceOptions options = Cpu with { UseMirroring = mirroring };
 
         using LoadedModel shared = LoadedModel.Open(folder, new SegModelOptions { Inference = options });
@@ -67,7 +65,7 @@ public sealed class SharedFoldMemoryTests
     [Fact]
     public void AFoldRebindsWhenAnotherFoldGrowsTheBuffers()
     {
-        string folder = CopyWithFolds("2d", 2);
+        string folder = ModelFixtures.CopySampleWithFolds("2d", 2);
         using LoadedModel shared = LoadedModel.Open(folder, new SegModelOptions { Inference = Cpu });
         ITileNetwork first = shared.Folds[0];
         ITileNetwork second = shared.Folds[1];
@@ -88,11 +86,8 @@ public sealed class SharedFoldMemoryTests
     [Fact]
     public void TheArenaGoesWithItsLastSessionAndTheNextModelMeasuresItsOwn()
     {
-        NpyArray input = Npy.Read(Path.Combine(TestPaths.SampleIntermediate("3d_fullres", "case_003"), "preprocessed.npy"));
-        var shape = new Shape3((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]);
-        using VolumeBuffer<float> image = VolumeBuffer<float>.Allocate((int)input.Shape[0], shape);
-        input.As<float>().CopyTo(image.Span);
-        foreach (string folder in new[] { CopyWithFolds("3d_fullres", 2), CopyWithFolds("3d_fullres", 2) })
+        using VolumeBuffer<float> image = SampleCase();
+        foreach (string folder in new[] { ModelFixtures.CopySampleWithFolds("3d_fullres", 2), ModelFixtures.CopySampleWithFolds("3d_fullres", 2) })
         {
             using (LoadedModel model = LoadedModel.Open(folder, new SegModelOptions { Inference = Cpu }))
             {
@@ -108,7 +103,7 @@ public sealed class SharedFoldMemoryTests
     [Fact]
     public void AFoldThatFailsToOpenGivesTheArenaBack()
     {
-        string broken = CopyWithFolds("2d", 2);
+        string broken = ModelFixtures.CopySampleWithFolds("2d", 2);
         ModelFolder folds = ModelFolder.Load(broken);
         File.WriteAllBytes(folds.Folds[1].Onnx!.Path, [0x08, 0x07, 0x12, 0x03]);
         var buffers = new FoldTileBuffers();
@@ -120,7 +115,7 @@ public sealed class SharedFoldMemoryTests
         }
 
         // Every use was given back, so the next model's first fold runs in a new arena and measures its own memory.
-        string next = CopyWithFolds("2d", 2);
+        string next = ModelFixtures.CopySampleWithFolds("2d", 2);
         using (LoadedModel model = LoadedModel.Open(next, new SegModelOptions { Inference = Cpu }))
         {
             ITileNetwork fold = model.Folds[0];
@@ -147,23 +142,14 @@ public sealed class SharedFoldMemoryTests
         return logits.Span.ToArray();
     }
 
-    private static long Bytes(MemoryPlan plan, string item) => plan.Items.Single(i => i.Item == item).Bytes;
-
-    /// <summary>The sample model of <paramref name="configuration"/> with its fold copied into <paramref name="folds"/> folds.</summary>
-    private static string CopyWithFolds(string configuration, int folds)
+    /// <summary>nnU-Net's preprocessed sample case_003 (3d_fullres).</summary>
+    private static VolumeBuffer<float> SampleCase()
     {
-        string folder = TestPaths.NewTempFolder();
-        string source = TestPaths.SampleModel(configuration);
-        File.Copy(Path.Combine(source, "dataset.json"), Path.Combine(folder, "dataset.json"));
-        File.Copy(Path.Combine(source, "plans.json"), Path.Combine(folder, "plans.json"));
-        for (int f = 0; f < folds; f++)
-        {
-            string fold = Path.Combine(folder, $"fold_{f}");
-            Directory.CreateDirectory(fold);
-            File.Copy(Path.Combine(source, "fold_0", "model.onnx"), Path.Combine(fold, "model.onnx"));
-            File.Copy(Path.Combine(source, "fold_0", "checkpoint_final.pth"), Path.Combine(fold, "checkpoint_final.pth"));
-        }
-
-        return folder;
+        NpyArray input = Npy.Read(Path.Combine(TestPaths.SampleIntermediate("3d_fullres", "case_003"), "preprocessed.npy"));
+        var image = VolumeBuffer<float>.Allocate((int)input.Shape[0], new Shape3((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]));
+        input.As<float>().CopyTo(image.Span);
+        return image;
     }
+
+    private static long Bytes(MemoryPlan plan, string item) => plan.Items.Single(i => i.Item == item).Bytes;
 }

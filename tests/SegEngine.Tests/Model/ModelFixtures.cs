@@ -27,6 +27,24 @@ internal static class ModelFixtures
         return target;
     }
 
+    /// <summary>The sample model of <paramref name="configuration"/> with its fold_0 copied into fold_1 .. fold_(<paramref name="folds"/> − 1).</summary>
+    public static string CopySampleWithFolds(string configuration, int folds)
+    {
+        string folder = CopySample(configuration);
+        string fold0 = Path.Combine(folder, "fold_0");
+        for (int f = 1; f < folds; f++)
+        {
+            string fold = Path.Combine(folder, $"fold_{f}");
+            Directory.CreateDirectory(fold);
+            foreach (string file in Directory.GetFiles(fold0))
+            {
+                File.Copy(file, Path.Combine(fold, Path.GetFileName(file)));
+            }
+        }
+
+        return folder;
+    }
+
     public static JsonObject ReadJson(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
     public static void EditJson(string path, Action<JsonObject> edit)
